@@ -1,0 +1,179 @@
+// What every command gets: the global options, the output, the database (opened lazily, migrated),
+// settings, an abort signal for Ctrl-C, and an audit row in `runs` for commands that change things.
+import type { Command } from 'commander';
+import { openDb, type Db } from '../db/open.js';
+import { dbPathFrom, loadDotEnv, loadSettings, settingsPath, profilePath, type Settings } from '../config.js';
+import { Output, colorEnabled } from './output.js';
+import { errorMessage } from '../errors.js';
+
+export interface GlobalOptions {
+  db?: string;
+  json?: boolean;
+  verbose?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+export class Ctx {
+  readonly out: Output;
+  readonly dbPath: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly quiet: boolean;
+  readonly controller = new AbortController();
+  /** Counts reported by the command, stored with its audit row. */
+  readonly counts: Record<string, number> = {};
+  runId: number | null = null;
+  private _db: Db | null = null;
+  private _settings: Settings | null = null;
+
+  constructor(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
+    this.env = env;
+    this.json = Boolean(opts.json);
+    this.verbose = Boolean(opts.verbose);
+    this.quiet = Boolean(opts.quiet);
+    this.dbPath = dbPathFrom(opts.db, env);
+    this.out = new Output({
+      json: this.json,
+      quiet: this.quiet,
+      verbose: this.verbose,
+      color: colorEnabled(opts.color),
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** The database, opened (and migrated) on first use. */
+  db(): Db {
+    if (!this._db) this._db = openDb(this.dbPath);
+    return this._db;
+  }
+
+  get settingsFile(): string {
+    return settingsPath(this.env);
+  }
+
+  get profileFile(): string {
+    return profilePath(this.env);
+  }
+
+  settings(): Settings {
+    if (!this._settings) this._settings = loadSettings(this.settingsFile);
+    return this._settings;
+  }
+
+  count(name: string, by = 1): void {
+    this.counts[name] = (this.counts[name] ?? 0) + by;
+  }
+
+  startRun(command: string, args: string[]): void {
+    const db = this.db();
+    const r = db.sqlite
+      .prepare(`INSERT INTO runs (command, args, pid, status) VALUES (?, ?, ?, 'running') RETURNING id`)
+      .get(command, JSON.stringify(redactArgs(args)), process.pid) as { id: number };
+    this.runId = r.id;
+  }
+
+  finishRun(status: 'ok' | 'failed' | 'interrupted', error?: unknown): void {
+    if (this.runId === null || !this._db) return;
+    try {
+      this._db.sqlite
+        .prepare(
+          `UPDATE runs SET ended_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), status = ?, counts = ?, error_count = ?, error = ? WHERE id = ?`,
+        )
+        .run(status, JSON.stringify(this.counts), this.counts.errors ?? (error ? 1 : 0), error ? errorMessage(error) : null, this.runId);
+    } catch {
+      // The audit row must never hide the command's own outcome.
+    }
+    this.runId = null;
+  }
+
+  close(): void {
+    this._db?.close();
+    this._db = null;
+  }
+}
+
+/** Never store a secret passed on the command line in the audit table. */
+function redactArgs(args: string[]): string[] {
+  const out: string[] = [];
+  let redactNext = false;
+  for (const a of args) {
+    if (redactNext) {
+      out.push('***');
+      redactNext = false;
+      continue;
+    }
+    if (/^--?(password|pass|token|secret|key|api-key)(=|$)/i.test(a)) {
+      if (a.includes('=')) out.push(a.split('=')[0] + '=***');
+      else {
+        out.push(a);
+        redactNext = true;
+      }
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+export interface ActionOptions {
+  /** Record the run in the `runs` table (commands that change the database). */
+  audit?: boolean;
+}
+
+type Handler = (ctx: Ctx, opts: any, ...args: any[]) => Promise<void> | void;
+
+let envLoaded = false;
+
+/**
+ * Wraps a command handler: builds the context from the global options, loads `.env`, records the run,
+ * turns Ctrl-C into an abort signal, and always closes the database.
+ */
+export function action(handler: Handler, options: ActionOptions = {}) {
+  return async function (this: Command, ...raw: any[]) {
+    const cmd = raw[raw.length - 1] as Command;
+    const opts = raw[raw.length - 2] as Record<string, unknown>;
+    const positional = raw.slice(0, -2);
+    if (!envLoaded) {
+      loadDotEnv();
+      envLoaded = true;
+    }
+    const ctx = new Ctx(cmd.optsWithGlobals() as GlobalOptions);
+    const onSignal = () => {
+      if (ctx.signal.aborted) process.exit(130);
+      ctx.out.warn('Interrupted: finishing the current item, then stopping (press Ctrl-C again to quit now).');
+      ctx.controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    try {
+      if (options.audit) ctx.startRun(commandPath(cmd), process.argv.slice(2));
+      await handler(ctx, opts, ...positional);
+      ctx.finishRun(ctx.signal.aborted ? 'interrupted' : 'ok');
+      if (ctx.signal.aborted && process.exitCode === undefined) process.exitCode = 130;
+    } catch (err) {
+      ctx.finishRun(ctx.signal.aborted ? 'interrupted' : 'failed', err);
+      throw err;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      ctx.close();
+    }
+  };
+}
+
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  let c: Command | null = cmd;
+  while (c && c.parent) {
+    names.unshift(c.name());
+    c = c.parent;
+  }
+  return names.join(' ');
+}
+
+export { profilePath };

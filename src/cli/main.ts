@@ -1,0 +1,88 @@
+// The only `catch` of the program: builds the command tree, runs it, maps errors to exit codes
+// (0 ok, 1 failure, 2 usage error) and prints a stack only with --verbose.
+import { Command, CommanderError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { UserError, ExitError, errorMessage } from '../errors.js';
+import { colorEnabled, Output } from './output.js';
+import { registerAll } from './commands/index.js';
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    return pkg.version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('outreach');
+  program
+    .description('B2B cold outreach to Shopify merchants, from one terminal and one SQLite file.')
+    .version(version(), '-V, --version')
+    .addOption(new Option('--db <path>', 'database file (default: $OUTREACH_DB, else ./outreach.db)'))
+    .option('--json', 'print results as JSON (reading commands)')
+    .option('-v, --verbose', 'more detail, and stack traces for unexpected errors')
+    .option('-q, --quiet', 'print only results and errors')
+    .option('--no-color', 'no colour (also off when not a TTY or NO_COLOR is set)')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      outputError: (str, write) => write(str),
+    })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ outreach init                          write .env, outreach.yaml, profile.yaml and the database
+  $ outreach leads import leads.csv        import leads from a CSV file
+  $ outreach leads export -o leads.csv     export them for a spreadsheet
+  $ outreach db backup backup.db           online backup, safe while other commands run
+
+Exit codes: 0 ok, 1 failure, 2 usage error.`,
+    );
+  registerAll(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  const wantsVerbose = argv.includes('--verbose') || argv.includes('-v');
+  const out = new Output({ json: false, quiet: false, verbose: wantsVerbose, color: colorEnabled(!argv.includes('--no-color'), process.stderr) });
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      process.exitCode = 2;
+      return;
+    }
+    await program.parseAsync(argv);
+  } catch (err) {
+    process.exitCode = exitCodeFor(err, out, wantsVerbose);
+  }
+}
+
+export function exitCodeFor(err: unknown, out: Output, verbose: boolean): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    // commander has already printed what was wrong.
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof ExitError) return err.exitCode;
+  if (err instanceof UserError) {
+    out.error(err.message, err.hint);
+    return err.exitCode;
+  }
+  const code = (err as { code?: string } | null)?.code;
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    out.error('The database stayed locked by another outreach process for too long.', 'Try again in a moment.');
+    return 1;
+  }
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') {
+    out.error('The disk is full; nothing was half-written (each change is a transaction).');
+    return 1;
+  }
+  if (code === 'EPIPE') return 0; // stdout closed early (e.g. piped into head)
+  out.error(`Unexpected error: ${errorMessage(err)}`, verbose ? undefined : 'This is a bug in outreach. Run again with --verbose for details.');
+  if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+  return 1;
+}

@@ -1,0 +1,203 @@
+// Opens the one SQLite file: checks that it is ours, sets the pragmas that let cron jobs, `send` and
+// `serve` share it (WAL, busy timeout), and applies pending migrations from migrations/ (forward-only).
+import Database from 'better-sqlite3';
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as schema from './schema.js';
+import { UserError, errorMessage } from '../errors.js';
+
+export type Orm = BetterSQLite3Database<typeof schema>;
+
+export interface Db {
+  /** The raw better-sqlite3 handle: prepared statements for hot paths. */
+  sqlite: Database.Database;
+  /** drizzle-orm over the same connection. */
+  orm: Orm;
+  path: string;
+  close(): void;
+}
+
+export interface OpenOptions {
+  /** Create the file if it does not exist (default true). */
+  create?: boolean;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  readonly?: boolean;
+  /** Milliseconds to wait for a lock held by another process. */
+  busyTimeoutMs?: number;
+  /** Override the migrations folder (tests of upgrades). */
+  migrationsDir?: string;
+}
+
+export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
+const SQLITE_MAGIC = 'SQLite format 3\u0000';
+export const DEFAULT_BUSY_TIMEOUT_MS = 30_000;
+
+export interface Migration {
+  idx: number;
+  tag: string;
+  hash: string;
+  statements: string[];
+}
+
+/** Reads the drizzle-kit journal and SQL files, in order. */
+export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
+  const journalPath = resolve(dir, 'meta/_journal.json');
+  if (!existsSync(journalPath)) throw new Error(`migrations journal not found at ${journalPath}`);
+  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { idx: number; tag: string }[] };
+  return journal.entries
+    .slice()
+    .sort((a, b) => a.idx - b.idx)
+    .map((e) => {
+      const text = readFileSync(resolve(dir, `${e.tag}.sql`), 'utf8');
+      return {
+        idx: e.idx,
+        tag: e.tag,
+        hash: createHash('sha256').update(text).digest('hex'),
+        statements: text
+          .split('--> statement-breakpoint')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      };
+    });
+}
+
+function checkHeader(path: string): void {
+  const size = statSync(path).size;
+  if (size === 0) return; // an empty file becomes a new database
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(16);
+    const n = readSync(fd, buf, 0, 16, 0);
+    if (n < 16 || buf.toString('latin1') !== SQLITE_MAGIC) {
+      throw new UserError(
+        `${path} is not an outreach database (it is not an SQLite file).`,
+        'Pass the right file with --db PATH, or a new path to create a database there.',
+      );
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */
+export function migrate(sqlite: Database.Database, dir = MIGRATIONS_DIR, path = ''): number {
+  const all = loadMigrations(dir);
+  sqlite.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (idx INTEGER PRIMARY KEY, tag TEXT NOT NULL, hash TEXT NOT NULL, applied_at TEXT NOT NULL)`,
+  );
+  const applied = new Map(
+    (sqlite.prepare('SELECT idx, tag FROM schema_migrations').all() as { idx: number; tag: string }[]).map((r) => [
+      r.idx,
+      r.tag,
+    ]),
+  );
+  const known = new Set(all.map((m) => m.idx));
+  const newer = [...applied.keys()].filter((i) => !known.has(i));
+  if (newer.length) {
+    throw new UserError(
+      `${path || 'The database'} was upgraded by a newer version of outreach (migration ${applied.get(newer[0]!)}).`,
+      'Install the newer outreach version; migrations are forward-only.',
+    );
+  }
+  let count = 0;
+  for (const m of all) {
+    if (applied.has(m.idx)) continue;
+    const apply = sqlite.transaction(() => {
+      // Another process may have applied it while we waited for the lock.
+      if (sqlite.prepare('SELECT 1 FROM schema_migrations WHERE idx = ?').get(m.idx)) return false;
+      for (const stmt of m.statements) sqlite.exec(stmt);
+      sqlite
+        .prepare('INSERT INTO schema_migrations (idx, tag, hash, applied_at) VALUES (?, ?, ?, ?)')
+        .run(m.idx, m.tag, m.hash, new Date().toISOString());
+      return true;
+    });
+    if (apply.immediate()) count++;
+  }
+  return count;
+}
+
+function userTables(sqlite: Database.Database): string[] {
+  return (
+    sqlite
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
+      .all() as { name: string }[]
+  ).map((r) => r.name);
+}
+
+export function openDb(file: string, opts: OpenOptions = {}): Db {
+  const path = file === ':memory:' ? file : resolve(file);
+  const create = opts.create ?? true;
+  if (path !== ':memory:') {
+    if (!existsSync(path)) {
+      if (!create || opts.readonly) {
+        throw new UserError(`No database at ${path}.`, 'Run `outreach init` or `outreach db migrate` to create it.');
+      }
+      mkdirSync(dirname(path), { recursive: true });
+    } else {
+      if (statSync(path).isDirectory()) throw new UserError(`${path} is a directory, not a database file.`);
+      checkHeader(path);
+    }
+  }
+  let sqlite: Database.Database;
+  try {
+    sqlite = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: !create });
+  } catch (err) {
+    throw new UserError(`Cannot open the database ${path}: ${errorMessage(err)}`);
+  }
+  try {
+    sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
+    if (!opts.readonly) {
+      sqlite.pragma('journal_mode = WAL');
+      // FULL: a commit (e.g. "sending" before the SMTP call) survives a power cut, not only a killed process.
+      sqlite.pragma('synchronous = FULL');
+    }
+    sqlite.pragma('foreign_keys = ON');
+    const tables = userTables(sqlite);
+    if (tables.length > 0 && !tables.includes('schema_migrations')) {
+      throw new UserError(
+        `${path} is an SQLite database, but not an outreach one (it has tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''}).`,
+        'Pass a new path with --db to create an outreach database, or the right file.',
+      );
+    }
+    if (opts.migrate ?? true) {
+      if (opts.readonly) throw new Error('cannot migrate a read-only database');
+      migrate(sqlite, opts.migrationsDir, path);
+    }
+  } catch (err) {
+    sqlite.close();
+    if (err instanceof UserError) throw err;
+    const code = (err as { code?: string }).code;
+    if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+      throw new UserError(
+        `${path} is damaged or not an outreach database (${errorMessage(err)}).`,
+        'Restore it from a backup (`outreach db backup FILE` makes one), or pass another path with --db.',
+      );
+    }
+    throw err;
+  }
+  const orm = drizzle(sqlite, { schema });
+  return {
+    sqlite,
+    orm,
+    path,
+    close() {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/**
+ * Runs fn in a write transaction taken at once (BEGIN IMMEDIATE), so that two processes never
+ * both read then fail to upgrade their lock: the second waits (busy timeout) instead of failing.
+ */
+export function tx<T>(db: Db, fn: () => T): T {
+  return db.sqlite.transaction(fn).immediate();
+}
+
+export function nowIso(d: Date = new Date()): string {
+  return d.toISOString();
+}

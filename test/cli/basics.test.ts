@@ -1,0 +1,56 @@
+import { describe, it, expect, afterAll } from 'vitest';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const t = tempDir();
+afterAll(() => t.cleanup());
+
+describe('outreach basics', () => {
+  it('prints help with examples and exits 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Examples:');
+  });
+
+  it('exits 2 on an unknown flag or command', async () => {
+    expect((await runCli(['db', 'path', '--bogus'])).code).toBe(2);
+    const r = await runCli(['frobnicate']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command/);
+  });
+
+  it('init is idempotent and never overwrites .env', async () => {
+    const env = { OUTREACH_DB: join(t.dir, 'o.db') };
+    const r1 = await runCli(['init', '--yes', '--name', 'Ana', '--address', '1 Main St, Austin TX'], { cwd: t.dir, env });
+    expect(r1.code).toBe(0);
+    for (const f of ['.env', 'outreach.yaml', 'profile.yaml', 'o.db']) expect(existsSync(join(t.dir, f))).toBe(true);
+    expect(readFileSync(join(t.dir, '.env'), 'utf8')).toMatch(/^OUTREACH_SECRET=\S{20,}$/m);
+    expect(readFileSync(join(t.dir, 'outreach.yaml'), 'utf8')).toContain('"1 Main St, Austin TX"');
+    writeFileSync(join(t.dir, '.env'), 'OUTREACH_SECRET=mine\n');
+    const r2 = await runCli(['init', '--yes', '--json'], { cwd: t.dir, env });
+    expect(r2.code).toBe(0);
+    expect(JSON.parse(r2.stdout).files.every((f: { status: string }) => f.status === 'kept')).toBe(true);
+    expect(readFileSync(join(t.dir, '.env'), 'utf8')).toBe('OUTREACH_SECRET=mine\n');
+  });
+
+  it('refuses a foreign or corrupt --db file with a clear message, no stack', async () => {
+    const junk = join(t.dir, 'junk.db');
+    writeFileSync(junk, 'this is not sqlite at all, just text');
+    const r = await runCli(['--db', junk, 'db', 'migrate']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('not an outreach database');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('db path, migrate and backup work', async () => {
+    const db = join(t.dir, 'b.db');
+    expect((await runCli(['--db', db, 'db', 'migrate'])).code).toBe(0);
+    const p = await runCli(['--db', db, 'db', 'path', '--json']);
+    expect(JSON.parse(p.stdout)).toMatchObject({ path: db, exists: true });
+    const b = await runCli(['--db', db, 'db', 'backup', join(t.dir, 'copy.db')]);
+    expect(b.code).toBe(0);
+    expect(existsSync(join(t.dir, 'copy.db'))).toBe(true);
+    expect((await runCli(['--db', db, 'db', 'backup', join(t.dir, 'copy.db')])).code).toBe(1);
+  });
+});
