@@ -1,0 +1,157 @@
+// Normalizers for the keys of the pipeline: a store's domain (the lead key) and an email address.
+// Pure functions, syntax only: nothing here touches the network.
+import { domainToASCII, domainToUnicode } from 'node:url';
+
+export type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export interface NormalizedDomain {
+  /** The lead key: lower-case ASCII (punycode) host, no `www.`, no trailing dot, `:port` only when non-default. */
+  domain: string;
+  /** The same host in Unicode, for display. */
+  unicode: string;
+  /** How to reach the store: scheme + host (+ port). */
+  url: string;
+  /** True for IP literals (only reachable with --allow-private, e.g. tests and the demo). */
+  isIp: boolean;
+}
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+function validHostname(host: string): string | null {
+  if (host.length > 253) return 'the domain is longer than 253 characters';
+  const labels = host.split('.');
+  if (labels.length < 2) return 'a domain needs a dot (e.g. example.com)';
+  for (const l of labels) {
+    if (!l) return 'the domain has an empty label (two dots in a row)';
+    if (!LABEL.test(l)) return `"${l}" is not a valid domain label`;
+  }
+  const tld = labels[labels.length - 1]!;
+  if (/^\d+$/.test(tld)) return 'the top-level domain cannot be numeric';
+  return null;
+}
+
+/**
+ * Accepts `example.com`, `WWW.Example.com.`, `https://example.com/collections/x?y`, `shop.example.com:8443`,
+ * `http://127.0.0.2:8080`, IDNs (`bücher.de` → `xn--bcher-kva.de`). Strips scheme, path, query, `www.`,
+ * credentials and trailing dots.
+ */
+export function normalizeDomain(input: string): Result<NormalizedDomain> {
+  let s = (input ?? '').trim().replace(/^["'<]+|["'>]+$/g, '');
+  if (!s) return { ok: false, reason: 'the domain is empty' };
+  if (/\s/.test(s)) return { ok: false, reason: `"${input.trim()}" contains spaces` };
+  if (s.includes('@') && !s.includes('/')) return { ok: false, reason: `"${s}" looks like an email address, not a domain` };
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(s);
+  if (hasScheme && !/^https?:\/\//i.test(s)) return { ok: false, reason: `"${s}" is not a web address (http or https)` };
+  if (!hasScheme) s = 'http://' + s.replace(/^\/\//, '');
+  let u: URL;
+  try {
+    u = new URL(s);
+  } catch {
+    return { ok: false, reason: `"${input.trim()}" is not a valid domain or URL` };
+  }
+  let host = u.hostname.replace(/\.+$/, '').toLowerCase();
+  if (host.startsWith('[')) return { ok: false, reason: 'IPv6 addresses are not supported as store addresses' };
+  const ip = IPV4.exec(host);
+  let isIp = false;
+  if (ip) {
+    if (ip.slice(1).some((o) => Number(o) > 255)) return { ok: false, reason: `"${host}" is not a valid IP address` };
+    isIp = true;
+  } else {
+    if (host.startsWith('www.') && host.split('.').length > 2) host = host.slice(4);
+    const ascii = domainToASCII(host);
+    if (!ascii) return { ok: false, reason: `"${host}" is not a valid domain` };
+    host = ascii;
+    const bad = validHostname(host);
+    if (bad) return { ok: false, reason: bad };
+  }
+  const scheme = u.protocol === 'https:' ? 'https' : hasScheme ? 'http' : 'https';
+  const port = u.port; // URL drops default ports
+  const domain = port ? `${host}:${port}` : host;
+  const unicodeHost = isIp ? host : domainToUnicode(host) || host;
+  return {
+    ok: true,
+    value: {
+      domain,
+      unicode: port ? `${unicodeHost}:${port}` : unicodeHost,
+      url: `${scheme}://${host}${port ? ':' + port : ''}`,
+      isIp,
+    },
+  };
+}
+
+// RFC 5321/5322 "dot-atom" local part, the form real mailboxes use (no quoted local parts).
+const LOCAL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/i;
+
+export interface NormalizedEmail {
+  email: string;
+  local: string;
+  domain: string;
+}
+
+/** Lower-cases, strips `mailto:`, a display name and angle brackets; checks syntax; punycodes the domain. */
+export function normalizeEmail(input: string): Result<NormalizedEmail> {
+  let s = (input ?? '').trim();
+  if (!s) return { ok: false, reason: 'the email is empty' };
+  const angle = /<([^<>]+)>\s*$/.exec(s);
+  if (angle) s = angle[1]!.trim();
+  s = s.replace(/^mailto:/i, '').split('?')[0]!.trim();
+  const at = s.lastIndexOf('@');
+  if (at <= 0 || at === s.length - 1) return { ok: false, reason: `"${input.trim()}" is not an email address (no local part or domain)` };
+  const local = s.slice(0, at).toLowerCase();
+  const rawDomain = s.slice(at + 1).replace(/\.+$/, '').toLowerCase();
+  if (local.length > 64) return { ok: false, reason: `"${input.trim()}": the part before @ is longer than 64 characters` };
+  if (!LOCAL.test(local)) return { ok: false, reason: `"${input.trim()}" is not a valid email address` };
+  const domain = domainToASCII(rawDomain);
+  if (!domain) return { ok: false, reason: `"${input.trim()}" has an invalid domain` };
+  const bad = validHostname(domain);
+  if (bad) return { ok: false, reason: `"${input.trim()}": ${bad}` };
+  const email = `${local}@${domain}`;
+  if (email.length > 254) return { ok: false, reason: `"${input.trim()}" is longer than 254 characters` };
+  return { ok: true, value: { email, local, domain } };
+}
+
+/** Free-mail providers: an address there says nothing about the store's own domain. */
+export const FREEMAIL = new Set([
+  'gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.uk', 'ymail.com', 'hotmail.com', 'hotmail.co.uk', 'outlook.com',
+  'live.com', 'msn.com', 'icloud.com', 'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com',
+  'gmx.de', 'gmx.net', 'web.de', 'mail.com', 'zoho.com', 'yandex.com', 'yandex.ru', 'mail.ru', 'qq.com', '163.com',
+  'fastmail.com', 'hey.com', 'tutanota.com', 'orange.fr', 'free.fr', 'libero.it', 't-online.de',
+]);
+
+let regionIndex: Map<string, string> | null = null;
+
+/** ISO 3166-1 alpha-2 code for a code or an English country name ("United States", "uk", "Deutschland" is not). */
+export function normalizeCountry(input: string): Result<string> {
+  const s = (input ?? '').trim();
+  if (!s) return { ok: false, reason: 'the country is empty' };
+  if (!regionIndex) {
+    regionIndex = new Map();
+    const names = new Intl.DisplayNames(['en'], { type: 'region' });
+    for (let a = 65; a <= 90; a++) {
+      for (let b = 65; b <= 90; b++) {
+        const code = String.fromCharCode(a, b);
+        let name: string | undefined;
+        try {
+          name = names.of(code);
+        } catch {
+          continue;
+        }
+        if (name && name !== code) {
+          regionIndex.set(code.toLowerCase(), code);
+          regionIndex.set(name.toLowerCase(), code);
+        }
+      }
+    }
+    for (const [alias, code] of [
+      ['uk', 'GB'], ['england', 'GB'], ['scotland', 'GB'], ['wales', 'GB'], ['great britain', 'GB'],
+      ['usa', 'US'], ['u.s.', 'US'], ['u.s.a.', 'US'], ['united states of america', 'US'], ['america', 'US'],
+      ['holland', 'NL'], ['the netherlands', 'NL'], ['south korea', 'KR'], ['korea', 'KR'], ['russia', 'RU'],
+      ['czech republic', 'CZ'], ['uae', 'AE'], ['türkiye', 'TR'], ['turkey', 'TR'], ['vietnam', 'VN'],
+    ] as const) {
+      regionIndex.set(alias, code);
+    }
+  }
+  const code = regionIndex.get(s.toLowerCase().replace(/\s+/g, ' '));
+  return code ? { ok: true, value: code } : { ok: false, reason: `"${s}" is not a country name or ISO code` };
+}
