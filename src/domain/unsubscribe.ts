@@ -26,3 +26,9 @@ export function verifyUnsubscribeToken(secret: string, token: string): string | 
 export function unsubscribeUrl(baseUrl: string, token: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/u/${token}`;
 }
+
+/**
+ * Drafts carry this marker where the per-message unsubscribe URL goes (the token depends on the Message-ID,
+ * assigned at send time). `send` replaces it in the text and HTML parts and refuses a body without it.
+ */
+export const UNSUBSCRIBE_URL_MARKER = '[[UNSUBSCRIBE_URL]]';
