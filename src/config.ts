@@ -2,43 +2,11 @@
 // from YAML files the user edits. Errors name the file, the line and what is allowed.
 // Only the CLI layer calls this module; stages receive plain objects.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseEnv } from 'node:util';
 import { LineCounter, parseDocument, isMap, isSeq, type Document } from 'yaml';
 import { z } from 'zod';
 import { UserError } from './errors.js';
 
-export const DEFAULT_DB = 'outreach.db';
-export const DEFAULT_SETTINGS_FILE = 'outreach.yaml';
-export const DEFAULT_PROFILE_FILE = 'profile.yaml';
-
-/** Loads `.env` from the working folder (or $OUTREACH_ENV_FILE) without overriding the real environment. */
-export function loadDotEnv(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string | null {
-  const file = env.OUTREACH_ENV_FILE ? resolve(cwd, env.OUTREACH_ENV_FILE) : resolve(cwd, '.env');
-  if (!existsSync(file)) return null;
-  let parsed: Record<string, string>;
-  try {
-    parsed = parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
-  } catch (err) {
-    throw new UserError(`Cannot read ${file}: ${(err as Error).message}`);
-  }
-  for (const [k, v] of Object.entries(parsed)) {
-    if (env[k] === undefined) env[k] = v;
-  }
-  return file;
-}
-
-export function settingsPath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  return resolve(cwd, env.OUTREACH_SETTINGS || DEFAULT_SETTINGS_FILE);
-}
-
-export function profilePath(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
-  return resolve(cwd, env.OUTREACH_PROFILE || DEFAULT_PROFILE_FILE);
-}
-
-export function dbPathFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag || env.OUTREACH_DB || DEFAULT_DB);
-}
+export { DEFAULT_DB, DEFAULT_SETTINGS_FILE, DEFAULT_PROFILE_FILE, loadDotEnv, settingsPath, profilePath, dbPathFrom } from './paths.js';
 
 /** The line (1-based) of the YAML node at a path, or of its closest existing parent. */
 function lineOf(doc: Document, lc: LineCounter, path: (string | number)[]): number {
@@ -67,8 +35,11 @@ function lineOf(doc: Document, lc: LineCounter, path: (string | number)[]): numb
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.length ? issue.path.join('.') : '(top level)';
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${where}`;
+    case 'unrecognized_keys': {
+      // A schema may say what is allowed through its own message (z.strictObject(shape, { error })).
+      const extra = issue.message && !issue.message.startsWith('Unrecognized key') ? `: ${issue.message}` : '';
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${where}${extra}`;
+    }
     case 'invalid_value':
       return `${where}: ${issue.message}`;
     default:
@@ -99,7 +70,8 @@ export function parseYamlText<S extends z.ZodType>(text: string, file: string, s
   const res = schema.safeParse(data);
   if (!res.success) {
     const lines = res.error.issues.map(
-      (i) => `${file}:${lineOf(doc, lc, i.path as (string | number)[])}: ${describeIssue(i)}`,
+      (i) =>
+        `${file}:${lineOf(doc, lc, (i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path) as (string | number)[])}: ${describeIssue(i)}`,
     );
     throw new UserError(`${file} has ${lines.length} problem${lines.length > 1 ? 's' : ''}:\n${lines.join('\n')}`);
   }

@@ -1,8 +1,9 @@
 // What every command gets: the global options, the output, the database (opened lazily, migrated),
 // settings, an abort signal for Ctrl-C, and an audit row in `runs` for commands that change things.
 import type { Command } from 'commander';
-import { openDb, type Db } from '../db/open.js';
-import { dbPathFrom, loadDotEnv, loadSettings, settingsPath, profilePath, type Settings } from '../config.js';
+import type { Db } from '../db/open.js';
+import type { Settings } from '../config.js';
+import { dbPathFrom, loadDotEnv, settingsPath, profilePath } from '../paths.js';
 import { Output, colorEnabled } from './output.js';
 import { errorMessage } from '../errors.js';
 
@@ -48,7 +49,7 @@ export class Ctx {
 
   /** The database, opened (and migrated) on first use. */
   db(): Db {
-    if (!this._db) this._db = openDb(this.dbPath);
+    if (!this._db) this._db = heavy!.open.openDb(this.dbPath);
     return this._db;
   }
 
@@ -61,7 +62,7 @@ export class Ctx {
   }
 
   settings(): Settings {
-    if (!this._settings) this._settings = loadSettings(this.settingsFile);
+    if (!this._settings) this._settings = heavy!.config.loadSettings(this.settingsFile);
     return this._settings;
   }
 
@@ -129,6 +130,13 @@ type Handler = (ctx: Ctx, opts: any, ...args: any[]) => Promise<void> | void;
 
 let envLoaded = false;
 
+// The database and settings modules (better-sqlite3, drizzle, zod, yaml) load only when a command runs,
+// so `outreach --help` and usage errors stay fast.
+let heavy: { open: typeof import('../db/open.js'); config: typeof import('../config.js') } | null = null;
+async function loadHeavy() {
+  if (!heavy) heavy = { open: await import('../db/open.js'), config: await import('../config.js') };
+}
+
 /**
  * Wraps a command handler: builds the context from the global options, loads `.env`, records the run,
  * turns Ctrl-C into an abort signal, and always closes the database.
@@ -138,6 +146,7 @@ export function action(handler: Handler, options: ActionOptions = {}) {
     const cmd = raw[raw.length - 1] as Command;
     const opts = raw[raw.length - 2] as Record<string, unknown>;
     const positional = raw.slice(0, -2);
+    await loadHeavy();
     if (!envLoaded) {
       loadDotEnv();
       envLoaded = true;
@@ -176,4 +185,3 @@ export function commandPath(cmd: Command): string {
   return names.join(' ');
 }
 
-export { profilePath };

@@ -139,7 +139,8 @@ export function normalizeCountry(input: string): Result<string> {
         }
         if (name && name !== code) {
           regionIndex.set(code.toLowerCase(), code);
-          regionIndex.set(name.toLowerCase(), code);
+          // First code wins for a name: FR before FX ("Metropolitan France", also shown as "France").
+          if (!regionIndex.has(name.toLowerCase())) regionIndex.set(name.toLowerCase(), code);
         }
       }
     }
@@ -154,4 +155,18 @@ export function normalizeCountry(input: string): Result<string> {
   }
   const code = regionIndex.get(s.toLowerCase().replace(/\s+/g, ' '));
   return code ? { ok: true, value: code } : { ok: false, reason: `"${s}" is not a country name or ISO code` };
+}
+
+/** Local parts of role accounts (flagged, not dropped: `info@` is often a small store's only address). */
+export const ROLE_LOCAL_PARTS = new Set([
+  'info', 'hello', 'hi', 'contact', 'contactus', 'support', 'help', 'sales', 'admin', 'office', 'team', 'shop', 'store',
+  'orders', 'order', 'service', 'customerservice', 'care', 'customercare', 'enquiries', 'enquiry', 'inquiries', 'mail',
+  'marketing', 'press', 'media', 'pr', 'billing', 'accounts', 'finance', 'hr', 'jobs', 'careers', 'webmaster',
+  'postmaster', 'hostmaster', 'abuse', 'noreply', 'no-reply', 'donotreply', 'privacy', 'legal', 'wholesale',
+  'partners', 'partnerships', 'returns', 'bonjour', 'hallo', 'hola', 'ciao', 'kontakt', 'service-client',
+]);
+
+export function isRoleAddress(email: string): boolean {
+  const local = email.slice(0, email.lastIndexOf('@')).toLowerCase().split('+')[0]!;
+  return ROLE_LOCAL_PARTS.has(local);
 }

@@ -1,2 +1,317 @@
-import type { Command } from 'commander';
-export function register(_program: Command): void {}
+// `outreach leads import|export|list|show|tag|forget`: leads in and out.
+import { Command, Option } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { action, type Ctx } from '../context.js';
+import { examples, intOption } from '../help.js';
+import { UsageError, UserError } from '../../errors.js';
+import { ALL_STAGES } from '../../domain/lead.js';
+import type { LeadFilter, LeadSort } from '../../stages/leads/query.js';
+
+interface FilterOpts {
+  stage?: string;
+  tag?: string;
+  country?: string;
+  minFit?: number;
+  maxFit?: number;
+  minIntent?: number;
+  maxIntent?: number;
+  search?: string;
+}
+
+function addFilterOptions(cmd: Command): Command {
+  return cmd
+    .option('--stage <stages>', `only leads at these stages, comma-separated (${ALL_STAGES.join(', ')})`)
+    .option('--tag <tag>', 'only leads with this tag')
+    .option('--country <code>', 'only leads in this country (ISO code)')
+    .option('--min-fit <n>', 'fit score at least N', intOption('--min-fit', { min: 0, max: 100 }))
+    .option('--max-fit <n>', 'fit score at most N', intOption('--max-fit', { min: 0, max: 100 }))
+    .option('--min-intent <n>', 'intent score at least N', intOption('--min-intent', { min: 0, max: 100 }))
+    .option('--max-intent <n>', 'intent score at most N', intOption('--max-intent', { min: 0, max: 100 }))
+    .option('--search <text>', 'domain, company or email containing TEXT');
+}
+
+function toFilter(o: FilterOpts): LeadFilter {
+  const stage = o.stage?.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const s of stage ?? []) {
+    if (!(ALL_STAGES as readonly string[]).includes(s)) throw new UsageError(`--stage: unknown stage "${s}"`, `Stages: ${ALL_STAGES.join(', ')}`);
+  }
+  return { stage, tag: o.tag, country: o.country, minFit: o.minFit, maxFit: o.maxFit, minIntent: o.minIntent, maxIntent: o.maxIntent, search: o.search };
+}
+
+function parseMap(values: string[] | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const i = v.lastIndexOf('=');
+    if (i <= 0 || i === v.length - 1) throw new UsageError(`--map expects COLUMN=FIELD, got "${v}"`);
+    map[v.slice(0, i).trim()] = v.slice(i + 1).trim();
+  }
+  return map;
+}
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+export function register(program: Command): void {
+  const leads = program.command('leads').description('import, export, list, show, tag and forget leads');
+  examples(leads, ['outreach leads import leads.csv', 'outreach leads list --sort fit --min-fit 60', 'outreach leads export --format csv > leads.csv']);
+
+  examples(
+    leads
+      .command('import')
+      .argument('<file>', "CSV file, or '-' for stdin")
+      .description('import leads from CSV (comma or semicolon, UTF-8 with or without BOM); never touches the network')
+      .option('--map <column=field>', 'map a column to a field (repeatable): domain, company, email, first_name, last_name, full_name, country, title, phone, tags, notes', collect)
+      .option('--skip-invalid', 'import the good rows and report the rejected ones (default: refuse the whole file)')
+      .option('--rejects <file>', 'with --skip-invalid, write the rejected rows (with line and reason) to this CSV')
+      .option('--tag <tag>', 'tag every imported lead (repeatable)', collect)
+      .action(
+        action(
+          async (ctx, opts: { map?: string[]; skipInvalid?: boolean; rejects?: string; tag?: string[] }, file: string) => {
+            if (opts.rejects && !opts.skipInvalid) throw new UsageError('--rejects needs --skip-invalid');
+            const { importLeads } = await import('../../stages/leads/import.js');
+            const sp = ctx.out.spinner(`Importing ${file === '-' ? 'stdin' : file}`);
+            let r;
+            try {
+              r = await importLeads(ctx.db(), {
+                file,
+                map: parseMap(opts.map),
+                skipInvalid: opts.skipInvalid,
+                rejectsFile: opts.rejects,
+                tags: opts.tag,
+                signal: ctx.signal,
+                onProgress: (n) => sp.update(`Importing ${file}: ${n.toLocaleString('en-US')} rows`),
+              });
+            } finally {
+              sp.stop();
+            }
+            ctx.count('rows', r.rows);
+            ctx.count('created', r.leadsCreated);
+            ctx.count('merged', r.leadsMerged);
+            ctx.count('rejected', r.rejected.length);
+            const label = r.file;
+            if (ctx.json) {
+              ctx.out.printJson({
+                file: label,
+                committed: r.committed,
+                rows: r.rows,
+                leads_created: r.leadsCreated,
+                leads_merged: r.leadsMerged,
+                contacts_added: r.contacts,
+                skipped_forgotten: r.skippedForgotten,
+                ignored_columns: r.ignoredColumns,
+                rejected: r.rejected.map((x) => ({ line: x.line, reason: x.reason })),
+              });
+            } else {
+              if (r.ignoredColumns.length) ctx.out.info(`Ignored columns: ${r.ignoredColumns.join(', ')} (map them with --map COLUMN=FIELD)`);
+              for (const x of r.rejected.slice(0, ctx.verbose || !r.committed ? Infinity : 20)) ctx.out.warn(`${label}:${x.line}: ${x.reason}`);
+              if (r.committed && r.rejected.length > 20 && !ctx.verbose) ctx.out.warn(`... and ${r.rejected.length - 20} more rejected rows (see --rejects FILE or -v)`);
+            }
+            if (!r.committed) {
+              if (!ctx.json) {
+                ctx.out.error(
+                  `${label}: ${r.rejected.length} bad row${r.rejected.length > 1 ? 's' : ''}; nothing was imported.`,
+                  'Fix them, or pass --skip-invalid to import the good rows (and --rejects FILE to keep the bad ones).',
+                );
+              }
+              process.exitCode = 1;
+              return;
+            }
+            if (!ctx.json) {
+              ctx.out.success(
+                `${label}: ${r.rows} rows → ${r.leadsCreated} new leads, ${r.leadsMerged} merged into existing, ${r.contacts} new contacts` +
+                  (r.rejected.length ? `, ${r.rejected.length} rejected` : '') +
+                  (r.skippedForgotten ? `, ${r.skippedForgotten} skipped (forgotten on request)` : ''),
+              );
+            }
+          },
+          { audit: true },
+        ),
+      ),
+    [
+      'outreach leads import leads.csv',
+      'outreach leads import export.csv --map "Shop URL=domain" --map "Owner=full_name"',
+      'cat leads.csv | outreach leads import - --skip-invalid --rejects rejected.csv',
+    ],
+  );
+
+  examples(
+    addFilterOptions(
+      leads
+        .command('export')
+        .description('export leads as CSV (spreadsheet-safe), JSON or JSON Lines, to stdout or a file')
+        .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'jsonl']).default('csv'))
+        .option('-o, --output <file>', 'write to FILE instead of stdout')
+        .option('--excel', 'add a UTF-8 byte-order mark so Excel opens accents correctly')
+        .addOption(new Option('--sort <key>', 'order').choices(['fit', 'intent', 'domain', 'company', 'created', 'stage']).default('created')),
+    ).action(
+      action(async (ctx, opts: FilterOpts & { format: 'csv' | 'json' | 'jsonl'; output?: string; excel?: boolean; sort: LeadSort }) => {
+        const { exportLeads } = await import('../../stages/leads/export.js');
+        const format = ctx.json && opts.format === 'csv' ? 'json' : opts.format;
+        const out = opts.output ? createWriteStream(opts.output) : process.stdout;
+        const n = await exportLeads(ctx.db(), out, { format, filter: toFilter(opts), sort: opts.sort, excel: opts.excel, signal: ctx.signal });
+        if (opts.output) {
+          await new Promise<void>((ok, fail) => (out as ReturnType<typeof createWriteStream>).end(() => ok()).once('error', fail));
+          ctx.out.success(`Exported ${n} leads to ${opts.output}`);
+        }
+      }),
+    ),
+    [
+      'outreach leads export > leads.csv',
+      'outreach leads export --min-fit 60 --excel -o hot-leads.csv',
+      'outreach leads export --format jsonl --tag jewelry | jq .email',
+    ],
+  );
+
+  examples(
+    addFilterOptions(
+      leads
+        .command('list')
+        .description('list leads in a table (or --json)')
+        .addOption(new Option('--sort <key>', 'order').choices(['fit', 'intent', 'domain', 'company', 'created', 'stage']).default('created'))
+        .option('--limit <n>', 'at most N leads (0 = all)', intOption('--limit', { min: 0 }), 50),
+    ).action(
+      action(async (ctx, opts: FilterOpts & { sort: LeadSort; limit: number }) => {
+        const { listLeads, countLeads } = await import('../../stages/leads/query.js');
+        const filter = toFilter(opts);
+        const rows = listLeads(ctx.db(), filter, opts.sort, opts.limit);
+        if (ctx.json) return ctx.out.printJson(rows);
+        if (!rows.length) return ctx.out.info('No leads match.');
+        ctx.out.table(rows, [
+          { header: 'domain', value: (r) => r.domain },
+          { header: 'company', value: (r) => truncate(r.company, 28) },
+          { header: 'email', value: (r) => r.email },
+          { header: 'country', value: (r) => r.country },
+          { header: 'stage', value: (r) => r.stage },
+          { header: 'fit', value: (r) => r.fit, align: 'right' },
+          { header: 'intent', value: (r) => r.intent, align: 'right' },
+          { header: 'tags', value: (r) => truncate(r.tags, 24) },
+        ]);
+        const total = countLeads(ctx.db(), filter);
+        if (total > rows.length) ctx.out.info(`${rows.length} of ${total} leads shown (--limit 0 for all)`);
+      }),
+    ),
+    ['outreach leads list', 'outreach leads list --sort fit --min-fit 60', 'outreach leads list --stage confirmed,enriched --json'],
+  );
+
+  examples(
+    leads
+      .command('show')
+      .argument('<domain>', 'the store domain')
+      .description("a lead's details, contacts, facts, score and timeline")
+      .action(
+        action(async (ctx, _opts, domain: string) => {
+          const { showLead, findLeadId } = await import('../../stages/leads/query.js');
+          const db = ctx.db();
+          const s = showLead(db, findLeadId(db, domain));
+          if (ctx.json) return ctx.out.printJson(s);
+          printLead(ctx, s);
+        }),
+      ),
+    ['outreach leads show mystore.com', 'outreach leads show mystore.com --json'],
+  );
+
+  examples(
+    leads
+      .command('tag')
+      .argument('<domain>', 'the store domain')
+      .argument('<tags...>', 'one or more tags')
+      .option('--remove', 'remove the tags instead of adding them')
+      .description('add or remove tags on a lead')
+      .action(
+        action(
+          async (ctx, opts: { remove?: boolean }, domain: string, tags: string[]) => {
+            const { findLeadId } = await import('../../stages/leads/query.js');
+            const { tx } = await import('../../db/open.js');
+            const { addEvent } = await import('../../db/events.js');
+            const db = ctx.db();
+            const id = findLeadId(db, domain);
+            const clean = tags.map((t) => t.trim().toLowerCase()).filter(Boolean);
+            let changed = 0;
+            tx(db, () => {
+              const stmt = opts.remove
+                ? db.sqlite.prepare('DELETE FROM lead_tags WHERE lead_id = ? AND tag = ?')
+                : db.sqlite.prepare('INSERT OR IGNORE INTO lead_tags (lead_id, tag) VALUES (?, ?)');
+              for (const t of clean) changed += stmt.run(id, t).changes;
+              if (changed) addEvent(db, { leadId: id, type: 'tagged', data: opts.remove ? { removed: clean } : { added: clean } });
+            });
+            const now = (db.sqlite.prepare('SELECT tag FROM lead_tags WHERE lead_id = ? ORDER BY tag').all(id) as { tag: string }[]).map((r) => r.tag);
+            if (ctx.json) ctx.out.printJson({ domain, tags: now, changed });
+            else ctx.out.success(`${domain}: tags ${now.length ? now.join(', ') : '(none)'}`);
+          },
+          { audit: true },
+        ),
+      ),
+    ['outreach leads tag mystore.com priority jewelry', 'outreach leads tag mystore.com priority --remove'],
+  );
+
+  examples(
+    leads
+      .command('forget')
+      .argument('<email-or-domain>', 'a person’s email, or a store’s domain')
+      .option('-y, --yes', 'do not ask for confirmation')
+      .description('GDPR erasure: delete the data everywhere (raw mail included), keep only a hash so they are never imported or mailed again')
+      .action(
+        action(
+          async (ctx, opts: { yes?: boolean }, target: string) => {
+            if (!opts.yes) {
+              if (!process.stdin.isTTY) throw new UserError('Forgetting cannot be undone: pass --yes to confirm when not at a terminal.');
+              const { confirm } = await import('@inquirer/prompts');
+              if (!(await confirm({ message: `Erase every record of ${target}? This cannot be undone.`, default: false }))) {
+                ctx.out.info('Nothing erased.');
+                return;
+              }
+            }
+            const { forget } = await import('../../stages/leads/forget.js');
+            const r = forget(ctx.db(), target);
+            if (ctx.json) return ctx.out.printJson(r);
+            ctx.out.success(
+              `Forgot ${target}: ${r.leadsDeleted} lead, ${r.contactsDeleted} contacts, ${r.inboundDeleted} inbound mails, ${r.draftsDeleted} drafts, ${r.factsDeleted} facts deleted; ${r.messagesAnonymized} sent messages anonymized. Only a hash remains, on the suppression list.`,
+            );
+            ctx.out.info('Backups made before now still hold the data: delete or re-make them.');
+          },
+          { audit: true },
+        ),
+      ),
+    ['outreach leads forget jane@mystore.com --yes', 'outreach leads forget mystore.com --yes'],
+  );
+}
+
+function truncate(s: string | null | undefined, n: number): string {
+  if (!s) return '';
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+function printLead(ctx: Ctx, s: ReturnType<typeof import('../../stages/leads/query.js').showLead>): void {
+  const { out } = ctx;
+  const l = s.lead as Record<string, unknown>;
+  out.print(out.c.bold(String(l.domain)) + (l.company ? `  ${l.company}` : ''));
+  const line = (k: string, v: unknown) => v !== null && v !== undefined && v !== '' && out.print(`  ${out.c.dim(k.padEnd(12))} ${String(v)}`);
+  line('stage', l.stage);
+  line('url', l.url);
+  line('country', l.country);
+  line('shopify', l.is_shopify === null ? 'unknown' : l.is_shopify ? `yes (${Math.round(Number(l.shopify_confidence ?? 0) * 100)}%)` : 'no');
+  line('tags', s.tags.join(', '));
+  if (s.score) {
+    const sc = s.score as Record<string, unknown>;
+    line('fit', `${sc.fit} (confidence ${Math.round(Number(sc.fit_confidence) * 100)}%)`);
+    line('intent', `${sc.intent} (confidence ${Math.round(Number(sc.intent_confidence) * 100)}%)`);
+  }
+  if (s.contacts.length) {
+    out.print(out.c.bold('\nContacts'));
+    for (const c of s.contacts as Record<string, unknown>[]) {
+      const name = [c.first_name, c.last_name].filter(Boolean).join(' ');
+      out.print(`  ${c.email}${name ? ` (${name})` : ''}  ${out.c.dim(String(c.validation))}${c.is_role ? out.c.dim(' role') : ''}`);
+    }
+  }
+  if (s.facts.length) {
+    out.print(out.c.bold('\nFacts'));
+    for (const f of s.facts.slice(0, 40)) out.print(`  ${f.key.padEnd(24)} ${truncate(typeof f.value === 'string' ? f.value : JSON.stringify(f.value), 60)}  ${out.c.dim(f.source_url ?? '')}`);
+    if (s.facts.length > 40) out.print(out.c.dim(`  ... ${s.facts.length - 40} more (--json for all)`));
+  }
+  if (s.enrollments.length) {
+    out.print(out.c.bold('\nCampaigns'));
+    for (const e of s.enrollments as Record<string, unknown>[]) out.print(`  ${e.campaign}: ${e.status}${e.stop_reason ? ` (${e.stop_reason})` : ''}`);
+  }
+  out.print(out.c.bold('\nTimeline'));
+  out.print(`  ${String(l.created_at).slice(0, 16).replace('T', ' ')}  created (${l.source})`);
+  for (const t of s.timeline) out.print(`  ${t.at.slice(0, 16).replace('T', ' ')}  ${t.type}${t.summary ? `  ${out.c.dim(truncate(t.summary, 80))}` : ''}`);
+}

@@ -1,0 +1,181 @@
+// Reading leads: one row per lead (primary contact, scores, tags) with the filters that `leads list`,
+// `leads export` and the dashboard share; and the whole record of one lead for `leads show`.
+import type { Db } from '../../db/open.js';
+import { normalizeDomain } from '../../domain/normalize.js';
+import { UserError } from '../../errors.js';
+
+export interface LeadFilter {
+  stage?: string[];
+  tag?: string;
+  country?: string;
+  minFit?: number;
+  maxFit?: number;
+  minIntent?: number;
+  maxIntent?: number;
+  search?: string;
+  shopify?: boolean;
+}
+
+export type LeadSort = 'fit' | 'intent' | 'domain' | 'created' | 'stage' | 'company';
+
+export interface LeadRow {
+  id: number;
+  domain: string;
+  company: string | null;
+  email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  title: string | null;
+  phone: string | null;
+  country: string | null;
+  stage: string;
+  is_shopify: boolean | null;
+  fit: number | null;
+  intent: number | null;
+  tags: string;
+  url: string | null;
+  source: string;
+  created_at: string;
+}
+
+/** The columns, in export order. */
+export const LEAD_COLUMNS: (keyof LeadRow)[] = [
+  'domain', 'company', 'email', 'first_name', 'last_name', 'title', 'phone', 'country', 'stage', 'is_shopify', 'fit',
+  'intent', 'tags', 'url', 'source', 'created_at',
+];
+
+const SELECT = `
+SELECT l.id, l.domain, l.company, c.email, c.first_name, c.last_name, c.title, c.phone, l.country, l.stage,
+       l.is_shopify, s.fit, s.intent,
+       COALESCE((SELECT group_concat(tag, ';') FROM lead_tags t WHERE t.lead_id = l.id), '') AS tags,
+       l.url, l.source, l.created_at
+FROM leads l
+LEFT JOIN scores s ON s.lead_id = l.id
+LEFT JOIN contacts c ON c.id = (SELECT id FROM contacts WHERE lead_id = l.id ORDER BY is_primary DESC, is_role ASC, id LIMIT 1)`;
+
+const ORDER: Record<LeadSort, string> = {
+  fit: 's.fit IS NULL, s.fit DESC, s.intent DESC, l.id',
+  intent: 's.intent IS NULL, s.intent DESC, s.fit DESC, l.id',
+  domain: 'l.domain',
+  company: 'l.company IS NULL, l.company COLLATE NOCASE, l.id',
+  created: 'l.id',
+  stage: 'l.stage, l.id',
+};
+
+export function buildLeadQuery(f: LeadFilter, sort: LeadSort = 'created', limit?: number, offset?: number): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (f.stage?.length) {
+    where.push(`l.stage IN (${f.stage.map(() => '?').join(',')})`);
+    params.push(...f.stage);
+  }
+  if (f.tag) {
+    where.push('EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = ?)');
+    params.push(f.tag.toLowerCase());
+  }
+  if (f.country) {
+    where.push('l.country = ?');
+    params.push(f.country.toUpperCase());
+  }
+  if (f.minFit !== undefined) (where.push('s.fit >= ?'), params.push(f.minFit));
+  if (f.maxFit !== undefined) (where.push('s.fit <= ?'), params.push(f.maxFit));
+  if (f.minIntent !== undefined) (where.push('s.intent >= ?'), params.push(f.minIntent));
+  if (f.maxIntent !== undefined) (where.push('s.intent <= ?'), params.push(f.maxIntent));
+  if (f.shopify !== undefined) (where.push('l.is_shopify = ?'), params.push(f.shopify ? 1 : 0));
+  if (f.search) {
+    where.push(`(l.domain LIKE ? ESCAPE '\\' OR l.company LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM contacts c2 WHERE c2.lead_id = l.id AND c2.email LIKE ? ESCAPE '\\'))`);
+    const like = `%${f.search.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m)}%`;
+    params.push(like, like, like);
+  }
+  let sql = SELECT + (where.length ? `\nWHERE ${where.join(' AND ')}` : '') + `\nORDER BY ${ORDER[sort]}`;
+  if (limit !== undefined && limit > 0) {
+    sql += ' LIMIT ? OFFSET ?';
+    params.push(limit, offset ?? 0);
+  }
+  return { sql, params };
+}
+
+export function rowOut(r: LeadRow): LeadRow {
+  return { ...r, is_shopify: r.is_shopify === null ? null : Boolean(r.is_shopify) };
+}
+
+export function listLeads(db: Db, f: LeadFilter, sort: LeadSort, limit?: number, offset?: number): LeadRow[] {
+  const { sql, params } = buildLeadQuery(f, sort, limit, offset);
+  return (db.sqlite.prepare(sql).all(...params) as LeadRow[]).map(rowOut);
+}
+
+export function countLeads(db: Db, f: LeadFilter): number {
+  const { sql, params } = buildLeadQuery(f, 'created');
+  return db.sqlite.prepare(`SELECT count(*) FROM (${sql})`).pluck().get(...params) as number;
+}
+
+export function findLeadId(db: Db, domainInput: string): number {
+  const d = normalizeDomain(domainInput);
+  const key = d.ok ? d.value.domain : domainInput.toLowerCase();
+  const row = db.sqlite.prepare('SELECT id FROM leads WHERE domain = ?').get(key) as { id: number } | undefined;
+  if (!row) throw new UserError(`No lead for ${domainInput}${d.ok && key !== domainInput ? ` (${key})` : ''}.`, 'See `outreach leads list`.');
+  return row.id;
+}
+
+const parseJson = (s: string | null) => {
+  if (s === null) return null;
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+};
+
+export interface TimelineItem {
+  at: string;
+  kind: 'event' | 'message' | 'reply' | 'draft';
+  type: string;
+  summary: string;
+  data?: unknown;
+}
+
+/** Everything about one lead, with a single timeline of events, drafts, messages and replies. */
+export function showLead(db: Db, leadId: number) {
+  const q = db.sqlite;
+  const lead = q.prepare('SELECT * FROM leads WHERE id = ?').get(leadId) as Record<string, unknown>;
+  const contacts = q.prepare('SELECT email, first_name, last_name, title, phone, is_primary, is_role, validation, validation_reason, source, source_url FROM contacts WHERE lead_id = ? ORDER BY is_primary DESC, id').all(leadId);
+  const tags = (q.prepare('SELECT tag FROM lead_tags WHERE lead_id = ? ORDER BY tag').all(leadId) as { tag: string }[]).map((t) => t.tag);
+  const facts = (q.prepare('SELECT key, value, source_url, observed_at FROM facts WHERE lead_id = ? ORDER BY key, id').all(leadId) as { key: string; value: string; source_url: string | null; observed_at: string }[]).map((f) => ({ ...f, value: parseJson(f.value) }));
+  const scoreRow = q.prepare('SELECT fit, intent, fit_confidence, intent_confidence, factors, profile_version, scored_at FROM scores WHERE lead_id = ?').get(leadId) as Record<string, unknown> | undefined;
+  const score = scoreRow ? { ...scoreRow, factors: parseJson(scoreRow.factors as string) } : null;
+  const enrollments = q.prepare(`SELECT c.name AS campaign, e.status, e.stop_reason, e.paused_until, e.created_at FROM enrollments e JOIN campaigns c ON c.id = e.campaign_id WHERE e.lead_id = ? ORDER BY e.id`).all(leadId);
+
+  const timeline: TimelineItem[] = [];
+  for (const e of q.prepare('SELECT type, at, data FROM events WHERE lead_id = ? ORDER BY at, id').all(leadId) as { type: string; at: string; data: string | null }[]) {
+    const data = parseJson(e.data);
+    timeline.push({ at: e.at, kind: 'event', type: e.type, summary: summarize(data), data });
+  }
+  for (const d of q.prepare('SELECT d.created_at AS at, d.status, d.subject, s.position FROM drafts d JOIN steps s ON s.id = d.step_id WHERE d.lead_id = ? ORDER BY d.id').all(leadId) as { at: string; status: string; subject: string; position: number }[]) {
+    timeline.push({ at: d.at, kind: 'draft', type: `draft ${d.status}`, summary: `step ${d.position}: ${d.subject}` });
+  }
+  for (const m of q.prepare('SELECT COALESCE(sent_at, created_at) AS at, state, to_email, subject FROM messages WHERE lead_id = ? ORDER BY id').all(leadId) as { at: string; state: string; to_email: string; subject: string | null }[]) {
+    timeline.push({ at: m.at, kind: 'message', type: `message ${m.state}`, summary: `to ${m.to_email}: ${m.subject ?? ''}` });
+  }
+  for (const r of q.prepare('SELECT received_at AS at, label, from_email, subject, reason FROM inbound WHERE lead_id = ? ORDER BY id').all(leadId) as { at: string; label: string | null; from_email: string | null; subject: string | null; reason: string | null }[]) {
+    timeline.push({ at: r.at, kind: 'reply', type: `reply ${r.label ?? 'unclassified'}`, summary: `from ${r.from_email ?? '?'}: ${r.subject ?? ''}${r.reason ? ` (${r.reason})` : ''}` });
+  }
+  timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return {
+    lead: { ...lead, is_shopify: lead.is_shopify === null ? null : Boolean(lead.is_shopify), shopify_evidence: parseJson(lead.shopify_evidence as string | null) },
+    tags,
+    contacts,
+    facts,
+    score,
+    enrollments,
+    timeline,
+  };
+}
+
+function summarize(data: unknown): string {
+  if (data === null || data === undefined) return '';
+  if (typeof data !== 'object') return String(data);
+  return Object.entries(data as Record<string, unknown>)
+    .slice(0, 4)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+}

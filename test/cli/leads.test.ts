@@ -1,0 +1,215 @@
+import { describe, it, expect, beforeEach, afterEach } from 'vitest';
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { runCli, tempDir, ROOT } from '../helpers/cli.js';
+
+const FIX = resolve(ROOT, 'test/fixtures/leads');
+let t: ReturnType<typeof tempDir>;
+let db: string;
+const cli = (args: string[], input?: string) => runCli(['--db', db, ...args], { cwd: t.dir, input });
+
+beforeEach(() => {
+  t = tempDir();
+  db = join(t.dir, 'test.db');
+});
+afterEach(() => t.cleanup());
+
+function query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
+  const d = new Database(db, { readonly: true });
+  try {
+    return d.prepare(sql).all(...params) as T[];
+  } finally {
+    d.close();
+  }
+}
+
+describe('leads import', () => {
+  it('imports a messy CSV: BOM, semicolons, quoted newlines, duplicates merged, IDN, country names', async () => {
+    const r = await cli(['leads', 'import', join(FIX, 'messy.csv'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ committed: true, rows: 5, leads_created: 4, leads_merged: 1, contacts_added: 5 });
+    const leads = query<{ domain: string; company: string; country: string; domain_unicode: string }>('SELECT domain, company, country, domain_unicode FROM leads ORDER BY domain');
+    expect(leads.map((l) => l.domain)).toEqual(['evil-formulas.com', 'lumiere-bijoux.fr', 'oakandivy.com', 'xn--bcher-kva.de']);
+    const oak = leads.find((l) => l.domain === 'oakandivy.com')!;
+    expect(oak.company).toBe('Oak & Ivy\r\nHome Goods'); // first import wins, the duplicate only fills gaps
+    expect(oak.country).toBe('US');
+    expect(leads.find((l) => l.domain === 'lumiere-bijoux.fr')!.country).toBe('FR');
+    expect(leads.find((l) => l.domain === 'xn--bcher-kva.de')!.domain_unicode).toBe('bücher.de');
+    const emails = query<{ email: string }>('SELECT email FROM contacts ORDER BY email').map((c) => c.email);
+    expect(emails).toContain('claire@lumiere-bijoux.fr');
+    expect(emails).toContain('info@xn--bcher-kva.de');
+    expect(emails.filter((e) => e.endsWith('@oakandivy.com'))).toHaveLength(2);
+    const tags = query<{ tag: string }>('SELECT tag FROM lead_tags ORDER BY tag').map((x) => x.tag);
+    expect(tags).toEqual(['books', 'decor', 'home', 'jewelry']);
+  });
+
+  it('merges duplicates across imports and never duplicates a contact', async () => {
+    expect((await cli(['leads', 'import', join(FIX, 'messy.csv')])).code).toBe(0);
+    const r = await cli(['leads', 'import', join(FIX, 'messy.csv'), '--json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ leads_created: 0, leads_merged: 5, contacts_added: 0 });
+    expect(query('SELECT * FROM leads')).toHaveLength(4);
+    expect(query('SELECT * FROM contacts')).toHaveLength(5);
+  });
+
+  it('refuses the whole file on bad rows and lists each as FILE:LINE: reason', async () => {
+    const r = await cli(['leads', 'import', join(FIX, 'invalid.csv')]);
+    expect(r.code).toBe(1);
+    const f = join(FIX, 'invalid.csv');
+    expect(r.stderr).toContain(`${f}:3: invalid website/domain`);
+    expect(r.stderr).toContain(`${f}:4: invalid email`);
+    expect(r.stderr).toContain(`${f}:5: no website/domain, and gmail.com is a free-mail provider`);
+    expect(r.stderr).toContain(`${f}:6: invalid country`);
+    expect(r.stderr).toContain(`${f}:7: 5 fields, but the header has 4`);
+    expect(r.stderr).toContain('nothing was imported');
+    expect(query('SELECT * FROM leads')).toHaveLength(0);
+  });
+
+  it('--skip-invalid imports the good rows and writes the rejects', async () => {
+    const rejects = join(t.dir, 'rejects.csv');
+    const r = await cli(['leads', 'import', join(FIX, 'invalid.csv'), '--skip-invalid', '--rejects', rejects]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(query<{ domain: string }>('SELECT domain FROM leads ORDER BY domain').map((l) => l.domain)).toEqual(['good.com', 'last.com']);
+    const lines = readFileSync(rejects, 'utf8').trim().split(/\r?\n/);
+    expect(lines[0]).toBe('line,reason,company,website,email,country');
+    expect(lines).toHaveLength(6);
+    expect(lines[1]).toMatch(/^3,/);
+  });
+
+  it('reports malformed quoting with the line, and writes nothing', async () => {
+    const r = await cli(['leads', 'import', join(FIX, 'broken-quote.csv')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/broken-quote\.csv:\d+: malformed CSV/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(query('SELECT * FROM leads')).toHaveLength(0);
+  });
+
+  it('maps columns with --map and reads stdin', async () => {
+    const csv = readFileSync(join(FIX, 'mapped.csv'), 'utf8');
+    const r = await cli(['leads', 'import', '-', '--map', 'Shop URL=domain', '--map', 'Owner=full_name', '--map', 'Contact Mail=email', '--json'], csv);
+    expect(r.code, r.stderr).toBe(0);
+    const c = query<{ email: string; first_name: string; last_name: string }>('SELECT email, first_name, last_name FROM contacts ORDER BY email');
+    expect(c[0]).toEqual({ email: 'ana@alpha.com', first_name: 'Ana', last_name: 'Lima' });
+    const bad = await cli(['leads', 'import', '-', '--map', 'Shop URL=nonsense'], csv);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown field "nonsense"');
+  });
+
+  it('a missing file is a clear error', async () => {
+    const r = await cli(['leads', 'import', join(t.dir, 'nope.csv')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no such file');
+  });
+});
+
+describe('leads export', () => {
+  it('exports RFC 4180 CSV with formula cells neutralized, and --excel adds a BOM', async () => {
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    const r = await cli(['leads', 'export', '--sort', 'domain']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\r\n');
+    expect(lines[0]).toBe('domain,company,email,first_name,last_name,title,phone,country,stage,is_shopify,fit,intent,tags,url,source,created_at');
+    const evil = lines.find((l) => l.startsWith('evil-formulas.com'))!;
+    expect(evil).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(evil).toContain(",'@SUM(1),'-2,");
+    expect(r.stdout).toContain('"Oak & Ivy\r\nHome Goods"');
+    const file = join(t.dir, 'x.csv');
+    expect((await cli(['leads', 'export', '--excel', '-o', file])).code).toBe(0);
+    expect(readFileSync(file).subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+
+  it('exports JSON (one object per lead) and JSON Lines, with filters', async () => {
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    const j = await cli(['leads', 'export', '--format', 'json']);
+    const arr = JSON.parse(j.stdout);
+    expect(arr).toHaveLength(4);
+    for (const k of ['domain', 'company', 'email', 'country', 'stage']) expect(arr[0]).toHaveProperty(k);
+    const l = await cli(['leads', 'export', '--format', 'jsonl', '--country', 'FR']);
+    const rows = l.stdout.trim().split('\n').map((x) => JSON.parse(x));
+    expect(rows.map((x) => x.domain)).toEqual(['lumiere-bijoux.fr']);
+    const tagged = JSON.parse((await cli(['leads', 'export', '--format', 'json', '--tag', 'home'])).stdout);
+    expect(tagged.map((x: { domain: string }) => x.domain)).toEqual(['oakandivy.com']);
+    const empty = JSON.parse((await cli(['leads', 'export', '--format', 'json', '--stage', 'replied'])).stdout);
+    expect(empty).toEqual([]);
+    expect((await cli(['leads', 'export', '--stage', 'bogus'])).code).toBe(2);
+  });
+});
+
+describe('leads list, show, tag', () => {
+  it('lists with scores, sorts by fit and filters by --min-fit', async () => {
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    const d = new Database(db);
+    d.exec(`INSERT INTO scores (lead_id, fit, intent, factors, profile_version)
+            SELECT id, CASE domain WHEN 'oakandivy.com' THEN 80 WHEN 'lumiere-bijoux.fr' THEN 65 ELSE 20 END, 50, '[]', 'v1' FROM leads`);
+    d.close();
+    const r = await cli(['leads', 'list', '--sort', 'fit', '--min-fit', '60', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).map((x: { domain: string; fit: number }) => [x.domain, x.fit])).toEqual([
+      ['oakandivy.com', 80],
+      ['lumiere-bijoux.fr', 65],
+    ]);
+    const table = await cli(['leads', 'list', '--sort', 'fit']);
+    expect(table.stdout.split('\n')[1]).toMatch(/^oakandivy\.com/);
+  });
+
+  it('shows a lead and its timeline, and tags it', async () => {
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    expect((await cli(['leads', 'tag', 'www.oakandivy.com', 'Priority', 'vip'])).code).toBe(0);
+    const s = await cli(['leads', 'show', 'https://oakandivy.com/', '--json']);
+    expect(s.code, s.stderr).toBe(0);
+    const j = JSON.parse(s.stdout);
+    expect(j.tags).toEqual(['decor', 'home', 'priority', 'vip']);
+    expect(j.contacts).toHaveLength(2);
+    expect(j.timeline.map((e: { type: string }) => e.type)).toContain('tagged');
+    const human = await cli(['leads', 'show', 'oakandivy.com']);
+    expect(human.stdout).toContain('Timeline');
+    expect((await cli(['leads', 'show', 'unknown.com'])).code).toBe(1);
+  });
+});
+
+describe('forget and suppress', () => {
+  it('forget EMAIL erases the person everywhere and a re-import does not bring them back', async () => {
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    const d = new Database(db);
+    const lead = d.prepare(`SELECT id FROM leads WHERE domain = 'oakandivy.com'`).get() as { id: number };
+    d.prepare(`INSERT INTO inbound (message_id, from_email, subject, lead_id, raw, body_text) VALUES ('m1@x', 'sam@oakandivy.com', 'Re: hi', ?, ?, 'Thanks Sam')`).run(lead.id, Buffer.from('From: sam@oakandivy.com\r\n\r\nhi'));
+    d.prepare(`INSERT INTO facts (lead_id, key, value) VALUES (?, 'contact.email', '"sam@oakandivy.com"')`).run(lead.id);
+    d.close();
+    const r = await cli(['leads', 'forget', 'Sam@OakAndIvy.com', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ contactsDeleted: 1, inboundDeleted: 1, factsDeleted: 1 });
+    const raw = readFileSync(db).toString('latin1') + (existsSync(db + '-wal') ? readFileSync(db + '-wal').toString('latin1') : '');
+    expect(raw).not.toContain('sam@oakandivy.com');
+    expect(query(`SELECT * FROM suppressions WHERE kind = 'email_hash' AND reason = 'forgotten'`)).toHaveLength(1);
+    // the store and its other contact stay
+    expect(query(`SELECT email FROM contacts WHERE lead_id = ?`, lead.id)).toEqual([{ email: 'hello@oakandivy.com' }]);
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    expect(query(`SELECT * FROM contacts WHERE email = 'sam@oakandivy.com'`)).toHaveLength(0);
+  });
+
+  it('forget DOMAIN removes the store and blocks its re-import', async () => {
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    const r = await cli(['leads', 'forget', 'oakandivy.com', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(query(`SELECT * FROM leads WHERE domain = 'oakandivy.com'`)).toHaveLength(0);
+    const again = await cli(['leads', 'import', join(FIX, 'messy.csv'), '--json']);
+    expect(JSON.parse(again.stdout).skipped_forgotten).toBe(2);
+    expect(query(`SELECT * FROM leads WHERE domain = 'oakandivy.com'`)).toHaveLength(0);
+    expect((await cli(['leads', 'forget', 'oakandivy.com'])).code).toBe(1); // no --yes without a TTY
+  });
+
+  it('suppress add/list/remove/import; protected reasons need --force', async () => {
+    expect((await cli(['suppress', 'add', 'Jane@Shop.com', 'competitor.com'])).code).toBe(0);
+    expect((await cli(['suppress', 'add', 'not valid'])).code).toBe(2);
+    const list = JSON.parse((await cli(['suppress', 'list', '--json'])).stdout);
+    expect(list.map((s: { kind: string; value: string }) => `${s.kind}:${s.value}`)).toEqual(['email:jane@shop.com', 'domain:competitor.com']);
+    expect((await cli(['suppress', 'add', 'u@shop.com', '--reason', 'unsubscribed'])).code).toBe(0);
+    expect((await cli(['suppress', 'remove', 'u@shop.com'])).code).toBe(1);
+    expect((await cli(['suppress', 'remove', 'u@shop.com', '--force'])).code).toBe(0);
+    const imp = await cli(['suppress', 'import', '-', '--json'], 'email\na@one.com\nb@two.com\n# comment\nthree.com\n');
+    expect(JSON.parse(imp.stdout)).toMatchObject({ added: 3, committed: true });
+    const csv = await cli(['suppress', 'list', '--format', 'csv']);
+    expect(csv.stdout.split('\r\n')[0]).toBe('kind,value,reason,source,note,created_at');
+  });
+});
