@@ -36,7 +36,18 @@ function validHostname(host: string): string | null {
  * `http://127.0.0.2:8080`, IDNs (`bücher.de` → `xn--bcher-kva.de`). Strips scheme, path, query, `www.`,
  * credentials and trailing dots.
  */
+const PLAIN_URL = /^(?:(https?):\/\/)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?(?:[/?#]|$)/i;
+
 export function normalizeDomain(input: string): Result<NormalizedDomain> {
+  // Fast path for the common case (an ASCII host, maybe a scheme, www. and a path): no URL parsing.
+  const fast = PLAIN_URL.exec(input);
+  if (fast && !/[@\s\\]/.test(input)) {
+    const host = fast[2]!.toLowerCase();
+    if (!validHostname(host) && !IPV4.test(host)) {
+      const scheme = fast[1] ? fast[1].toLowerCase() : 'https';
+      return { ok: true, value: { domain: host, unicode: host.includes('xn--') ? domainToUnicode(host) || host : host, url: `${scheme}://${host}`, isIp: false } };
+    }
+  }
   let s = (input ?? '').trim().replace(/^["'<]+|["'>]+$/g, '');
   if (!s) return { ok: false, reason: 'the domain is empty' };
   if (/\s/.test(s)) return { ok: false, reason: `"${input.trim()}" contains spaces` };
@@ -81,7 +92,8 @@ export function normalizeDomain(input: string): Result<NormalizedDomain> {
 }
 
 // RFC 5321/5322 "dot-atom" local part, the form real mailboxes use (no quoted local parts).
-const LOCAL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/i;
+// Non-ASCII letters are allowed: internationalized addresses (RFC 6531, SMTPUTF8) such as chloé@example.fr.
+const LOCAL = /^[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+(\.[\p{L}\p{N}!#$%&'*+/=?^_`{|}~-]+)*$/iu;
 
 export interface NormalizedEmail {
   email: string;
@@ -102,7 +114,7 @@ export function normalizeEmail(input: string): Result<NormalizedEmail> {
   const rawDomain = s.slice(at + 1).replace(/\.+$/, '').toLowerCase();
   if (local.length > 64) return { ok: false, reason: `"${input.trim()}": the part before @ is longer than 64 characters` };
   if (!LOCAL.test(local)) return { ok: false, reason: `"${input.trim()}" is not a valid email address` };
-  const domain = domainToASCII(rawDomain);
+  const domain = /^[a-z0-9.-]+$/.test(rawDomain) ? rawDomain : domainToASCII(rawDomain);
   if (!domain) return { ok: false, reason: `"${input.trim()}" has an invalid domain` };
   const bad = validHostname(domain);
   if (bad) return { ok: false, reason: `"${input.trim()}": ${bad}` };
