@@ -132,6 +132,8 @@ export const FREEMAIL = new Set([
 ]);
 
 let regionIndex: Map<string, string> | null = null;
+// Retired or grouping codes that Intl still names (DD is shown as "Germany", FX as "France", ...).
+const RETIRED_REGIONS = new Set(['DD', 'FX', 'YU', 'CS', 'SU', 'ZR', 'TP', 'BU', 'NT', 'YD', 'AN', 'QO', 'EU', 'EZ', 'UN', 'ZZ', 'XA', 'XB']);
 
 /** ISO 3166-1 alpha-2 code for a code or an English country name ("United States", "uk", "Deutschland" is not). */
 export function normalizeCountry(input: string): Result<string> {
@@ -143,6 +145,7 @@ export function normalizeCountry(input: string): Result<string> {
     for (let a = 65; a <= 90; a++) {
       for (let b = 65; b <= 90; b++) {
         const code = String.fromCharCode(a, b);
+        if (RETIRED_REGIONS.has(code)) continue;
         let name: string | undefined;
         try {
           name = names.of(code);
