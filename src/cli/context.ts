@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Db } from '../db/open.js';
 import type { Settings } from '../config.js';
 import { dbPathFrom, loadDotEnv, settingsPath, profilePath } from '../paths.js';
-import { Output, colorEnabled } from './output.js';
+import { Output, colorEnabled, preloadSpinner } from './output.js';
 import { errorMessage } from '../errors.js';
 
 export interface GlobalOptions {
@@ -135,6 +135,7 @@ let envLoaded = false;
 let heavy: { open: typeof import('../db/open.js'); config: typeof import('../config.js') } | null = null;
 async function loadHeavy() {
   if (!heavy) heavy = { open: await import('../db/open.js'), config: await import('../config.js') };
+  await preloadSpinner();
 }
 
 /**

@@ -1,8 +1,16 @@
 // Terminal manners in one place: results on stdout (tables, JSON, CSV), progress and notices on stderr,
 // colour only on a TTY without NO_COLOR, spinners only when someone is watching.
 import { Chalk, type ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
-import ora, { type Ora } from 'ora';
+import { createRequire } from 'node:module';
+import type { Ora } from 'ora';
+
+// cli-table3 and ora load only when a table or a spinner is shown: `--help` and JSON output stay fast.
+const require = createRequire(import.meta.url);
+let oraModule: typeof import('ora').default | null = null;
+/** Loads ora ahead of time when stderr is a terminal (spinners are shown only there). */
+export async function preloadSpinner(): Promise<void> {
+  if (!oraModule && process.stderr.isTTY) oraModule = (await import('ora')).default;
+}
 
 export interface OutputOptions {
   json: boolean;
@@ -89,6 +97,7 @@ export class Output {
 
   table<T>(rows: T[], columns: Column<T>[]): void {
     const interactive = Boolean((this.stdout as NodeJS.WriteStream).isTTY);
+    const Table = require('cli-table3') as typeof import('cli-table3');
     const t = new Table({
       head: columns.map((c) => this.c.bold(c.header)),
       colAligns: columns.map((c) => c.align ?? 'left'),
@@ -119,10 +128,10 @@ export class Output {
   /** A spinner on stderr when it is a TTY and we are not quiet or printing JSON; otherwise silent. */
   spinner(text: string): Spinner {
     const s = this.stderr as NodeJS.WriteStream;
-    if (this.quiet || this.json || !s.isTTY) {
+    if (this.quiet || this.json || !s.isTTY || !oraModule) {
       return { update() {}, succeed: (t) => t && this.debug(t), fail: (t) => t && this.warn(t), stop() {} };
     }
-    const sp: Ora = ora({ text, stream: s, color: 'cyan', isEnabled: true }).start();
+    const sp: Ora = oraModule({ text, stream: s, color: 'cyan', isEnabled: true }).start();
     return {
       update: (t) => {
         sp.text = t;

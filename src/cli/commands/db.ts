@@ -5,7 +5,6 @@ import { resolve } from 'node:path';
 import { action } from '../context.js';
 import { examples } from '../help.js';
 import { UserError } from '../../errors.js';
-import { loadMigrations } from '../../db/open.js';
 
 export function register(program: Command): void {
   const db = program.command('db').description('the database file: where it is, migrations, backups');
@@ -30,7 +29,7 @@ export function register(program: Command): void {
       .command('migrate')
       .description('create the database or apply pending migrations (also done automatically on open)')
       .action(
-        action((ctx) => {
+        action(async (ctx) => {
           const existed = existsSync(ctx.dbPath);
           const d = ctx.db();
           const applied = d.sqlite.prepare('SELECT idx, tag, applied_at FROM schema_migrations ORDER BY idx').all() as {
@@ -38,6 +37,7 @@ export function register(program: Command): void {
             tag: string;
             applied_at: string;
           }[];
+          const { loadMigrations } = await import('../../db/open.js');
           const known = loadMigrations().length;
           if (ctx.json) ctx.out.printJson({ path: ctx.dbPath, created: !existed, migrations: applied, known });
           else ctx.out.success(`${existed ? 'Up to date' : 'Created'}: ${ctx.dbPath} (${applied.length}/${known} migrations applied)`);
