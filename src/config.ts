@@ -9,7 +9,7 @@ import { UserError } from './errors.js';
 export { DEFAULT_DB, DEFAULT_SETTINGS_FILE, DEFAULT_PROFILE_FILE, loadDotEnv, settingsPath, profilePath, dbPathFrom } from './paths.js';
 
 /** The line (1-based) of the YAML node at a path, or of its closest existing parent. */
-function lineOf(doc: Document, lc: LineCounter, path: (string | number)[]): number {
+function lineOf(doc: Document, lc: LineCounter, path: (string | number)[], atKey = false): number {
   let node: unknown = doc.contents;
   let best = 1;
   const pos = (n: unknown) => {
@@ -22,6 +22,7 @@ function lineOf(doc: Document, lc: LineCounter, path: (string | number)[]): numb
       const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === String(key));
       if (!pair) break;
       best = pos(pair.key) ?? best;
+      if (atKey && key === path[path.length - 1]) break; // the line of the key itself (an unknown key)
       node = pair.value;
       best = pos(node) ?? best;
     } else if (isSeq(node) && typeof key === 'number') {
@@ -71,7 +72,7 @@ export function parseYamlText<S extends z.ZodType>(text: string, file: string, s
   if (!res.success) {
     const lines = res.error.issues.map(
       (i) =>
-        `${file}:${lineOf(doc, lc, (i.code === 'unrecognized_keys' ? [...i.path, i.keys[0]!] : i.path) as (string | number)[])}: ${describeIssue(i)}`,
+        `${file}:${i.code === 'unrecognized_keys' ? lineOf(doc, lc, [...i.path, i.keys[0]!] as (string | number)[], true) : lineOf(doc, lc, i.path as (string | number)[])}: ${describeIssue(i)}`,
     );
     throw new UserError(`${file} has ${lines.length} problem${lines.length > 1 ? 's' : ''}:\n${lines.join('\n')}`);
   }
@@ -127,6 +128,14 @@ export const SettingsSchema = z.strictObject({
       provider: z.enum(['auto', 'anthropic', 'bedrock', 'offline']).default('auto'),
       model: z.string().default(''),
       concurrency: z.number().int().positive().default(4),
+    })
+    .prefault({}),
+  inbox: z
+    .strictObject({
+      soft_bounce_limit: z.number().int().positive().default(3), // soft bounces of one address before it is suppressed
+      keep_attachments: z.boolean().default(false), // store attachments in inbound.raw (default: headers and text only)
+      max_raw_kb: z.number().int().positive().default(256), // cap of the stored original per message
+      max_parse_mb: z.number().positive().default(4), // larger messages are parsed from their start only
     })
     .prefault({}),
   notify: z
