@@ -18,7 +18,11 @@ export function stageRank(s: string): number {
   return i === -1 ? 100 : i; // terminal stages rank above all
 }
 
-/** SQL fragment to move a lead's stage forward only: `UPDATE leads SET stage = ${advanceStageSql('?')} ...`. */
+/**
+ * SQL fragment to move a lead's stage forward only: `UPDATE leads SET stage = ${advanceStageSql("'scored'")} ...`.
+ * The argument appears several times in the fragment: pass a quoted literal or a named parameter (`@stage`),
+ * never a positional `?`.
+ */
 export function advanceStageSql(param: string): string {
   const order = LEAD_STAGES.map((s, i) => `WHEN '${s}' THEN ${i}`).join(' ');
   return `CASE WHEN (CASE stage ${order} ELSE 100 END) < (CASE ${param} ${order} ELSE 100 END) THEN ${param} ELSE stage END`;
