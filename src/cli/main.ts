@@ -46,6 +46,13 @@ Exit codes: 0 ok, 1 failure, 2 usage error.`,
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`outreach leads export | head`) is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const program = buildProgram();
   const wantsVerbose = argv.includes('--verbose') || argv.includes('-v');
   const out = new Output({ json: false, quiet: false, verbose: wantsVerbose, color: colorEnabled(!argv.includes('--no-color'), process.stderr) });

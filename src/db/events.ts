@@ -1,5 +1,6 @@
 // The lead's timeline: one row per thing that happened to it, written by every stage.
 import type { Db } from './open.js';
+import type { Statement } from 'better-sqlite3';
 
 export interface EventInput {
   leadId: number | null;
@@ -11,11 +12,17 @@ export interface EventInput {
   at?: string;
 }
 
+// Prepared once per connection: stages write an event per message in hot loops (inbox sync, send).
+const insertStmt = new WeakMap<Db['sqlite'], Statement>();
+
 export function addEvent(db: Db, e: EventInput): void {
-  db.sqlite
-    .prepare(
+  let st = insertStmt.get(db.sqlite);
+  if (!st) {
+    st = db.sqlite.prepare(
       `INSERT INTO events (lead_id, type, at, campaign_id, message_id, data, run_id)
        VALUES (?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')), ?, ?, ?, ?)`,
-    )
-    .run(e.leadId, e.type, e.at ?? null, e.campaignId ?? null, e.messageId ?? null, e.data === undefined ? null : JSON.stringify(e.data), e.runId ?? null);
+    );
+    insertStmt.set(db.sqlite, st);
+  }
+  st.run(e.leadId, e.type, e.at ?? null, e.campaignId ?? null, e.messageId ?? null, e.data === undefined ? null : JSON.stringify(e.data), e.runId ?? null);
 }

@@ -208,6 +208,7 @@ export const enrollments = sqliteTable(
     uniqueIndex('enrollments_campaign_lead_uq').on(t.campaignId, t.leadId),
     index('enrollments_lead_idx').on(t.leadId),
     index('enrollments_status_idx').on(t.status),
+    index('enrollments_thread_idx').on(t.threadMessageId), // inbox: threading a reply by the first email's Message-ID
   ],
 );
 
@@ -337,6 +338,7 @@ export const messages = sqliteTable(
     index('messages_state_idx').on(t.state, t.nextAttemptAt),
     index('messages_lead_idx').on(t.leadId),
     index('messages_mailbox_sent_idx').on(t.mailboxId, t.sentAt),
+    index('messages_to_email_idx').on(t.toEmail), // inbox: a bounce names the recipient, a reply its sender
   ],
 );
 

@@ -36,6 +36,17 @@ export function erasureHash(db: Db, value: string): string {
   return createHmac('sha256', hashSalt(db)).update(value.toLowerCase()).digest('hex');
 }
 
+const lookups = new WeakMap<Db, import('better-sqlite3').Statement>();
+/** One prepared lookup per connection: `send` checks every recipient right before its message. */
+function lookupStatement(db: Db) {
+  let stmt = lookups.get(db);
+  if (!stmt) {
+    stmt = db.sqlite.prepare('SELECT kind, value, reason FROM suppressions WHERE kind = ? AND value = ?');
+    lookups.set(db, stmt);
+  }
+  return stmt;
+}
+
 export interface SuppressionHit {
   kind: SuppressionKind;
   value: string;
@@ -57,7 +68,7 @@ export function findSuppression(db: Db, email: string): SuppressionHit | null {
     ['email_hash', erasureHash(db, e)],
     ...domains.flatMap((d) => [['domain', d] as [SuppressionKind, string], ['domain_hash', erasureHash(db, d)] as [SuppressionKind, string]]),
   ];
-  const stmt = db.sqlite.prepare('SELECT kind, value, reason FROM suppressions WHERE kind = ? AND value = ?');
+  const stmt = lookupStatement(db);
   for (const [k, v] of candidates) {
     const hit = stmt.get(k, v) as SuppressionHit | undefined;
     if (hit) return hit;
@@ -68,7 +79,7 @@ export function findSuppression(db: Db, email: string): SuppressionHit | null {
 /** Is this domain (lead key) suppressed as a whole, or forgotten? */
 export function findDomainSuppression(db: Db, domain: string): SuppressionHit | null {
   const d = domain.toLowerCase().replace(/:\d+$/, '');
-  const stmt = db.sqlite.prepare('SELECT kind, value, reason FROM suppressions WHERE kind = ? AND value = ?');
+  const stmt = lookupStatement(db);
   const parts = d.split('.');
   for (let i = 0; i < Math.max(1, parts.length - 1); i++) {
     const cand = parts.slice(i).join('.');

@@ -1,4 +1,212 @@
-// Not built yet: this command's issue is still open. It registers nothing until it lands.
+// `outreach inbox sync|import|list`: replies, bounces and auto-replies in, classified, acted upon.
 import type { Command } from 'commander';
+import { action, type Ctx } from '../context.js';
+import { examples, intOption } from '../help.js';
+import { UserError } from '../../errors.js';
 
-export function register(_program: Command): void {}
+const LABEL_CHOICES = ['WARM', 'COLD', 'NEUTRAL', 'UNSUBSCRIBE', 'BOUNCE', 'AUTO_REPLY'];
+
+/** The intent classifier: the model when a key is configured (and not --offline), else null (offline rules). */
+async function makeClassifier(ctx: Ctx, offline: boolean) {
+  if (offline) return null;
+  const settings = ctx.settings();
+  const env = ctx.env;
+  const wanted = settings.draft.provider;
+  if (wanted === 'offline') return null;
+  const provider = wanted === 'auto' ? (env.ANTHROPIC_API_KEY ? 'anthropic' : env.AWS_BEARER_TOKEN_BEDROCK && env.AWS_REGION ? 'bedrock' : 'offline') : wanted;
+  if (provider === 'offline') return null;
+  const { createModelAdapter } = await import('../../adapters/llm/index.js');
+  return createModelAdapter({
+    provider,
+    model: settings.draft.model || undefined,
+    apiKey: env.ANTHROPIC_API_KEY,
+    baseURL: provider === 'anthropic' ? env.ANTHROPIC_BASE_URL : env.ANTHROPIC_BEDROCK_BASE_URL,
+    awsRegion: env.AWS_REGION,
+    awsAccessKey: env.AWS_ACCESS_KEY_ID,
+    awsSecretKey: env.AWS_SECRET_ACCESS_KEY,
+    awsSessionToken: env.AWS_SESSION_TOKEN,
+    bedrockApiKey: env.AWS_BEARER_TOKEN_BEDROCK,
+    maxRetries: 3,
+    timeoutMs: 60_000,
+  });
+}
+
+async function common(ctx: Ctx, opts: { offline?: boolean }) {
+  const settings = ctx.settings();
+  const { createNotifier } = await import('../../adapters/notify.js');
+  const { DEFAULT_LIMITS } = await import('../../stages/inbox/parse.js');
+  return {
+    classifier: await makeClassifier(ctx, Boolean(opts.offline)),
+    notifier: createNotifier({ webhookUrl: settings.notify.webhook_url || ctx.env.OUTREACH_NOTIFY_WEBHOOK_URL, command: settings.notify.command || ctx.env.OUTREACH_NOTIFY_COMMAND }),
+    softBounceLimit: settings.inbox.soft_bounce_limit,
+    limits: {
+      ...DEFAULT_LIMITS,
+      keepAttachments: settings.inbox.keep_attachments,
+      rawBytes: settings.inbox.max_raw_kb * 1024,
+      parseBytes: Math.round(settings.inbox.max_parse_mb * 1024 * 1024),
+    },
+    runId: ctx.runId,
+    signal: ctx.signal,
+  };
+}
+
+type Summary = Awaited<ReturnType<typeof import('../../stages/inbox/index.js').syncInbox>>;
+
+function report(ctx: Ctx, s: Summary, what: string): void {
+  for (const k of ['scanned', 'stored', 'duplicates', 'own', 'problems', 'notified', 'resumed'] as const) ctx.count(k, s[k] as number);
+  for (const [l, n] of Object.entries(s.byLabel)) ctx.count(l.toLowerCase(), n);
+  if (s.errors.length) ctx.count('errors', s.errors.length);
+  if (ctx.json) {
+    ctx.out.printJson({
+      scanned: s.scanned,
+      stored: s.stored,
+      duplicates: s.duplicates,
+      own: s.own,
+      by_label: s.byLabel,
+      problems: s.problems,
+      resumed: s.resumed,
+      warm: s.warm.map((w) => ({ message_id: w.messageId, from: w.from, subject: w.subject, confidence: w.confidence, reason: w.reason, lead_id: w.leadId ?? null })),
+      notified: s.notified,
+      notify_errors: s.notifyErrors,
+      errors: s.errors,
+      folders: s.folders,
+    });
+    return;
+  }
+  // WARM replies are loud even without -v: someone should answer them now.
+  for (const w of s.warm) ctx.out.print(`WARM reply from ${w.from}: "${w.subject}" (${Math.round((w.confidence ?? 0) * 100)}%): ${w.reason ?? ''}`);
+  for (const e of s.notifyErrors) ctx.out.warn(`Notification failed: ${e}`);
+  for (const e of s.errors) ctx.out.warn(`Skipped a message: ${e}`);
+  if (ctx.verbose) {
+    const labels = Object.entries(s.byLabel)
+      .map(([l, n]) => `${n} ${l}`)
+      .join(', ');
+    ctx.out.info(`${what}: ${s.scanned} messages, ${s.stored} new${labels ? ` (${labels})` : ''}, ${s.duplicates} already seen, ${s.own} our own${s.problems ? `, ${s.problems} with problems` : ''}${s.resumed ? `, ${s.resumed} sequences resumed` : ''}`);
+  }
+}
+
+export function register(program: Command): void {
+  const inbox = program.command('inbox').description('replies, bounces and auto-replies: sync from IMAP, import files, list');
+  examples(inbox, ['outreach inbox sync', 'outreach inbox import ~/Mail/replies.mbox', 'outreach inbox list --label WARM']);
+
+  examples(
+    inbox
+      .command('sync')
+      .description('fetch new mail over IMAP (INBOX and Junk), classify it and act on it; quiet unless something is WARM')
+      .option('--mailbox <name>', 'only this mailbox (default: every mailbox with IMAP settings)')
+      .option('--offline', 'classify intent with the offline rules even when a model key is set')
+      .action(
+        action(
+          async (ctx, opts: { mailbox?: string; offline?: boolean }) => {
+            const db = ctx.db();
+            const rows = db.sqlite
+              .prepare(`SELECT * FROM mailboxes WHERE imap_host IS NOT NULL ${opts.mailbox ? 'AND name = ?' : ''} ORDER BY id`)
+              .all(...(opts.mailbox ? [opts.mailbox] : [])) as Record<string, any>[];
+            if (!rows.length) {
+              if (opts.mailbox) {
+                const exists = db.sqlite.prepare('SELECT 1 FROM mailboxes WHERE name = ?').get(opts.mailbox);
+                throw new UserError(
+                  exists ? `Mailbox "${opts.mailbox}" has no IMAP settings.` : `No mailbox named "${opts.mailbox}".`,
+                  exists ? `Add them with \`outreach mailbox add ${opts.mailbox} --imap-host HOST ...\`.` : 'See `outreach mailbox list`.',
+                );
+              }
+              throw new UserError('No mailbox with IMAP settings to sync.', 'Add one with `outreach mailbox add NAME --imap-host HOST ...`, or use `outreach inbox import PATH` for mail files.');
+            }
+            const { imapConfigOf } = await import('../../stages/mailbox/index.js');
+            const mailboxes = rows.map((m) => {
+              if (m.imap_password_env && !ctx.env[m.imap_password_env]) {
+                throw new UserError(`${m.imap_password_env} is not set (IMAP password of mailbox "${m.name}").`, `Put ${m.imap_password_env}=<password> in .env or the environment.`);
+              }
+              return { id: m.id as number, name: m.name as string, email: m.email as string, imap: imapConfigOf(m as never, (n) => ctx.env[n])! };
+            });
+            const { syncInbox } = await import('../../stages/inbox/index.js');
+            const sp = ctx.out.spinner('Syncing the inbox');
+            let s: Summary;
+            try {
+              s = await syncInbox(db, mailboxes, { ...(await common(ctx, opts)), onProgress: (t) => sp.update(t) });
+            } catch (err) {
+              sp.fail();
+              const e = err as Error;
+              if (e.name === 'ImapSyncError') throw new UserError(`Inbox sync failed: ${e.message}`, 'Everything fetched so far is saved; the next run continues from there.');
+              throw err;
+            }
+            sp.stop();
+            if (s.locked) {
+              const msg = `Another inbox sync is running (${s.locked.holder}, since ${s.locked.acquiredAt}); skipping this run.`;
+              if (ctx.json) ctx.out.printJson({ skipped: true, reason: msg });
+              else ctx.out.info(msg);
+              return;
+            }
+            report(ctx, s, 'Synced');
+          },
+          { audit: true },
+        ),
+      ),
+    ['outreach inbox sync', 'outreach inbox sync --mailbox main -v', '*/5 * * * * cd ~/outreach && outreach inbox sync   # crontab', 'outreach inbox sync --json'],
+  );
+
+  examples(
+    inbox
+      .command('import')
+      .argument('<path>', 'an .eml file, a folder of .eml files, a Maildir, or an mbox')
+      .description('classify mail from files (no IMAP, or a backfill) with the same effects as sync')
+      .option('--offline', 'classify intent with the offline rules even when a model key is set')
+      .action(
+        action(
+          async (ctx, opts: { offline?: boolean }, path: string) => {
+            const { existsSync } = await import('node:fs');
+            if (!existsSync(path)) throw new UserError(`No file or folder at ${path}.`);
+            const { importMail } = await import('../../stages/inbox/index.js');
+            const db = ctx.db();
+            const sp = ctx.out.spinner(`Importing ${path}`);
+            const s = await importMail(db, path, { ...(await common(ctx, opts)), onProgress: (t) => sp.update(`Importing ${path}: ${t}`) });
+            sp.stop();
+            if (!ctx.json && !ctx.verbose && !ctx.quiet) {
+              ctx.out.info(`Imported ${s.stored} new message${s.stored === 1 ? '' : 's'} of ${s.scanned}${s.duplicates ? ` (${s.duplicates} already seen)` : ''}.`);
+            }
+            report(ctx, s, 'Imported');
+          },
+          { audit: true },
+        ),
+      ),
+    ['outreach inbox import reply.eml', 'outreach inbox import ~/Maildir', 'outreach inbox import export.mbox --json'],
+  );
+
+  examples(
+    inbox
+      .command('list')
+      .description('inbound messages with their label, confidence, reason and return date (newest first)')
+      .option('--label <label>', `only this label (${LABEL_CHOICES.join(', ')})`)
+      .option('--lead <domain>', 'only messages of this lead')
+      .option('--limit <n>', 'at most N messages', intOption('--limit', { min: 1 }), 200)
+      .action(
+        action(async (ctx, opts: { label?: string; lead?: string; limit: number }) => {
+          if (opts.label && !LABEL_CHOICES.includes(opts.label.toUpperCase())) {
+            throw new UserError(`Unknown label "${opts.label}".`, `Use one of ${LABEL_CHOICES.join(', ')}.`, 2);
+          }
+          const { listInbound } = await import('../../stages/inbox/index.js');
+          const rows = listInbound(ctx.db(), opts);
+          if (ctx.json) {
+            ctx.out.printJson(rows.map(({ id: _id, ...r }) => r));
+            return;
+          }
+          if (!rows.length) {
+            ctx.out.info(opts.label ? `No ${opts.label.toUpperCase()} messages.` : 'No inbound messages yet. Run `outreach inbox sync` or `outreach inbox import PATH`.');
+            return;
+          }
+          ctx.out.table(rows, [
+            { header: 'label', value: (r) => (r.label ?? '') + (r.bounce_type ? ` (${r.bounce_type})` : '') },
+            { header: 'conf', value: (r) => (r.confidence === null ? '' : r.confidence.toFixed(2)) },
+            { header: 'from', value: (r) => r.from ?? '' },
+            { header: 'lead', value: (r) => r.lead ?? '' },
+            { header: 'subject', value: (r) => (r.subject ?? '').slice(0, 50) },
+            { header: 'reason', value: (r) => (r.reason ?? '').slice(0, 50) },
+            { header: 'return', value: (r) => r.return_date ?? '' },
+          ]);
+        }),
+      ),
+    ['outreach inbox list', 'outreach inbox list --label WARM', 'outreach inbox list --label BOUNCE --json'],
+  );
+}
+
+

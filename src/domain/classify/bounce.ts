@@ -1,0 +1,222 @@
+// Bounce detection: RFC 3464 delivery-status reports first, then the shapes real MTAs use without
+// one (Exim, qmail, Exchange, Lotus, hosted mail). Hard or soft from the failure's category: an
+// address that does not exist is hard (suppress forever); full mailboxes, policy blocks, spam
+// filters and timeouts are soft (the address is fine, our message or server was refused): that is
+// how listmonk and Sisimai treat them too. Without a category, 5.x.x is hard and 4.x.x soft.
+import { fold } from './text.js';
+import { header, type BounceType, type MailInput } from './types.js';
+
+export interface BounceResult {
+  type: BounceType;
+  status?: string;
+  recipient?: string;
+  category: string;
+  confidence: number;
+  reason: string;
+}
+
+/** Failure categories, checked in order against the diagnostic text. hard = the address itself is bad. */
+const CATEGORIES: { name: string; hard: boolean; re: RegExp }[] = [
+  {
+    name: 'mailbox_full',
+    hard: false,
+    re: /mailbox (is )?full|mail ?box full|over ?quota|quota (exceeded|exceed|full)|exceeded (the )?(storage|quota)|insufficient (system )?storage|mailbox size limit|user is over|disk quota|not enough (storage|space)|mailfolder is full|storage (allocation|space) exceeded|postfach (ist )?voll|boite (aux lettres )?pleine|buzon (esta )?lleno|casella (di posta )?piena|full mailbox|exceeds? (his|her|their|its)? ?(mailbox )?(quota|size)|too many messages in (this|the) mailbox/,
+  },
+  {
+    name: 'host_unknown',
+    hard: true,
+    re: /host (or domain name )?not found|domain (name )?not found|unrouteable (mail )?domain|host unknown|unknown host|no such domain|domain (does not|doesn't) exist|name or service not known|nxdomain|no mx (record|host)|domain has no (mail|mx)|unrouteable address|hostname not found|no route to host|domain is not configured|null mx|does not accept mail \(nullmx\)|dns error.{0,40}(domain|nxdomain)|bad destination system address|couldn't find any host named/,
+  },
+  {
+    name: 'moved',
+    hard: true,
+    re: /has moved|address has changed|no longer (with|at|employed)|has left the (company|organi[sz]ation)|user has moved|moved permanently|new address is/,
+  },
+  {
+    name: 'user_unknown',
+    hard: true,
+    re: /user unknown|unknown user|unknown recipient|recipient unknown|no such (user|recipient|mailbox|address|account|local user)|(user|mailbox|recipient|address|account|e-?mail( address)?) (does not|doesn't|did not|didn't) exist|does not exist|(user|recipient|mailbox|address) not found|unknown (local[- ]part|address|mailbox|account)|invalid (recipient|mailbox|address|user|e-?mail)|mailbox (unavailable|not found|does not exist|not available|name not allowed)|not a valid (mailbox|user|recipient|address)|no mailbox|bad destination mailbox|recipient (address )?rejected|address rejected|undeliverable address|no account by that name|is not a known user|not our customer|unknown or illegal alias|no valid recipients|the email account that you tried to reach|user (is )?not local|no such person|not listed in|unrouteable address|account (is )?(unavailable|not available)|user doesn't have a|address unknown|recipient not found|destinataire inconnu|unbekannt|existiert nicht|utente (non|inesistente)|usuario (desconocido|no existe)|onbekend|mailbox is (disabled|inactive|deactivated)|account (has been )?(disabled|deactivated|suspended|closed)|(mailbox|account) (is )?(disabled|inactive|expired|suspended)|user (account )?(is )?(disabled|suspended|inactive)/,
+  },
+  {
+    name: 'message_too_big',
+    hard: false,
+    re: /message (is )?too (big|large)|message size exceeds|exceeds (the )?(maximum|size limit)|size limit|message length exceeds|too large/,
+  },
+  {
+    name: 'policy',
+    hard: false,
+    re: /spam|blocked|block ?list|black ?list|blacklisted|rbl|dnsbl|spamhaus|policy|reputation|rejected (by|due to|for)|not (authorized|allowed|permitted)|access denied|denied|refused|dmarc|spf|dkim|authentication|sender (address )?rejected|relay(ing)? (denied|not permitted|access denied)|virus|malware|content (rejected|filter)|filtered|ptr|reverse dns|rate limit|too many (connections|messages|recipients)|throttl|try again later|greylist|temporar/,
+  },
+  {
+    name: 'expired',
+    hard: false,
+    re: /expired|retry time|retry timeout|timed? ?out|time-?out|could not be delivered (within|for)|has been delayed|delivery (has been )?delayed|not yet been delivered|giving up|connection (refused|reset|timed)|deferred|unable to connect|network (is )?unreachable|no answer/,
+  },
+];
+
+const BOUNCE_SENDER = /^(mailer-daemon|post_?master|mail-daemon|mailerdaemon|mail\.?delivery|maildelivery|bounce[s]?|nobody|daemon|mdaemon|smtp|mail-router|mailadmin|mail\.system|mailsystem|noreply-dmarc)([^@]*@|$)|^(?!.)/;
+const BOUNCE_SENDER_NAME = /mail delivery (system|subsystem)|mailer.?daemon|postmaster|mail administrator|delivery status|mail system|systemadministrator|mail delivery/;
+const BOUNCE_SUBJECT =
+  /undeliver|undelivered|delivery (status notification|failure|failed|has failed|problem|report|notification)|mail delivery (failed|failure|system)|returned mail|return(ed)? to sender|failure notice|non[- ]?deliver|nondeliverable|could not (be )?deliver|delivery (status|error)|mail (system )?error|rejected:?|message not delivered|unzustellbar|nicht zustellbar|non remis|non distribu|echec de (la )?(remise|distribution)|no entregado|no se puede entregar|non recapitabil|mancata consegna|onbestelbaar|nao (foi )?entregue|warning: (could not send|message .* delayed)|delayed mail|delivery delayed|notification d'etat|benachrichtung zum|delivery notification|failed delivery|mail could not be|message you sent|returned|bounce|mail failed|returning to sender|mail failure|could not send|delivery error|メール|エラー|不達|配信/;
+const BOUNCE_BODY =
+  /permanent (fatal )?error|permanent failure|this is a permanent error|the following (address(es)?|recipient(s)?) (had permanent fatal errors|failed)|could not be delivered to|delivery to the following recipient(s)? (failed|has been delayed)|this is the mail system at host|i'm sorry to have to inform you|i'm afraid i wasn't able to deliver|your message (did not|could not|wasn't|was not|cannot) (reach|be delivered)|message could not be delivered|was not delivered to|undeliverable|delivery has failed|failed to deliver|unable to deliver|couldn't be delivered|mail delivery failed|returned to sender|delivery failed|remote (host|server) (said|returned|replied)|smtp error|(^|\s)[45]\d\d[ -][245]\.\d{1,3}\.\d{1,3}|diagnostic-code|final-recipient|the original message was received|transcript of session|address(es)? failed|retry time(out)? (not reached|exceeded)|message delivery failure|delivery notification|nicht zugestellt|zustellung fehlgeschlagen|n'a pas pu etre (remis|distribue)|no (pudo|se pudo) (ser )?entregar|non e stato possibile (consegnare|recapitare)|kon niet worden afgeleverd|nao foi possivel entregar|had delivery errors|failed addresses follow|did not reach the following recipient|requested action not taken|no such user here|invalid user address|送信できません|配信できません|宛先不明/;
+/** Texts no human writes: enough on their own. */
+const STRONG_BODY = /\"notificationtype\"\s*:\s*\"bounce\"|---\s*the following addresses had delivery errors|\|-+ failed addresses follow|this is the mail system at host|i'm sorry to have to inform you that your message could not|delivery to the following recipient(s)? failed permanently|this message was created automatically by mail delivery software|a message that you sent (could not be delivered|contained one or more recipient addresses that were)|your message did not reach some or all of the intended recipients|the following message to <[^>]+> was undeliverable|could not be delivered to:\s*<|did not reach the following recipient\(s\)/;
+
+const STATUS_RE = /(?:^|[\s(#\[:;,])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])/;
+const STATUS_RE_G = /(?:^|[\s(#\[:;,])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])/g;
+const SMTP_CODE_RE = /(?:^|[\s(:;])([45])\d\d(?=[\s-])/;
+
+interface DsnRecipient {
+  recipient?: string;
+  action?: string;
+  status?: string;
+  diagnostic?: string;
+}
+
+/** Per-recipient blocks of an RFC 3464 delivery-status part. */
+export function parseDeliveryStatus(text: string): DsnRecipient[] {
+  const blocks = text.replace(/\r\n?/g, '\n').split(/\n\s*\n/);
+  const out: DsnRecipient[] = [];
+  for (const block of blocks) {
+    // Unfold continuation lines.
+    const fields: Record<string, string> = {};
+    let last = '';
+    for (const line of block.split('\n')) {
+      if (/^\s/.test(line) && last) {
+        fields[last] += ' ' + line.trim();
+        continue;
+      }
+      const m = /^([A-Za-z-]+)\s*:\s*(.*)$/.exec(line);
+      if (m) {
+        last = m[1]!.toLowerCase();
+        fields[last] = m[2]!.trim();
+      }
+    }
+    const rcpt = fields['final-recipient'] ?? fields['original-recipient'];
+    if (!rcpt && !fields['action'] && !fields['status']) continue;
+    out.push({
+      recipient: rcpt ? rcpt.replace(/^[a-z0-9-]+\s*;\s*/i, '').replace(/[<>]/g, '').trim().toLowerCase() : undefined,
+      action: fields['action']?.toLowerCase(),
+      status: fields['status'] ? STATUS_RE.exec(' ' + fields['status'])?.slice(1, 4).join('.') ?? undefined : undefined,
+      diagnostic: fields['diagnostic-code'],
+    });
+  }
+  return out;
+}
+
+function categorize(diag: string, status: string | undefined): { name: string; hard: boolean } | null {
+  const d = fold(diag);
+  // Status codes that name the cause outright (RFC 3463).
+  if (status) {
+    const [cls, subj, det] = status.split('.').map(Number) as [number, number, number];
+    if (subj === 1 && (det === 1 || det === 0 || det === 3) && cls === 5 && !/spam|policy|block|reputation|relay/.test(d)) {
+      // 5.1.1 bad mailbox (5.1.0 / 5.1.3 usually too), unless the text says it is really a policy block.
+      return CATEGORIES.find((c) => c.name === 'user_unknown')!;
+    }
+    if (subj === 1 && det === 2 && cls === 5) return CATEGORIES.find((c) => c.name === 'host_unknown')!;
+    if (subj === 1 && (det === 7 || det === 8)) return CATEGORIES.find((c) => c.name === 'policy')!; // our sender address refused
+    if (subj === 1 && det === 6) return CATEGORIES.find((c) => c.name === 'moved')!;
+    if (subj === 1 && det === 10) return CATEGORIES.find((c) => c.name === 'host_unknown')!;
+    if (subj === 2 && det === 2) return CATEGORIES.find((c) => c.name === 'mailbox_full')!;
+    if (subj === 3 && det === 4) return CATEGORIES.find((c) => c.name === 'message_too_big')!;
+    if (subj === 2 && det === 1 && cls === 5) {
+      return /full|quota/.test(d) ? CATEGORIES.find((c) => c.name === 'mailbox_full')! : { name: 'disabled', hard: false };
+    }
+    if (subj === 4 && det === 7) return CATEGORIES.find((c) => c.name === 'expired')!;
+    if (subj === 7 && !/user unknown|does not exist|no such user/.test(d)) {
+      return CATEGORIES.find((c) => c.name === 'policy')!;
+    }
+  }
+  for (const c of CATEGORIES) if (c.re.test(d)) return c;
+  return null;
+}
+
+function typeFor(cat: { name: string; hard: boolean } | null, status: string | undefined, diag: string): BounceType {
+  if (cat) return cat.hard ? 'hard' : 'soft';
+  const cls = status?.[0] ?? SMTP_CODE_RE.exec(diag)?.[1];
+  return cls === '5' ? 'hard' : 'soft';
+}
+
+/** The first email address in a string (for bounces without a DSN). */
+function firstAddress(text: string, exclude: string[]): string | undefined {
+  const re = /<?([a-z0-9._%+'=-]+@[a-z0-9.-]+\.[a-z]{2,})>?/gi;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const a = m[1]!.toLowerCase();
+    if (!exclude.includes(a) && !/^(mailer-daemon|postmaster)@/.test(a)) return a;
+  }
+  return undefined;
+}
+
+/** Is this message a bounce? Null when not. */
+export function detectBounce(input: MailInput): BounceResult | null {
+  const ct = input.contentType.toLowerCase();
+  const subject = fold(input.subject);
+  const from = input.from.toLowerCase();
+  const fromName = fold(input.fromName ?? '');
+  const body = fold(input.text.slice(0, 30_000));
+  const exclude = [from];
+
+  // 1. RFC 3464: a delivery-status report.
+  const dsnText = input.deliveryStatus ?? '';
+  const isReport = /multipart\/report/.test(ct) && /report-type\s*=\s*"?delivery-status/.test(ct);
+  if (dsnText || isReport) {
+    const recipients = parseDeliveryStatus(dsnText);
+    const failed = recipients.find((r) => r.action === 'failed') ?? recipients.find((r) => r.action === 'delayed') ?? recipients.find((r) => r.status && r.status[0] !== '2' && !r.action) ?? null;
+    const allDelivered = recipients.length > 0 && recipients.every((r) => r.action === 'delivered' || r.action === 'relayed' || r.action === 'expanded' || (r.status?.[0] === '2' && !r.action));
+    if (allDelivered && !failed) return null; // a success notification, not a bounce
+    if (failed || isReport || dsnText) {
+      const diag = [failed?.diagnostic ?? '', body.slice(0, 4000)].join(' ');
+      const status = failed?.status ?? STATUS_RE.exec(' ' + fold(diag))?.slice(1, 4).join('.');
+      const cat = categorize(diag, status);
+      const delayed = failed?.action === 'delayed' || status?.[0] === '4';
+      const type: BounceType = delayed ? 'soft' : typeFor(cat, status, diag);
+      const recipient = failed?.recipient ?? firstAddress(header(input, 'x-failed-recipients'), exclude) ?? recipients[0]?.recipient;
+      return {
+        type,
+        status,
+        recipient,
+        category: delayed && !cat ? 'delayed' : cat?.name ?? 'other',
+        confidence: failed ? 0.98 : 0.9,
+        reason: `delivery status report${status ? ` ${status}` : ''}${cat ? ` (${cat.name.replace(/_/g, ' ')})` : ''}`,
+      };
+    }
+  }
+
+  // 2. No DSN part: recognize the bounce by sender, subject and body.
+  const failedHdr = header(input, 'x-failed-recipients');
+  const senderHit = BOUNCE_SENDER.test(from) || BOUNCE_SENDER_NAME.test(fromName);
+  const subjectHit = BOUNCE_SUBJECT.test(subject);
+  const bodyHit = BOUNCE_BODY.test(body);
+  const dsnFields = /^\s*(final-recipient|diagnostic-code|action:\s*failed|status:\s*[45]\.)/m.test(body);
+  let score = 0;
+  if (failedHdr) score += 3;
+  if (senderHit) score += 2;
+  if (subjectHit) score += 2;
+  if (bodyHit) score += 2;
+  if (dsnFields) score += 2;
+  if (STRONG_BODY.test(body)) score += 2;
+  // A human writing "undeliverable" once is not a bounce: two independent signals are needed.
+  if (score < 4) return null;
+  const statusM = STATUS_RE.exec(' ' + body);
+  let status = statusM ? statusM.slice(1, 4).join('.') : undefined;
+  // Several status codes: the failure (5.x.x) wins over a 2.0.0 for another recipient.
+  if (status?.[0] === '2') {
+    const all = [...(' ' + body).matchAll(STATUS_RE_G)].map((x) => x.slice(1, 4).join('.'));
+    status = all.find((s) => s[0] === '5') ?? all.find((s) => s[0] === '4') ?? status;
+  }
+  const cat = categorize(body.slice(0, 8000), status);
+  const delayedText = /delayed|has not yet been delivered|will (continue to )?(retry|try)|still trying|warning:|verzogert|retarde|retrasad|ritardat|vertraagd|atrasad/.test(subject + ' ' + body.slice(0, 2000)) && !/permanent|giving up|failed permanently/.test(body.slice(0, 4000));
+  const ses = /"bouncetype"\s*:\s*"(permanent|transient|undetermined)"/.exec(body);
+  const type: BounceType = ses ? (ses[1] === 'permanent' ? 'hard' : 'soft') : delayedText || status?.[0] === '4' ? 'soft' : typeFor(cat, status, body.slice(0, 8000));
+  const recipient = failedHdr ? firstAddress(failedHdr, exclude) ?? failedHdr.trim().toLowerCase() : firstAddress(input.text.slice(0, 8000), exclude);
+  return {
+    type,
+    status,
+    recipient,
+    category: cat?.name ?? (delayedText ? 'delayed' : 'other'),
+    confidence: Math.min(0.95, 0.5 + score * 0.06),
+    reason: `${[failedHdr && 'X-Failed-Recipients', senderHit && 'daemon sender', subjectHit && 'bounce subject', bodyHit && 'bounce text', dsnFields && 'DSN fields'].filter(Boolean).join(', ')}${status ? ` ${status}` : ''}${cat ? ` (${cat.name.replace(/_/g, ' ')})` : ''}`,
+  };
+}

@@ -1,0 +1,31 @@
+// A small stop-word language guess (en, de, fr, es, it, nl, pt): enough to pick date order and to
+// report which language a reply was in. Returns 'en' when nothing stands out.
+import { fold } from './text.js';
+
+const STOP: Record<string, string[]> = {
+  en: ['the', 'and', 'you', 'we', 'is', 'are', 'not', 'for', 'this', 'with', 'have', 'our', 'thanks', 'please', 'would', 'interested', 'i', 'it', 'to', 'of'],
+  de: ['und', 'der', 'die', 'das', 'nicht', 'ich', 'wir', 'sie', 'ist', 'mit', 'fur', 'uns', 'danke', 'bitte', 'haben', 'kein', 'keine', 'gerne', 'ihre', 'ein', 'eine', 'auf', 'zu'],
+  fr: ['le', 'la', 'les', 'et', 'je', 'nous', 'vous', 'pas', 'est', 'pour', 'avec', 'merci', 'une', 'des', 'ne', 'sommes', 'votre', 'ce', 'du', 'au'],
+  es: ['el', 'los', 'las', 'y', 'que', 'no', 'es', 'por', 'para', 'con', 'gracias', 'nos', 'estamos', 'una', 'su', 'muy', 'del', 'pero', 'esta', 'me'],
+  it: ['il', 'lo', 'gli', 'e', 'che', 'non', 'siamo', 'per', 'con', 'grazie', 'una', 'sono', 'della', 'del', 'ci', 'ma', 'vostro', 'questo', 'mi', 'di'],
+  nl: ['de', 'het', 'een', 'en', 'niet', 'ik', 'wij', 'we', 'jullie', 'is', 'voor', 'met', 'bedankt', 'dank', 'geen', 'ons', 'graag', 'zijn', 'maar', 'wel'],
+  pt: ['o', 'os', 'as', 'e', 'que', 'nao', 'estamos', 'para', 'com', 'obrigado', 'obrigada', 'uma', 'nos', 'voces', 'mas', 'muito', 'do', 'da', 'em', 'seu'],
+};
+
+const SETS = Object.entries(STOP).map(([lang, list]) => [lang, new Set(list)] as const);
+
+export function guessLanguage(text: string): string {
+  const words = fold(text.slice(0, 4000)).match(/[a-z]+/g) ?? [];
+  if (!words.length) return 'en';
+  let best = 'en';
+  let bestScore = 0;
+  for (const [lang, set] of SETS) {
+    let s = 0;
+    for (const w of words) if (set.has(w)) s++;
+    if (s > bestScore) {
+      best = lang;
+      bestScore = s;
+    }
+  }
+  return best;
+}

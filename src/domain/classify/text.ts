@@ -1,0 +1,77 @@
+// Text helpers shared by the classifiers: accent folding (patterns are written without accents),
+// HTML to text, and a small bounded-length guard so hostile input never makes a regex slow.
+export const MAX_CLASSIFY_CHARS = 20_000;
+
+/** Lower-case, accents removed (é → e, ß → ss), whitespace collapsed: what the patterns match against. */
+export function fold(s: string): string {
+  return s
+    .slice(0, MAX_CLASSIFY_CHARS)
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ß/g, 'ss')
+    .replace(/[\u2018\u2019\u02bc`´]/g, "'")
+    .replace(/[\u201c\u201d\u00ab\u00bb]/g, '"')
+    .replace(/\u00a0/g, ' ')
+    .toLowerCase();
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+
+/** A plain-text rendering of HTML good enough for classification: scripts and styles dropped, never executed; quoted blocks become "> " lines. */
+export function htmlToText(html: string): string {
+  let h = dropBlocks(html.slice(0, 500_000));
+  // Innermost blockquotes first (bounded: hostile nesting stops after 20 levels).
+  const inner = /<blockquote\b[^<>]{0,2000}>((?:(?!<blockquote\b)[\s\S])*?)<\/blockquote\s*>/i;
+  for (let i = 0; i < 20 && /<\/blockquote/i.test(h) && inner.test(h); i++) {
+    h = h.replace(inner, (_m, body: string) => '\n' + flat(body).split('\n').map((l) => '> ' + l).join('\n') + '\n');
+  }
+  // Gmail and Outlook mark the quoted original with a div: everything from there on is the quote.
+  const q = h.search(/<div[^<>]{1,500}(class="?(gmail_quote|moz-cite-prefix|yahoo_quoted)|id="?(divRplyFwdMsg|appendonsend))/i);
+  if (q >= 0) h = h.slice(0, q) + '\n' + flat(h.slice(q)).split('\n').map((l) => '> ' + l).join('\n');
+  return flat(h);
+}
+
+/** Removes script, style, head and title elements in one linear pass (an unclosed one swallows the rest, as in a browser). */
+function dropBlocks(html: string): string {
+  const lower = html.toLowerCase();
+  const open = /<(script|style|head|title)\b/g;
+  let out = '';
+  let pos = 0;
+  let m: RegExpExecArray | null;
+  open.lastIndex = 0;
+  while ((m = open.exec(lower))) {
+    out += html.slice(pos, m.index) + ' ';
+    const close = lower.indexOf(`</${m[1]}`, m.index);
+    if (close < 0) return out;
+    const end = lower.indexOf('>', close);
+    pos = end < 0 ? html.length : end + 1;
+    open.lastIndex = pos;
+  }
+  return out + html.slice(pos);
+}
+
+function flat(html: string): string {
+  return html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(p|div|li|tr|h[1-6])\s*>/gi, '\n')
+    .replace(/<[^<>]{0,2000}>/g, ' ')
+    .replace(/&(#x?[0-9a-f]+|[a-z]+);/gi, (m, e: string) => {
+      if (e[0] === '#') {
+        const n = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        return Number.isFinite(n) && n > 0 && n < 0x110000 ? String.fromCodePoint(n) : ' ';
+      }
+      return ENTITIES[e.toLowerCase()] ?? m;
+    })
+    .replace(/[ \t]+/g, ' ')
+    .replace(/^ /gm, '')
+    .replace(/\n\s*\n\s*\n+/g, '\n\n')
+    .trim();
+}
+
+/** Splits text into sentence-like clauses (keeps the terminating punctuation, so questions stay visible). */
+export function sentences(text: string): string[] {
+  return text
+    .split(/(?<=[.!?;])\s+|\n+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,51 @@
+// The shape every classifier reads: a parsed message reduced to what matters, built by the inbox
+// stage from mailparser's output (or by tests directly). Pure data, no I/O.
+export type Label = 'BOUNCE' | 'AUTO_REPLY' | 'UNSUBSCRIBE' | 'WARM' | 'COLD' | 'NEUTRAL';
+export const LABELS: readonly Label[] = ['BOUNCE', 'AUTO_REPLY', 'UNSUBSCRIBE', 'WARM', 'COLD', 'NEUTRAL'];
+export type BounceType = 'hard' | 'soft';
+
+export interface MailInput {
+  /** Header values by lower-case name (decoded), in order. */
+  headers: Record<string, string[]>;
+  subject: string;
+  /** The sender's address, lower case ('' when missing). */
+  from: string;
+  fromName?: string;
+  /** The plain-text body (or HTML rendered to text). */
+  text: string;
+  /** The top-level Content-Type value with parameters. */
+  contentType: string;
+  /** Text of message/delivery-status parts (RFC 3464), if any. */
+  deliveryStatus?: string;
+  /** Text of message/feedback-report parts (RFC 5965, ARF), if any. */
+  feedbackReport?: string;
+  /** Headers of the original message attached to a bounce (message/rfc822 or text/rfc822-headers). */
+  originalHeaders?: string;
+  /** When the message was sent (reference for relative return dates). */
+  date?: Date;
+}
+
+export interface Classification {
+  label: Label;
+  confidence: number;
+  reason: string;
+  bounceType?: BounceType;
+  /** For bounces: the recipient that failed, the DSN status and a short category. */
+  bounceRecipient?: string;
+  bounceStatus?: string;
+  bounceCategory?: string;
+  /** For out-of-office replies: YYYY-MM-DD. */
+  returnDate?: string;
+  /** For unsubscribe requests that ask for the whole company to be left alone. */
+  domainWide?: boolean;
+  /** For ARF spam complaints. */
+  complaint?: boolean;
+  /** The language guessed for the text (en, de, fr, es, it, nl, pt). */
+  lang?: string;
+  /** What the person wrote (quotes and signature stripped). */
+  bodyText?: string;
+}
+
+export function header(input: MailInput, name: string): string {
+  return input.headers[name.toLowerCase()]?.[0] ?? '';
+}

@@ -1,0 +1,87 @@
+// Requests to stop, in several languages, read from what the person wrote (never from the quoted
+// original, which carries our own footer). ARF spam complaints count as unsubscribe requests.
+import { fold } from './text.js';
+import type { MailInput } from './types.js';
+
+export interface UnsubscribeResult {
+  confidence: number;
+  reason: string;
+  domainWide: boolean;
+  complaint: boolean;
+}
+
+const STOP_PATTERNS: RegExp[] = [
+  // en
+  /\bunsubscribe\b/,
+  /\b(remove|delete|take|drop|strike) (me|us|my (e-?mail|address|details|data|name)|our (e-?mail|address|company|details)|this (e-?mail|address))\b.{0,40}\b(from|off)\b/,
+  /\b(remove|delete) (me|us|my (e-?mail|address|details|data)|this (e-?mail|address))\b[.!,]?\s*$/m,
+  /\btake me off\b|\btake us off\b|\bopt (me |us )?out\b|\bopt-out\b/,
+  /\b(stop|quit|cease) (e-?mailing|emailing|contacting|messaging|spamming|sending|writing|bothering)\b/,
+  /\b(do not|don't|dont|never|please don't|pls don't) (e-?mail|contact|write to|message|mail|spam|send (me|us)|reach out to) (me|us|this|again|anymore|any more)\b/,
+  /\b(do not|don't|dont) (ever )?(e-?mail|contact|write|message)\b.{0,30}\b(again|anymore|any more|ever)\b/,
+  /\bno (more|further) (e-?mails|emails|messages|contact|mail)\b/,
+  /\b(not|never) (to )?(contact|e-?mail) (me|us) again\b/,
+  /\bmark (me|this|us) as (unsubscribed|do not contact)\b/,
+  // de
+  /\b(abmelden|abbestellen|austragen|abmeldung|abbestellung)\b/,
+  /\b(keine|nicht) (weiteren |mehr )?(e-?mails|mails|nachrichten|werbung|kontaktaufnahme|zusendungen)( mehr)?\b/,
+  /\b(nicht mehr|nie wieder) (kontaktieren|anschreiben|schreiben|mailen|zu kontaktieren|anzuschreiben)\b/,
+  /\b(entfernen|loschen|streichen) sie (mich|uns|meine|unsere)\b|\b(mich|uns) (bitte )?(aus|von) (ihrem|ihrer|dem|der|eurem|eurer) (verteiler|liste|datenbank|mailingliste|e-?mail-?liste)\b/,
+  /\bwiderspreche\b.{0,60}\b(nutzung|verarbeitung|kontakt|werbung)\b|\bwiderspruch gegen\b/,
+  // fr
+  /\b(desinscri\w*|desabonn\w*|desinscription|desabonnement)\b/,
+  /\bne (plus|jamais) (me|nous) (contacter|ecrire|envoyer|solliciter|relancer)\b|\bne (me|nous) (contactez|ecrivez|envoyez|sollicitez|relancez) plus\b/,
+  /\b(retirez|supprimez|enlevez|effacez)[- ](moi|nous)\b|\b(retirez|supprimez|enlevez|effacez) (mon|notre|mes|nos) (adresse|e-?mail|contact|coordonnees|donnees)\b|\b(retirer|supprimer|enlever) (mon|notre|mes) (adresse|e-?mail|contact|coordonnees)\b/,
+  /\b(arretez|cessez) de (m'|nous |me )(envoyer|ecrire|contacter|solliciter)\w*\b/,
+  // es
+  /\b(dar(me|nos)? de baja|darse de baja|baja de (su|la|esta) lista|desuscrib\w*|desinscrib\w*|cancelar (la )?suscripcion)\b/,
+  /\bno (me|nos) (contacte[ns]?|escriba[ns]?|envie[ns]?|mande[ns]?) (mas|nunca)\b|\bno vuelva[ns]? a (contactar|escribir)\w*\b|\bdejen de (enviar|escribir|contactar)\w*\b/,
+  /\b(elimine[ns]?|borre[ns]?|quite[ns]?|saque[ns]?)(me|nos)?\b.{0,30}\b(lista|base de datos|correo|email)\b|\b(quitar|eliminar|borrar)(me|nos)\b/,
+  // it
+  /\b(cancellami|cancellatemi|disiscri\w*|annulla(re)? l'iscrizione|rimuovetemi|rimuovermi|toglietemi|togliermi|cancellarmi)\b/,
+  /\bnon (mi|ci) (contattate|scrivete|mandate|inviate|contattare|scrivere) piu\b|\bnon (contattatemi|scrivetemi|contattateci|scriveteci|mandatemi|inviatemi)( piu)?\b|\bsmettete(la)? di (scrivermi|contattarmi|inviarmi|scriverci|contattarci)\b/,
+  /\b(rimuovere|cancellare|eliminare) (il mio|la mia|i miei|il nostro|la nostra) (indirizzo|email|e-mail|contatto|dati)\b/,
+  // nl
+  /\b(afmelden|uitschrijven|uitschrijving|afmelding)\b/,
+  /\b(verwijder|schrap) (mij|me|ons|mijn|onze)\b|\b(mij|ons) (graag )?(verwijderen|uitschrijven|afmelden)\b/,
+  /\bgeen (e-?mails|mails|berichten|contact) meer\b|\bniet (meer|langer) (mailen|contacteren|benaderen|e-?mailen)\b|\bstop (met|maar met) (mailen|e-?mailen|sturen)\b/,
+  // pt
+  /\b(descadastr\w*|cancelar (a )?(minha )?inscricao|remover (o )?meu (e-?mail|contato|endereco)|retirar (o )?meu)\b/,
+  /\b(remova|removam|retire|retirem|excluam|apaguem)(-me|-nos)?\b.{0,30}\b(lista|e-?mail|cadastro|contato)\b/,
+  /\bnao (me|nos) (enviem|mandem|contatem|contactem|escrevam) mais\b|\bparem de (me |nos )?(enviar|mandar|contatar|contactar|escrever)\b/,
+];
+
+/** Asked for the whole company to be left alone, not only this person. */
+const DOMAIN_WIDE = [
+  /\b(anyone|anybody|nobody|no one|everyone|any(one)? else|all of us|any of (us|our)|any (other )?(colleague|employee)s?)\b.{0,40}\b(at|in|from) (our|this|the) (company|domain|team|organi[sz]ation|business|firm|store|shop)\b/,
+  /\b(our|the) (whole|entire) (company|domain|team|organi[sz]ation)\b|\bentire domain\b|\bour domain\b|\b(company|domain)[- ]wide\b/,
+  /\bniemand(en)? (bei|in|aus) (uns|unserem|unserer)\b|\b(unser(e|en)?|das) (ganze|gesamte) (unternehmen|firma|team)\b|\bunsere (domain|firma)\b/,
+  /\b(personne|aucun\w*) (de|dans|chez) (notre|nous)\b|\btoute (notre |l')(societe|entreprise|equipe)\b/,
+  /\b(nadie|ninguno) (de|en) (nuestra|nuestro)\b|\btoda (nuestra|la) (empresa|compania|organizacion)\b/,
+  /\bnessuno (della|del|nella|nel) (nostra|nostro)\b|\btutta (la nostra|l') ?(azienda|societa|organizzazione)\b/,
+  /\bniemand (van|bij|binnen) (ons|onze)\b|\bhet hele (bedrijf|team)\b|\bons (hele )?bedrijf\b/,
+  /\bninguem (da|na|de) (nossa|nosso)\b|\btoda a (nossa )?(empresa|equipe|equipa)\b/,
+];
+
+/** ARF (RFC 5965) feedback reports: the recipient marked our mail as spam. */
+export function isComplaint(input: MailInput): boolean {
+  const ct = input.contentType.toLowerCase();
+  return (/multipart\/report/.test(ct) && /report-type\s*=\s*"?feedback-report/.test(ct)) || /feedback-type\s*:\s*(abuse|fraud|complaint|opt-out|not-spam|other|virus)/i.test(input.feedbackReport ?? '') || /^\s*feedback-type\s*:\s*abuse/im.test(input.text.slice(0, 4000));
+}
+
+export function detectUnsubscribe(text: string, subject = ''): UnsubscribeResult | null {
+  const t = fold(text.slice(0, 6000));
+  const s = fold(subject);
+  const hits = STOP_PATTERNS.filter((re) => re.test(t));
+  // Subject "Unsubscribe" with an empty body is how mail clients send a List-Unsubscribe mailto.
+  const subjectHit = /^\s*(re:\s*)?(unsubscribe|remove|abmelden|desinscription|baja|cancellami|afmelden|descadastrar)\b/.test(s);
+  if (!hits.length && !subjectHit) return null;
+  // "Don't unsubscribe me" or "I did not ask to unsubscribe" are rare; a negated hit right before keeps it weak.
+  const domainWide = DOMAIN_WIDE.some((re) => re.test(t));
+  return {
+    confidence: Math.min(0.97, 0.8 + 0.06 * hits.length + (subjectHit ? 0.05 : 0)),
+    reason: subjectHit && !hits.length ? 'unsubscribe subject' : `asks to stop (${hits.length} phrase${hits.length > 1 ? 's' : ''})${domainWide ? ', whole company' : ''}`,
+    domainWide,
+    complaint: false,
+  };
+}

@@ -1,0 +1,254 @@
+// The inbox stage: `sync` (IMAP, per folder, resumable), `import` (files) and `list`. Both ways in go
+// through processRaw (classification, threading, effects). A stage never prints and never reads
+// process.env: the CLI passes mailbox credentials, the model adapter and the notifier in.
+import type { Db } from '../../db/open.js';
+import { tx } from '../../db/open.js';
+import { ImapMailbox, type ImapConfig, type FolderState } from '../../adapters/imap.js';
+import { readMailFiles } from '../../adapters/mailfile.js';
+import type { Notifier, ReplySummary } from '../../adapters/notify.js';
+import { acquireLock, releaseLock, type LockHolder } from './lock.js';
+import { addToSummary, emptySummary, processRaw, type InboxSummary, type ProcessOptions, type ProcessedMessage, type ReplyClassifier } from './process.js';
+import { ownAddresses, resumeDuePauses, stmt } from './store.js';
+import { DEFAULT_LIMITS, type ParseLimits } from './parse.js';
+
+export { type InboxSummary, type ProcessedMessage, type ReplyClassifier } from './process.js';
+export const SYNC_LOCK = 'inbox-sync';
+
+export interface InboxOptions {
+  classifier: ReplyClassifier | null;
+  notifier?: Notifier | null;
+  softBounceLimit?: number;
+  limits?: ParseLimits;
+  now?: () => Date;
+  runId?: number | null;
+  signal?: AbortSignal;
+  onProgress?: (text: string) => void;
+  onMessage?: (r: ProcessedMessage) => void;
+}
+
+export interface MailboxRef {
+  id: number;
+  name: string;
+  email: string;
+  imap: ImapConfig;
+}
+
+export interface SyncSummary extends InboxSummary {
+  locked?: LockHolder;
+  resumed: number;
+  notified: number;
+  notifyErrors: string[];
+  folders: { mailbox: string; folder: string; fetched: number; fullResync: boolean; unchanged: boolean }[];
+}
+
+function processOptions(db: Db, o: InboxOptions): ProcessOptions {
+  return {
+    classifier: o.classifier,
+    ownAddresses: ownAddresses(db),
+    softBounceLimit: o.softBounceLimit ?? 3,
+    limits: o.limits ?? DEFAULT_LIMITS,
+    now: o.now,
+    runId: o.runId,
+    signal: o.signal,
+  };
+}
+
+function leadDomain(db: Db, leadId: number | null | undefined): string | null {
+  if (!leadId) return null;
+  return (db.sqlite.prepare('SELECT domain FROM leads WHERE id = ?').get(leadId) as { domain: string } | undefined)?.domain ?? null;
+}
+
+/** Notifies each WARM reply (after its commit); a failing webhook never fails the sync. */
+async function notifyWarm(db: Db, s: SyncSummary, notifier: Notifier | null | undefined): Promise<void> {
+  if (!notifier?.configured) return;
+  for (const w of s.warm) {
+    const summary: ReplySummary = {
+      label: w.label ?? 'WARM',
+      from: w.from,
+      subject: w.subject,
+      leadId: w.leadId ?? null,
+      leadDomain: leadDomain(db, w.leadId),
+      confidence: w.confidence,
+      reason: w.reason,
+      excerpt: (w.bodyText ?? '').slice(0, 500),
+      messageId: w.messageId,
+    };
+    try {
+      await notifier.notify(summary);
+      s.notified++;
+    } catch (err) {
+      s.notifyErrors.push(`${w.from}: ${(err as Error).message}`);
+    }
+  }
+}
+
+function newSyncSummary(): SyncSummary {
+  return { ...emptySummary(), resumed: 0, notified: 0, notifyErrors: [], folders: [] };
+}
+
+function getState(db: Db, mailboxId: number, folder: string): FolderState {
+  const r = stmt(db, 'SELECT uid_validity, last_uid, highest_modseq FROM sync_state WHERE mailbox_id = ? AND folder = ?').get(mailboxId, folder) as
+    | { uid_validity: number | null; last_uid: number; highest_modseq: string | null }
+    | undefined;
+  return { uidValidity: r?.uid_validity ?? null, lastUid: r?.last_uid ?? 0, highestModseq: r?.highest_modseq ?? null };
+}
+
+function saveState(db: Db, mailboxId: number, folder: string, s: { uidValidity: number; lastUid?: number; highestModseq?: string | null }): void {
+  stmt(
+      db,
+      `INSERT INTO sync_state (mailbox_id, folder, uid_validity, last_uid, highest_modseq, synced_at) VALUES (?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+       ON CONFLICT (mailbox_id, folder) DO UPDATE SET uid_validity = excluded.uid_validity,
+         last_uid = COALESCE(?, last_uid), highest_modseq = COALESCE(?, highest_modseq), synced_at = excluded.synced_at`,
+    )
+    .run(mailboxId, folder, s.uidValidity, s.lastUid ?? 0, s.highestModseq ?? null, s.lastUid ?? null, s.highestModseq ?? null);
+}
+
+/**
+ * Syncs the given mailboxes (INBOX and Junk of each). Takes the sync lock first: when another run
+ * holds it, returns at once with `locked` set and changes nothing.
+ */
+export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions): Promise<SyncSummary> {
+  const s = newSyncSummary();
+  const lock = acquireLock(db, SYNC_LOCK);
+  if (!lock.ok) {
+    s.locked = lock.holder;
+    return s;
+  }
+  try {
+    s.resumed = tx(db, () => resumeDuePauses(db, (o.now ?? (() => new Date()))()));
+    const po = processOptions(db, o);
+    for (const mb of mailboxes) {
+      if (o.signal?.aborted) break;
+      const conn = new ImapMailbox(mb.imap);
+      o.onProgress?.(`Connecting to ${mb.imap.host} (${mb.name})`);
+      await conn.connect();
+      try {
+        for (const folder of await conn.folders()) {
+          if (o.signal?.aborted) break;
+          const state = getState(db, mb.id, folder);
+          let n = 0;
+          // Offline, messages are committed in small batches (200 or 1 s): the UID moves with them, so a cut
+          // connection still loses nothing (the uncommitted tail is fetched again), at a fraction of the fsyncs.
+          // With a model, each message commits alone so no write lock is held across a model call.
+          const batching = !o.classifier;
+          let inBatch = false;
+          let batchN = 0;
+          let batchAt = 0;
+          const commit = () => {
+            if (inBatch) db.sqlite.exec('COMMIT');
+            inBatch = false;
+          };
+          let res: Awaited<ReturnType<typeof conn.syncFolder>>;
+          try {
+          res = await conn.syncFolder(
+            folder,
+            state,
+            async (msg, snap) => {
+              let r: ProcessedMessage;
+              const where = { mailboxId: mb.id, folder, uid: msg.uid, uidValidity: snap.uidValidity, classifier: 'offline' };
+              // The UID moves forward in the same transaction as the message: a cut connection loses nothing.
+              const advance = () => saveState(db, mb.id, folder, { uidValidity: snap.uidValidity, lastUid: msg.uid });
+              if (batching && !inBatch) {
+                db.sqlite.exec('BEGIN IMMEDIATE');
+                inBatch = true;
+                batchN = 0;
+                batchAt = Date.now();
+              }
+              try {
+                r = await processRaw(db, msg.source, where, po, advance);
+              } catch (err) {
+                if (o.signal?.aborted) throw err;
+                // A message we cannot process is recorded as such and skipped, never a stuck sync.
+                s.errors.push(`${mb.name}/${folder} UID ${msg.uid}: ${(err as Error).message}`);
+                tx(db, advance);
+                return;
+              }
+              addToSummary(s, r);
+              o.onMessage?.(r);
+              if (++n % 100 === 0) o.onProgress?.(`${mb.name}/${folder}: ${n} messages`);
+              if (inBatch && (++batchN >= 200 || Date.now() - batchAt > 1000)) commit();
+            },
+            { signal: o.signal },
+          );
+          commit();
+          } finally {
+            // An error mid-batch: the batch and its UIDs roll back together; the next run fetches them again.
+            if (inBatch && db.sqlite.inTransaction) db.sqlite.exec('ROLLBACK');
+            inBatch = false;
+          }
+          if (!o.signal?.aborted) {
+            // The whole folder is in: remember its HIGHESTMODSEQ for the next quick check.
+            tx(db, () => saveState(db, mb.id, folder, { uidValidity: res.snapshot.uidValidity, highestModseq: res.snapshot.highestModseq, lastUid: res.fullResync && res.fetched === 0 ? 0 : undefined }));
+          }
+          s.folders.push({ mailbox: mb.name, folder, fetched: res.fetched, fullResync: res.fullResync, unchanged: res.unchanged });
+        }
+      } finally {
+        await conn.close();
+      }
+    }
+    await notifyWarm(db, s, o.notifier);
+    return s;
+  } finally {
+    releaseLock(db, SYNC_LOCK);
+  }
+}
+
+/** Imports an .eml file, a folder of them, a Maildir or an mbox. Same classification and effects as sync. */
+export async function importMail(db: Db, path: string, o: InboxOptions): Promise<SyncSummary> {
+  const s = newSyncSummary();
+  s.resumed = tx(db, () => resumeDuePauses(db, (o.now ?? (() => new Date()))()));
+  const po = processOptions(db, o);
+  for await (const f of readMailFiles(path)) {
+    if (o.signal?.aborted) break;
+    try {
+      const r = await processRaw(db, f.source, { mailboxId: null, folder: null, uid: null, uidValidity: null, classifier: 'offline' }, po);
+      addToSummary(s, r);
+      o.onMessage?.(r);
+      if (s.scanned % 100 === 0) o.onProgress?.(`${s.scanned} messages`);
+    } catch (err) {
+      if (o.signal?.aborted) break;
+      s.errors.push(`${f.name}: ${(err as Error).message}`);
+    }
+  }
+  await notifyWarm(db, s, o.notifier);
+  return s;
+}
+
+export interface InboundRow {
+  id: number;
+  message_id: string;
+  from: string | null;
+  subject: string | null;
+  label: string | null;
+  confidence: number | null;
+  reason: string | null;
+  return_date: string | null;
+  bounce_type: string | null;
+  lead: string | null;
+  folder: string | null;
+  received_at: string;
+  problem: string | null;
+}
+
+export function listInbound(db: Db, o: { label?: string; lead?: string; limit?: number } = {}): InboundRow[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (o.label) {
+    where.push('i.label = ?');
+    params.push(o.label.toUpperCase());
+  }
+  if (o.lead) {
+    where.push('l.domain = ?');
+    params.push(o.lead.toLowerCase());
+  }
+  params.push(o.limit ?? 1000);
+  return db.sqlite
+    .prepare(
+      `SELECT i.id, i.message_id, i.from_email AS "from", i.subject, i.label, i.confidence, i.reason, i.return_date, i.bounce_type,
+              l.domain AS lead, i.folder, i.received_at, i.problem
+         FROM inbound i LEFT JOIN leads l ON l.id = i.lead_id
+        ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+        ORDER BY i.id DESC LIMIT ?`,
+    )
+    .all(...params) as InboundRow[];
+}

@@ -1,0 +1,292 @@
+// Parses one raw message (from IMAP or a file) into what the inbox needs: identifiers for threading,
+// the classifier's input, and a list of problems. Hostile mail never throws out of here: malformed
+// MIME, unknown charsets, absurd nesting, huge attachments and control characters in headers are
+// recorded as problems and the message is still stored and classified as well as it can be.
+import { createHash } from 'node:crypto';
+import { simpleParser, type ParsedMail, type AddressObject, type HeaderValue } from 'mailparser';
+import { htmlToText, type MailInput } from '../../domain/classify/index.js';
+import { fastParse } from './fastparse.js';
+
+export interface ParseLimits {
+  /** Messages larger than this are parsed from their first parseBytes only. */
+  parseBytes: number;
+  /** How much of the original to keep in inbound.raw. */
+  rawBytes: number;
+  /** Keep attachments in inbound.raw (default false: headers and text only). */
+  keepAttachments: boolean;
+  /** More nested multiparts than this are not parsed as MIME (a parser bomb). */
+  maxMimeDepth: number;
+}
+
+export const DEFAULT_LIMITS: ParseLimits = {
+  parseBytes: 4 * 1024 * 1024,
+  rawBytes: 256 * 1024,
+  keepAttachments: false,
+  maxMimeDepth: 40,
+};
+
+export interface ParsedMessage {
+  messageId: string;
+  /** True when the message had no Message-ID and one was derived from its content. */
+  syntheticId: boolean;
+  inReplyTo: string | null;
+  references: string[];
+  from: string;
+  fromName: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  date: Date | null;
+  input: MailInput;
+  /** Message-IDs of the original message quoted inside a bounce or complaint (to find what we sent). */
+  originalIds: string[];
+  /** Recipients named in an attached original (To:), for bounces without a DSN recipient. */
+  originalTo: string[];
+  attachments: { filename: string; contentType: string; size: number }[];
+  problems: string[];
+  raw: Buffer;
+  rawSize: number;
+}
+
+const CTRL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+const CRLF = /[\r\n]+/g;
+
+/** One line, no control characters: what every header-derived field stored or printed goes through. */
+export function clean(s: string | undefined | null, max = 998): string {
+  return (s ?? '').replace(CRLF, ' ').replace(CTRL, '').trim().slice(0, max);
+}
+
+export function stripAngles(id: string): string {
+  return clean(id).replace(/^<+|>+$/g, '').trim();
+}
+
+/** Message-IDs in a References/In-Reply-To value, without angle brackets. */
+export function splitIds(value: string | string[] | undefined | null): string[] {
+  const s = Array.isArray(value) ? value.join(' ') : value ?? '';
+  const ids = s.match(/<[^<>\s]{1,500}>/g);
+  if (ids) return ids.map((i) => stripAngles(i));
+  return s
+    .split(/[\s,]+/)
+    .map((i) => stripAngles(i))
+    .filter((i) => i.includes('@'));
+}
+
+function headerString(v: HeaderValue | undefined): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? '' : v.toUTCString();
+  if (Array.isArray(v)) return v.map((x) => headerString(x as HeaderValue)).join(', ');
+  if (typeof v === 'object') {
+    const o = v as { text?: string; value?: unknown; params?: Record<string, string> };
+    if (typeof o.text === 'string') return o.text;
+    if (typeof o.value === 'string') {
+      const params = o.params ? Object.entries(o.params).map(([k, p]) => `; ${k}=${p}`).join('') : '';
+      return o.value + params;
+    }
+  }
+  return String(v);
+}
+
+function addresses(a: AddressObject | AddressObject[] | undefined): { address: string; name: string }[] {
+  const list = Array.isArray(a) ? a : a ? [a] : [];
+  const out: { address: string; name: string }[] = [];
+  const walk = (vals: { address?: string; name?: string; group?: unknown[] }[]) => {
+    for (const v of vals) {
+      if (v.group) walk(v.group as typeof vals);
+      else if (v.address) out.push({ address: clean(v.address, 320).toLowerCase(), name: clean(v.name, 200) });
+    }
+  };
+  for (const o of list) walk(o.value ?? []);
+  return out;
+}
+
+/** The header section of a raw message (up to the first blank line). */
+export function headerSection(raw: Buffer): Buffer {
+  const max = Math.min(raw.length, 256 * 1024);
+  for (let i = 0; i < max - 1; i++) {
+    if (raw[i] === 0x0a && (raw[i + 1] === 0x0a || (raw[i + 1] === 0x0d && raw[i + 2] === 0x0a))) return raw.subarray(0, i + 1);
+  }
+  return raw.subarray(0, max);
+}
+
+/** Deepest multipart nesting, counted from boundary declarations without parsing (cheap and bounded). */
+function mimeDepth(raw: Buffer, limit: number): number {
+  const text = raw.subarray(0, Math.min(raw.length, 8 * 1024 * 1024)).toString('latin1');
+  let count = 0;
+  const re = /content-type:\s*multipart\//gi;
+  while (re.exec(text)) {
+    count++;
+    if (count > limit) break;
+  }
+  return count;
+}
+
+/** Unfolded header lines of a text block (for attached originals and rfc822-headers parts). */
+function headerLinesOf(text: string, name: string): string[] {
+  const unfolded = text.replace(/\r?\n[ \t]+/g, ' ');
+  const re = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'gim');
+  const out: string[] = [];
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(unfolded))) out.push(m[1]!);
+  return out;
+}
+
+export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT_LIMITS): Promise<ParsedMessage> {
+  const problems: string[] = [];
+  const rawSize = source.length;
+  let toParse = source;
+  // Classic Mac line endings (CR only) defeat MIME parsers: turn them into CRLF first.
+  const probe = source.subarray(0, 4096);
+  if (probe.includes(0x0d) && !probe.includes(0x0a)) {
+    source = Buffer.from(source.toString('latin1').replace(/\r(?!\n)/g, '\r\n'), 'latin1');
+    toParse = source;
+    problems.push('CR-only line endings');
+  }
+  if (rawSize > limits.parseBytes) {
+    problems.push(`message is ${rawSize} bytes; parsed the first ${limits.parseBytes} only`);
+    toParse = source.subarray(0, limits.parseBytes);
+  }
+  const depth = mimeDepth(toParse, limits.maxMimeDepth);
+  let parsed: ParsedMail | null = null;
+  if (depth > limits.maxMimeDepth) {
+    problems.push(`more than ${limits.maxMimeDepth} nested multiparts; body not parsed as MIME`);
+    toParse = headerSection(toParse);
+  }
+  try {
+    parsed = fastParse(toParse) ?? await simpleParser(toParse, {
+      keepDeliveryStatus: true,
+      skipImageLinks: true,
+      skipTextToHtml: true,
+      skipTextLinks: true,
+      skipHtmlToText: true,
+      maxHtmlLengthToParse: 1024 * 1024,
+    });
+  } catch (err) {
+    problems.push(`unparseable MIME: ${clean((err as Error).message, 200)}`);
+  }
+
+  const hdrText = headerSection(source).toString('utf8');
+  const headers: Record<string, string[]> = {};
+  if (parsed) {
+    for (const [k, v] of parsed.headers) headers[k.toLowerCase()] = [clean(headerString(v), 4000)];
+    // Repeated headers (several Received:, two From:) keep all values from the raw lines.
+    for (const line of parsed.headerLines ?? []) {
+      if (line.key === 'from' || line.key === 'auto-submitted') {
+        const list = headerLinesOf(hdrText, line.key);
+        if (list.length > 1) headers[line.key] = list.map((x) => clean(x, 4000));
+      }
+    }
+  } else {
+    for (const name of ['from', 'to', 'subject', 'message-id', 'in-reply-to', 'references', 'date', 'content-type', 'auto-submitted', 'precedence', 'x-autoreply', 'x-failed-recipients']) {
+      const vals = headerLinesOf(hdrText, name);
+      if (vals.length) headers[name] = vals.map((x) => clean(x, 4000));
+    }
+  }
+  if ((headers['from']?.length ?? 0) > 1) problems.push('several From headers');
+  if (/[\r\n]/.test(headerString(parsed?.headers.get('subject')))) problems.push('line breaks inside a header (header injection attempt)');
+  if (/\u0000/.test(hdrText)) problems.push('NUL bytes in headers');
+
+  const fromList = parsed ? addresses(parsed.from) : [];
+  let from = fromList[0]?.address ?? '';
+  let fromName = fromList[0]?.name ?? '';
+  if (!parsed && headers['from']) {
+    const m = /<?([^<>\s@]+@[^<>\s]+?)>?\s*$/.exec(headers['from'][0]!);
+    from = m ? m[1]!.toLowerCase() : '';
+  }
+  if (fromList.length > 1) problems.push('several addresses in From');
+  if (!from) problems.push('no usable From address');
+  const ctHeader = headers['content-type']?.[0] ?? '';
+  const boundary = /multipart\/[^;]*;.*boundary=("?)([^";]+)\1/i.exec(ctHeader)?.[2];
+  if (boundary && depth <= limits.maxMimeDepth && !toParse.includes(`--${boundary}--`)) problems.push('multipart message without its closing boundary (truncated or malformed MIME)');
+  if (from && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(from)) {
+    problems.push(`malformed From address "${clean(from, 80)}"`);
+  }
+  const subject = clean(parsed?.subject ?? headers['subject']?.[0] ?? '', 500);
+  let date: Date | null = parsed?.date ?? null;
+  if (date && Number.isNaN(date.getTime())) date = null;
+  if (!date && (headers['date']?.length ?? 0) > 0) problems.push('unreadable Date header');
+
+  let text = parsed?.text ?? '';
+  if (!text.trim() && parsed && typeof parsed.html === 'string' && parsed.html) text = htmlToText(parsed.html);
+  if (!parsed) {
+    // Best effort: the body after the header section, as text.
+    text = source.subarray(headerSection(source).length, Math.min(source.length, 256 * 1024)).toString('utf8');
+  }
+  if (text.includes('\uFFFD')) problems.push('undecodable characters (bad or unknown charset)');
+  text = text.replace(/\u0000/g, '').slice(0, 1024 * 1024);
+
+  let deliveryStatus = '';
+  let feedbackReport = '';
+  let originalHeaders = '';
+  const attachments: ParsedMessage['attachments'] = [];
+  for (const a of parsed?.attachments ?? []) {
+    const ct = (a.contentType || '').toLowerCase();
+    if (ct === 'message/delivery-status' || ct === 'message/global-delivery-status') deliveryStatus += a.content.toString('utf8').slice(0, 64 * 1024) + '\n\n';
+    else if (ct === 'message/feedback-report') feedbackReport += a.content.toString('utf8').slice(0, 64 * 1024);
+    else if (ct === 'message/rfc822' || ct === 'text/rfc822-headers' || ct === 'message/rfc822-headers' || ct === 'message/global' || ct === 'message/global-headers') {
+      originalHeaders += headerSection(a.content).toString('utf8').slice(0, 64 * 1024) + '\n';
+    } else {
+      attachments.push({ filename: clean(a.filename ?? '', 200), contentType: clean(ct, 100), size: a.size ?? a.content.length });
+    }
+  }
+  // Bounces that quote the original inline: its Message-ID appears in the text.
+  const originalIds = new Set<string>();
+  for (const v of headerLinesOf(originalHeaders, 'message-id')) for (const id of splitIds(v)) originalIds.add(id);
+  for (const m of text.slice(0, 200_000).matchAll(/^\s*message-id\s*:\s*(<[^<>\s]{1,500}>)/gim)) originalIds.add(stripAngles(m[1]!));
+  const originalTo = headerLinesOf(originalHeaders, 'to').flatMap((v) => (v.match(/[^\s<>,;"]+@[^\s<>,;"]+/g) ?? []).map((x) => x.toLowerCase()));
+
+  let messageId = stripAngles(parsed?.messageId ?? headers['message-id']?.[0] ?? '');
+  let syntheticId = false;
+  if (!messageId || messageId.length > 500) {
+    // No usable Message-ID: a hash of the content, so the same message synced twice is still one row.
+    messageId = 'sha256:' + createHash('sha256').update(source).digest('hex');
+    syntheticId = true;
+    problems.push('no Message-ID header');
+  }
+  const inReplyTo = splitIds(headerString(parsed?.inReplyTo ?? headers['in-reply-to']?.[0]))[0] ?? null;
+  const references = splitIds(parsed?.references ?? headers['references']?.[0]).slice(0, 100);
+
+  const input: MailInput = {
+    headers,
+    subject,
+    from,
+    fromName,
+    text,
+    contentType: headers['content-type']?.[0] ?? 'text/plain',
+    deliveryStatus: deliveryStatus || undefined,
+    feedbackReport: feedbackReport || undefined,
+    originalHeaders: originalHeaders || undefined,
+    date: date ?? undefined,
+  };
+
+  // What to keep: the whole message when small and without attachments; otherwise headers and text.
+  let raw: Buffer;
+  if (attachments.length === 0 && rawSize <= limits.rawBytes) raw = source;
+  else if (limits.keepAttachments && rawSize <= limits.rawBytes) raw = source;
+  else {
+    const head = headerSection(source);
+    const note = `\r\n[outreach: body not stored in full: ${rawSize} bytes, ${attachments.length} attachment(s)]\r\n\r\n`;
+    raw = Buffer.concat([head, Buffer.from(note), Buffer.from(text.slice(0, Math.max(0, limits.rawBytes - head.length - note.length)), 'utf8')]);
+    if (raw.length > limits.rawBytes) raw = raw.subarray(0, limits.rawBytes);
+  }
+
+  return {
+    messageId,
+    syntheticId,
+    inReplyTo,
+    references,
+    from,
+    fromName,
+    to: parsed ? addresses(parsed.to).map((a) => a.address) : [],
+    cc: parsed ? addresses(parsed.cc).map((a) => a.address) : [],
+    subject,
+    date,
+    input,
+    originalIds: [...originalIds].filter((id) => id !== messageId),
+    originalTo,
+    attachments,
+    problems,
+    raw,
+    rawSize,
+  };
+}

@@ -1,0 +1,325 @@
+// The inbox's reads and writes: threading a message to what we sent, storing it once, and applying
+// what each label means to the pipeline (suppress, stop, pause, advance). Every write runs inside the
+// caller's transaction; nothing here does network I/O.
+import type { Db } from '../../db/open.js';
+import type { Statement } from 'better-sqlite3';
+import { addSuppression, findSuppression } from '../../db/suppressions.js';
+import { addEvent } from '../../db/events.js';
+import { advanceStageSql } from '../../domain/lead.js';
+import { FREEMAIL } from '../../domain/normalize.js';
+import type { Classification } from '../../domain/classify/index.js';
+import type { ParsedMessage } from './parse.js';
+
+export interface Match {
+  leadId: number | null;
+  outboundId: number | null;
+  enrollmentId: number | null;
+  contactId: number | null;
+  campaignId: number | null;
+  toEmail: string | null;
+  how: 'message-id' | 'thread' | 'subject+address' | 'address' | 'domain' | 'none';
+}
+
+const cache = new WeakMap<Db, Map<string, Statement>>();
+
+/** A prepared statement, prepared once per database handle (preparing is most of the cost of a small query). */
+export function stmt(db: Db, sql: string): Statement {
+  let m = cache.get(db);
+  if (!m) cache.set(db, (m = new Map()));
+  let st = m.get(sql);
+  if (!st) m.set(sql, (st = db.sqlite.prepare(sql)));
+  return st;
+}
+
+const NONE: Match = { leadId: null, outboundId: null, enrollmentId: null, contactId: null, campaignId: null, toEmail: null, how: 'none' };
+
+interface OutRow {
+  id: number;
+  lead_id: number | null;
+  enrollment_id: number | null;
+  contact_id: number | null;
+  campaign_id: number | null;
+  to_email: string;
+}
+
+/** "Re: AW: Fwd: [ext] Subject" → "subject", for subject threading. */
+export function baseSubject(s: string): string {
+  let t = s.toLowerCase().trim();
+  for (let i = 0; i < 10; i++) {
+    const next = t
+      .replace(/^(\[[^\]]{0,30}\]\s*)+/, '')
+      .replace(/^(re|aw|sv|vs|antw|antwort|rif|r|res|ref|odp|wg|fw|fwd|tr|enc|rv|doorst|wtr)(\[\d+\]|\(\d+\))?\s*[:：]\s*/i, '')
+      .trim();
+    if (next === t) break;
+    t = next;
+  }
+  return t.replace(/\s+/g, ' ');
+}
+
+function toMatch(r: OutRow | undefined, how: Match['how']): Match | null {
+  if (!r) return null;
+  return { leadId: r.lead_id, outboundId: r.id, enrollmentId: r.enrollment_id, contactId: r.contact_id, campaignId: r.campaign_id, toEmail: r.to_email, how };
+}
+
+/** Our own addresses (mailboxes) and the Message-IDs we sent: never replies. */
+export function isOwnMessage(db: Db, p: ParsedMessage, ownAddresses: Set<string>): boolean {
+  if (p.from && ownAddresses.has(p.from)) return true;
+  return Boolean(stmt(db, 'SELECT 1 FROM messages WHERE message_id = ?').get(p.messageId));
+}
+
+export function ownAddresses(db: Db): Set<string> {
+  const rows = stmt(db, 'SELECT lower(email) AS e FROM mailboxes').all() as { e: string }[];
+  return new Set(rows.map((r) => r.e));
+}
+
+/**
+ * Which of our messages (and so which lead) this one answers: In-Reply-To/References (and, for
+ * bounces, the quoted original's Message-ID) against messages.message_id; then the enrollment's
+ * thread id; then subject + address; then the sender's address or domain (a colleague at the lead).
+ */
+export function threadMessage(db: Db, p: ParsedMessage, bounceRecipient?: string): Match {
+  const q = db.sqlite;
+  const ids = [...new Set([p.inReplyTo, ...p.references.slice().reverse(), ...p.originalIds].filter((x): x is string => Boolean(x)))].slice(0, 50);
+  const byId = stmt(db, 'SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email FROM messages WHERE message_id = ?');
+  for (const id of ids) {
+    const m = toMatch(byId.get(id) as OutRow | undefined, 'message-id');
+    if (m) return m;
+  }
+  const byThread = stmt(db, 
+    `SELECT m.id, e.lead_id, e.id AS enrollment_id, e.contact_id, e.campaign_id, COALESCE(m.to_email, c.email) AS to_email
+       FROM enrollments e LEFT JOIN messages m ON m.enrollment_id = e.id LEFT JOIN contacts c ON c.id = e.contact_id
+      WHERE e.thread_message_id = ? ORDER BY m.id DESC LIMIT 1`,
+  );
+  for (const id of ids) {
+    const m = toMatch(byThread.get(id) as OutRow | undefined, 'thread');
+    if (m) return m;
+  }
+  // A bounce names the failed recipient: the latest message we sent to that address.
+  const addr = bounceRecipient ?? p.from;
+  if (bounceRecipient) {
+    const r = stmt(db, 'SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email FROM messages WHERE to_email = ? ORDER BY id DESC LIMIT 1').get(bounceRecipient) as OutRow | undefined;
+    const m = toMatch(r, 'address');
+    if (m) return m;
+    for (const to of p.originalTo) {
+      const r2 = stmt(db, 'SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email FROM messages WHERE to_email = ? ORDER BY id DESC LIMIT 1').get(to) as OutRow | undefined;
+      const m2 = toMatch(r2, 'address');
+      if (m2) return m2;
+    }
+    return NONE;
+  }
+  if (!addr) return NONE;
+  const subj = baseSubject(p.subject);
+  const sent = stmt(db, `SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email, subject FROM messages WHERE to_email = ? AND state IN ('sent','unknown','sending','deferred') ORDER BY id DESC LIMIT 20`).all(addr) as (OutRow & { subject: string | null })[];
+  if (subj) {
+    const hit = sent.find((r) => r.subject && baseSubject(r.subject) === subj);
+    if (hit) return toMatch(hit, 'subject+address')!;
+  }
+  if (sent[0]) return toMatch(sent[0], 'address')!;
+  // A contact we know (no message threaded): their lead.
+  const contact = stmt(db, 'SELECT id, lead_id FROM contacts WHERE email = ? ORDER BY id LIMIT 1').get(addr) as { id: number; lead_id: number } | undefined;
+  // A colleague at the same domain: the lead whose contacts (or store domain) share it. Free-mail domains never match.
+  const domain = addr.slice(addr.lastIndexOf('@') + 1);
+  let leadId = contact?.lead_id ?? null;
+  if (!leadId && domain && !FREEMAIL.has(domain)) {
+    const viaContact = stmt(db, `SELECT lead_id FROM contacts WHERE email LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT 1`).get(`%@${domain.replace(/[\\%_]/g, (x) => '\\' + x)}`) as { lead_id: number } | undefined;
+    const viaLead = viaContact ? undefined : (stmt(db, 'SELECT id AS lead_id FROM leads WHERE domain = ? OR domain = ?').get(domain, domain.replace(/^(mail|email|mx)\./, '')) as { lead_id: number } | undefined);
+    leadId = viaContact?.lead_id ?? viaLead?.lead_id ?? null;
+  }
+  if (!leadId) return NONE;
+  const last = stmt(db, 'SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email, subject FROM messages WHERE lead_id = ? ORDER BY id DESC LIMIT 20').all(leadId) as (OutRow & { subject: string | null })[];
+  const bySubj = subj ? last.find((r) => r.subject && baseSubject(r.subject) === subj) : undefined;
+  const pick = bySubj ?? last[0];
+  if (pick) return toMatch(pick, contact ? 'address' : 'domain')!;
+  return { ...NONE, leadId, contactId: contact?.id ?? null, how: contact ? 'address' : 'domain' };
+}
+
+export interface StoredInbound {
+  mailboxId: number | null;
+  folder: string | null;
+  uid: number | null;
+  uidValidity: number | null;
+  classifier: string;
+}
+
+/** Inserts the message once (unique Message-ID). Returns its id, or null when it was already stored. */
+export function insertInbound(db: Db, p: ParsedMessage, c: Classification, m: Match, s: StoredInbound): number | null {
+  const r = stmt(db, 
+      `INSERT INTO inbound (mailbox_id, folder, uid, uid_validity, message_id, in_reply_to, "references", from_email, from_name, to_email, subject,
+         sent_date, lead_id, outbound_id, label, bounce_type, confidence, reason, return_date, classifier, body_text, raw, raw_size, problem, processed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+       ON CONFLICT (message_id) DO NOTHING`,
+    )
+    .run(
+      s.mailboxId,
+      s.folder,
+      s.uid,
+      s.uidValidity,
+      p.messageId,
+      p.inReplyTo,
+      p.references.length ? p.references.join(' ') : null,
+      p.from || null,
+      p.fromName || null,
+      p.to[0] ?? null,
+      p.subject || null,
+      p.date ? p.date.toISOString() : null,
+      m.leadId,
+      m.outboundId,
+      c.label,
+      c.bounceType ?? null,
+      c.confidence,
+      c.reason.slice(0, 500),
+      c.returnDate ?? null,
+      s.classifier,
+      (c.bodyText ?? '').slice(0, 20_000) || null,
+      p.raw,
+      p.rawSize,
+      p.problems.length ? p.problems.join('; ').slice(0, 2000) : null,
+    );
+  return r.changes > 0 ? Number(r.lastInsertRowid) : null;
+}
+
+/** The same message seen again (another folder, or after a UIDVALIDITY change): refresh where it lives. */
+export function touchInbound(db: Db, messageId: string, s: StoredInbound): void {
+  stmt(db, 'UPDATE inbound SET mailbox_id = COALESCE(?, mailbox_id), folder = COALESCE(?, folder), uid = COALESCE(?, uid), uid_validity = COALESCE(?, uid_validity) WHERE message_id = ?').run(s.mailboxId, s.folder, s.uid, s.uidValidity, messageId);
+}
+
+export function inboundExists(db: Db, messageId: string): boolean {
+  return Boolean(stmt(db, 'SELECT 1 FROM inbound WHERE message_id = ?').get(messageId));
+}
+
+export interface EffectOptions {
+  /** Soft bounces of one address before it is suppressed like a hard bounce. */
+  softBounceLimit: number;
+  /** Today, for the out-of-office pause (tests pass a fixed clock). */
+  now: Date;
+  runId?: number | null;
+}
+
+export interface Effect {
+  kind: 'suppressed' | 'stopped' | 'paused' | 'replied' | 'none';
+  detail: string;
+}
+
+const NOW_SQL = `strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
+
+function stopLead(db: Db, leadId: number, reason: string, onlyEnrollment?: number | null): number {
+  if (onlyEnrollment) {
+    return stmt(db, `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ? AND status IN ('active','paused')`).run(reason, onlyEnrollment).changes;
+  }
+  return stmt(db, `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE lead_id = ? AND status IN ('active','paused')`).run(reason, leadId).changes;
+}
+
+/** The next business day (Mon-Fri) after the date, as the start of that day in UTC. */
+export function dayAfterReturn(returnDate: string): string {
+  const d = new Date(`${returnDate}T00:00:00Z`);
+  do d.setUTCDate(d.getUTCDate() + 1);
+  while (d.getUTCDay() === 0 || d.getUTCDay() === 6);
+  return d.toISOString();
+}
+
+/** What a classified message does to the pipeline. Runs inside the caller's transaction. */
+export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Match, inboundId: number, o: EffectOptions): Effect[] {
+  const q = db.sqlite;
+  const effects: Effect[] = [];
+  const ev = (type: string, data: Record<string, unknown>) => addEvent(db, { leadId: m.leadId, type, campaignId: m.campaignId, messageId: m.outboundId, runId: o.runId ?? null, data: { inbound: inboundId, ...data } });
+
+  if (c.label === 'BOUNCE') {
+    const email = (c.bounceRecipient && c.bounceRecipient.includes('@') ? c.bounceRecipient : m.toEmail) ?? null;
+    if (!m.leadId && !m.outboundId) return effects; // not about anything we sent
+    let hard = c.bounceType === 'hard';
+    let softCount = 0;
+    if (!hard && email) {
+      softCount =
+        1 +
+        ((stmt(db, `SELECT COUNT(*) AS n FROM events WHERE type = 'bounced' AND json_extract(data, '$.email') = ? AND json_extract(data, '$.type') = 'soft'`).get(email) as { n: number }).n ?? 0);
+      if (softCount >= o.softBounceLimit) hard = true;
+    }
+    ev('bounced', { email, type: c.bounceType ?? 'soft', status: c.bounceStatus ?? null, category: c.bounceCategory ?? null, softCount: softCount || undefined });
+    if (hard && email) {
+      const note = c.bounceType === 'hard' ? `hard bounce ${c.bounceStatus ?? ''}`.trim() : `${softCount} soft bounces`;
+      if (addSuppression(db, { kind: 'email', value: email, reason: 'bounced', source: 'inbox', note })) effects.push({ kind: 'suppressed', detail: email });
+      if (m.leadId) {
+        // Stop what goes to that address; the lead's other contacts are not at fault.
+        const n = stmt(db, 
+            `UPDATE enrollments SET status = 'stopped', stop_reason = 'bounced', paused_until = NULL, updated_at = ${NOW_SQL}
+              WHERE lead_id = ? AND status IN ('active','paused') AND (id = ? OR contact_id IN (SELECT id FROM contacts WHERE email = ?) OR contact_id IS NULL)`,
+          )
+          .run(m.leadId, m.enrollmentId, email).changes;
+        if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): bounced` });
+        // The lead is bounced when no contact of it can still be mailed.
+        const contacts = stmt(db, 'SELECT email FROM contacts WHERE lead_id = ?').all(m.leadId) as { email: string }[];
+        if (contacts.every((ct) => findSuppression(db, ct.email))) stmt(db, `UPDATE leads SET stage = 'bounced', updated_at = ${NOW_SQL} WHERE id = ?`).run(m.leadId);
+      }
+    }
+    return effects;
+  }
+
+  if (c.label === 'AUTO_REPLY') {
+    ev('auto_reply', { returnDate: c.returnDate ?? null, reason: c.reason });
+    if (c.returnDate && m.leadId) {
+      const until = dayAfterReturn(c.returnDate);
+      if (until > o.now.toISOString()) {
+        const n = stmt(db, 
+            `UPDATE enrollments SET status = 'paused', stop_reason = 'out_of_office', paused_until = ?, updated_at = ${NOW_SQL}
+              WHERE lead_id = ? AND (status = 'active' OR (status = 'paused' AND stop_reason = 'out_of_office'))`,
+          )
+          .run(until, m.leadId).changes;
+        if (n) {
+          effects.push({ kind: 'paused', detail: `until ${until.slice(0, 10)}` });
+          ev('paused', { until, reason: 'out_of_office' });
+        }
+      }
+    }
+    return effects;
+  }
+
+  if (c.label === 'UNSUBSCRIBE') {
+    // A complaint comes from the mailbox provider: the person is the recipient of what we sent.
+    const email = c.complaint ? m.toEmail ?? p.originalTo[0] ?? null : p.from || null;
+    const reason = c.complaint ? 'complained' : 'unsubscribed';
+    if (email && addSuppression(db, { kind: 'email', value: email, reason, source: 'inbox', note: c.reason.slice(0, 200) })) effects.push({ kind: 'suppressed', detail: email });
+    if (c.domainWide && email) {
+      const domains = new Set<string>();
+      const d = email.slice(email.lastIndexOf('@') + 1);
+      if (d && !FREEMAIL.has(d)) domains.add(d);
+      if (m.leadId) {
+        const lead = stmt(db, 'SELECT domain FROM leads WHERE id = ?').get(m.leadId) as { domain: string } | undefined;
+        if (lead) domains.add(lead.domain.replace(/:\d+$/, ''));
+      }
+      for (const dom of domains) if (addSuppression(db, { kind: 'domain', value: dom, reason, source: 'inbox', note: 'asked for the whole company' })) effects.push({ kind: 'suppressed', detail: dom });
+    }
+    if (m.leadId) {
+      const n = stopLead(db, m.leadId, reason);
+      if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): ${reason}` });
+      stmt(db, `UPDATE leads SET stage = 'unsubscribed', updated_at = ${NOW_SQL} WHERE id = ?`).run(m.leadId);
+    }
+    ev(c.complaint ? 'complained' : 'unsubscribed', { email, domainWide: Boolean(c.domainWide) });
+    return effects;
+  }
+
+  // A human reply: WARM, COLD or NEUTRAL. The conversation is human now; the sequence stops.
+  if (!m.leadId) return effects;
+  const n = stopLead(db, m.leadId, 'replied');
+  if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): replied` });
+  stmt(db, `UPDATE leads SET stage = ${advanceStageSql("'replied'")}, updated_at = ${NOW_SQL} WHERE id = ?`).run(m.leadId);
+  ev('replied', { label: c.label, confidence: c.confidence, from: p.from, subject: p.subject });
+  effects.push({ kind: 'replied', detail: c.label });
+  return effects;
+}
+
+/** Out-of-office pauses whose date has passed go back to active (run at the start of every sync/import). */
+export function resumeDuePauses(db: Db, now: Date): number {
+  const rows = stmt(db, `SELECT id, lead_id, campaign_id FROM enrollments WHERE status = 'paused' AND stop_reason = 'out_of_office' AND paused_until IS NOT NULL AND paused_until <= ?`).all(now.toISOString()) as { id: number; lead_id: number; campaign_id: number }[];
+  for (const r of rows) {
+    stmt(db, `UPDATE enrollments SET status = 'active', stop_reason = NULL, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ?`).run(r.id);
+    addEvent(db, { leadId: r.lead_id, type: 'resumed', campaignId: r.campaign_id, data: { reason: 'back from out of office' } });
+  }
+  return rows.length;
+}
+
+export function recordSpend(db: Db, inboundId: number, provider: string, model: string, u: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number }, runId?: number | null): void {
+  stmt(db, 
+      `INSERT INTO spend (run_id, purpose, inbound_id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd) VALUES (?, 'classify', ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(runId ?? null, inboundId, provider, model, u.inputTokens, u.outputTokens, u.cacheReadTokens, u.cacheWriteTokens, u.costUsd);
+}

@@ -1,0 +1,798 @@
+// `outreach send`: sends approved drafts exactly once. Each message is claimed in a write transaction
+// (state 'sending', Message-ID assigned), handed to SMTP, then committed as sent, deferred, failed or
+// unknown. A process that dies mid-send leaves 'sending'; the next run turns it into 'unknown' (never
+// retried blindly) and `--resolve-unknown` settles it from the mailbox's Sent folder.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../../db/open.js';
+import { tx } from '../../db/open.js';
+import { findSuppression, findDomainSuppression } from '../../db/suppressions.js';
+import { normalizeEmail } from '../../domain/normalize.js';
+import { makeUnsubscribeToken, unsubscribeUrl, UNSUBSCRIBE_URL_MARKER } from '../../domain/unsubscribe.js';
+import {
+  classifySmtpFailure, backoffSeconds, MAX_ATTEMPTS, makeMessageId, replySubject,
+} from '../../domain/outbound.js';
+import {
+  inWindow, nextWindowStart, addBusinessDays, dailyLimit, startOfDay, randomGapMs, pickMailbox, windowZone, recipientDomain,
+  type SendingWindow, type Weekday,
+} from '../../domain/pacing.js';
+import type { Clock } from '../../adapters/clock.js';
+import { composeMessage, SmtpError, type DkimConfig, type OutgoingMail, type SendResult } from '../../adapters/smtp.js';
+import type { MailboxRow } from '../mailbox/store.js';
+import { listMailboxRows, setMailboxStatus, sentSince, lastSentAt } from '../mailbox/store.js';
+import * as store from './store.js';
+import type { Candidate, MessageRef } from './store.js';
+
+export interface SmtpSender {
+  send(envelope: { from: string; to: string[] }, raw: Buffer, onBodySent?: () => void): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+export interface SentFolderLike {
+  find(messageIds: string[]): Promise<Map<string, { uid: number; date: string | null }>>;
+  append(raw: Buffer, date?: Date): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SendAdapters {
+  clock: Clock;
+  /** An SMTP session for a mailbox (the CLI fills in the password from the environment). */
+  smtp(m: MailboxRow): SmtpSender;
+  /** The mailbox's Sent folder over IMAP, or null when it has no IMAP account. Throws when it cannot log in. */
+  sentFolder(m: MailboxRow): Promise<SentFolderLike | null>;
+  /** Is this process (of this host) alive? Used to spot claims left by a killed `send`. */
+  isAlive(pid: number): boolean;
+  hostname: string;
+  pid: number;
+  /** Identifies this boot of the machine (Linux boot_id): a claim from another boot may have lost its last commits. */
+  bootId?: string;
+}
+
+export interface SendSettings {
+  sender: { name: string; email: string; timezone: string };
+  sending: {
+    days: Weekday[];
+    start: string;
+    end: string;
+    recipient_timezone: boolean;
+    min_gap_seconds: number;
+    max_gap_seconds: number;
+    per_domain_per_hour: number;
+  };
+  unsubscribe: { base_url: string; mailto: string };
+}
+
+export interface SendOptions {
+  settings: SendSettings;
+  /** OUTREACH_SECRET: signs the one-click unsubscribe URL. */
+  secret: string;
+  campaign?: string | null;
+  limit?: number | null;
+  dryRun?: boolean;
+  /** Keep going (waiting for gaps, windows and follow-up times) until then; without it, stop when nothing is sendable now. */
+  until?: Date | null;
+  dkim?: (DkimConfig & { onlyDomain?: string }) | null;
+  runId?: number | null;
+  signal?: AbortSignal;
+  /** A claim older than this from a process we cannot check is presumed dead (default 30 min). */
+  staleClaimMs?: number;
+  /** Longest pause between two messages (spacing) that a run waits out without --until (default: max gap). */
+  onProgress?: (p: SendCounts) => void;
+  onNotice?: (text: string) => void;
+}
+
+export interface SendCounts {
+  sent: number;
+  deferred: number;
+  failed: number;
+  bounced: number;
+  unknown: number;
+  cancelled: number;
+  released: number;
+}
+
+export interface PlanRow {
+  draftId: number;
+  messageRowId: number | null;
+  campaign: string;
+  step: number;
+  to: string | null;
+  mailbox: string | null;
+  action: 'send' | 'wait' | 'skip' | 'cancel';
+  reason: string;
+  at: string | null;
+}
+
+export interface SendReport extends SendCounts {
+  staleToUnknown: number;
+  mailboxProblems: { mailbox: string; problem: string }[];
+  blocked: { draftId: number; reason: string }[];
+  plan?: PlanRow[];
+  /** When the next message could go (for the user), if something is waiting. */
+  nextAt: string | null;
+  sentMessages: { id: number; messageId: string; to: string; mailbox: string }[];
+}
+
+interface MailboxState {
+  row: MailboxRow;
+  client: SmtpSender | null;
+  /** Earliest time (ms) the next message may leave this mailbox (random spacing). */
+  nextAt: number;
+  skipped: string | null;
+}
+
+type Verdict =
+  | { kind: 'send'; mailbox: MailboxState; to: string; subject: string; inReplyTo: string | null; references: string[]; firstSubject: string }
+  | { kind: 'wait'; until: number | null; reason: string }
+  | { kind: 'skip'; reason: string }
+  | { kind: 'cancel'; reason: string; stop: string | null };
+
+interface Claimed {
+  ref: MessageRef;
+  cand: Candidate;
+  mailbox: MailboxState;
+  subject: string;
+  inReplyTo: string | null;
+  references: string[];
+  lastStep: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions): Promise<SendReport> {
+  const s = opts.settings;
+  const clock = adapters.clock;
+  const claimedBy = claimerId(adapters);
+  const senderZone = s.sender.timezone || 'UTC';
+  const window: SendingWindow = { days: s.sending.days, start: s.sending.start, end: s.sending.end };
+  const counts: SendCounts = { sent: 0, deferred: 0, failed: 0, bounced: 0, unknown: 0, cancelled: 0, released: 0 };
+  const report: SendReport = { ...counts, staleToUnknown: 0, mailboxProblems: [], blocked: [], nextAt: null, sentMessages: [] };
+  const notice = (t: string) => opts.onNotice?.(t);
+  const campaign = opts.campaign ?? null;
+  const pacing = s.sending.max_gap_seconds > 0 || s.sending.min_gap_seconds > 0;
+
+  if (!opts.dryRun) report.staleToUnknown = recoverStaleClaims(db, adapters, opts);
+
+  const mailboxes = new Map<number, MailboxState>();
+  for (const row of listMailboxRows(db)) {
+    let nextAt = 0;
+    if (pacing) {
+      const last = lastSentAt(db, row.id);
+      if (last) nextAt = new Date(last).getTime() + s.sending.min_gap_seconds * 1000;
+    }
+    mailboxes.set(row.id, { row, client: null, nextAt, skipped: row.status !== 'active' ? `status ${row.status}` : null });
+  }
+
+  const blockedReported = new Set<number>();
+  const waitingOnMailbox = new Map<string, { reason: string; n: number }>();
+  const waitMemo = new Map<string, number>(); // candidate key → not before (ms), within this run
+  const limit = opts.limit ?? Infinity;
+  let sentThisRun = 0;
+
+  const remainingToday = (m: MailboxState, now: Date): number => {
+    const lim = dailyLimit(
+      { dailyCap: m.row.daily_cap, rampStart: m.row.ramp_start, rampStep: m.row.ramp_step, rampStartedAt: m.row.ramp_started_at },
+      now,
+      senderZone,
+    );
+    return lim - sentSince(db, m.row.id, startOfDay(now, senderZone).toISOString());
+  };
+
+  const mailboxReady = (m: MailboxState, nowMs: number): number => {
+    // Another `send` may have used this mailbox: respect its last message too.
+    let t = m.nextAt;
+    if (pacing) {
+      const last = lastSentAt(db, m.row.id);
+      if (last) t = Math.max(t, new Date(last).getTime() + s.sending.min_gap_seconds * 1000);
+    }
+    return Math.max(t, nowMs);
+  };
+
+  // The per-domain limit cannot bind when all mailboxes together may not send that many today: skip the count.
+  let throttleMemo: { day: number; can: boolean } | null = null;
+  const throttleCanBind = (now: Date): boolean => {
+    const day = startOfDay(now, senderZone).getTime();
+    if (!throttleMemo || throttleMemo.day !== day) {
+      let total = 0;
+      for (const m of mailboxes.values()) {
+        total += dailyLimit({ dailyCap: m.row.daily_cap, rampStart: m.row.ramp_start, rampStep: m.row.ramp_step, rampStartedAt: m.row.ramp_started_at }, now, senderZone);
+      }
+      throttleMemo = { day, can: s.sending.per_domain_per_hour < total };
+    }
+    return throttleMemo.can;
+  };
+
+  /** Decides about one candidate, right now. Reads only. */
+  const judge = (c: Candidate, now: Date, simulated?: Map<number, number>): Verdict => {
+    const nowMs = now.getTime();
+    if (!c.email) return { kind: 'skip', reason: 'no contact email for this lead' };
+    const email = normalizeEmail(c.email);
+    if (!email.ok) return { kind: 'cancel', reason: `bad address: ${email.reason}`, stop: 'bad address' };
+    const to = email.value.email;
+    const sup = findSuppression(db, to) ?? findDomainSuppression(db, c.lead_domain);
+    if (sup) return { kind: 'cancel', reason: `suppressed (${sup.reason})`, stop: `suppressed: ${sup.reason}` };
+    if (['bounced', 'unsubscribed', 'rejected'].includes(c.lead_stage)) return { kind: 'cancel', reason: `lead is ${c.lead_stage}`, stop: `lead ${c.lead_stage}` };
+    if (store.leadReplied(db, c.lead_id)) return { kind: 'cancel', reason: 'the lead replied', stop: 'replied' };
+    if (c.enrollment_status !== 'active') return { kind: 'cancel', reason: `enrollment ${c.enrollment_status}`, stop: null };
+    if (c.campaign_status !== 'active') return { kind: 'skip', reason: `campaign ${c.campaign_status}` };
+    if (c.paused_until && new Date(c.paused_until).getTime() > nowMs) return { kind: 'wait', until: new Date(c.paused_until).getTime(), reason: 'enrollment paused' };
+    if (!c.body_text.includes(UNSUBSCRIBE_URL_MARKER) || (c.body_html && !c.body_html.includes(UNSUBSCRIBE_URL_MARKER))) {
+      return { kind: 'skip', reason: `the draft has no ${UNSUBSCRIBE_URL_MARKER} marker (no unsubscribe link): fix the draft` };
+    }
+
+    // Sequence: step k waits for step k-1 to be sent, plus its delay in business days.
+    const thread = store.threadMessages(db, c.enrollment_id).filter((m) => m.position < c.position);
+    const prevPos = store.previousPosition(db, c.campaign_id, c.position);
+    let firstSubject = c.subject;
+    let inReplyTo: string | null = null;
+    let references: string[] = [];
+    let threadMailbox: number | null = null;
+    if (prevPos !== null) {
+      const prev = thread.filter((m) => m.position === prevPos && m.state === 'sent').pop();
+      if (!prev || !prev.sent_at) return { kind: 'skip', reason: `step ${prevPos} not sent yet` };
+      const due = addBusinessDays(new Date(prev.sent_at), c.delay_days, senderZone, s.sending.days).getTime();
+      if (due > nowMs) return { kind: 'wait', until: due, reason: `follow-up due ${new Date(due).toISOString()}` };
+      const sent = thread.filter((m) => m.state === 'sent');
+      firstSubject = sent[0]?.subject ?? c.subject;
+      inReplyTo = prev.message_id;
+      references = sent.map((m) => m.message_id);
+      threadMailbox = c.thread_mailbox_id ?? sent[0]?.mailbox_id ?? null;
+      if (threadMailbox === null) return { kind: 'cancel', reason: 'the mailbox of this thread was removed', stop: 'mailbox removed' };
+    }
+
+    const zone = windowZone(senderZone, c.lead_country, s.sending.recipient_timezone);
+    if (!inWindow(now, zone, window)) {
+      const next = nextWindowStart(now, zone, window);
+      return { kind: 'wait', until: next ? next.getTime() : null, reason: `outside the sending window (${zone})` };
+    }
+    const domain = recipientDomain(to);
+    if (throttleCanBind(now) && store.sentToDomainSince(db, domain, new Date(nowMs - 3600_000).toISOString()) >= s.sending.per_domain_per_hour) {
+      return { kind: 'wait', until: nowMs + 10 * 60_000, reason: `${s.sending.per_domain_per_hour} message(s) to ${domain} in the last hour` };
+    }
+
+    const remaining = (m: MailboxState) => (simulated?.get(m.row.id) ?? 0) + remainingToday(m, now);
+    const subject = prevPos === null ? c.subject : replySubject(firstSubject);
+    if (threadMailbox !== null) {
+      const m = mailboxes.get(threadMailbox);
+      if (!m) return { kind: 'cancel', reason: 'the mailbox of this thread was removed', stop: 'mailbox removed' };
+      if (m.skipped) return { kind: 'skip', reason: `mailbox ${m.row.name}: ${m.skipped}` };
+      if (remaining(m) <= 0) return { kind: 'wait', until: startOfNextDay(now, senderZone), reason: `mailbox ${m.row.name} reached today's limit` };
+      const ready = mailboxReady(m, nowMs);
+      if (ready > nowMs) return { kind: 'wait', until: ready, reason: 'spacing' };
+      return { kind: 'send', mailbox: m, to, subject, inReplyTo, references, firstSubject };
+    }
+    const usable = [...mailboxes.values()].filter((m) => !m.skipped);
+    if (!usable.length) return { kind: 'skip', reason: 'no usable mailbox' };
+    const withCap = usable.map((m) => ({ m, rem: remaining(m) })).filter((x) => x.rem > 0);
+    if (!withCap.length) return { kind: 'wait', until: startOfNextDay(now, senderZone), reason: "every mailbox reached today's limit" };
+    const ready = withCap.filter((x) => mailboxReady(x.m, nowMs) <= nowMs);
+    if (!ready.length) return { kind: 'wait', until: Math.min(...withCap.map((x) => mailboxReady(x.m, nowMs))), reason: 'spacing' };
+    // A queued first email keeps the mailbox (and so the Message-ID) it was given, while that mailbox can send.
+    const own = c.message_mailbox_id !== null ? ready.find((x) => x.m.row.id === c.message_mailbox_id) : undefined;
+    const id = own ? own.m.row.id : pickMailbox(ready.map((x) => ({ id: x.m.row.id, remaining: x.rem, lastSentAt: lastSentAt(db, x.m.row.id) })));
+    return { kind: 'send', mailbox: mailboxes.get(id!)!, to, subject, inReplyTo, references, firstSubject };
+  };
+
+  /** Candidate ids in sending order, loaded once and reloaded when used up; each is read fresh when judged. */
+  let queue: string[] = [];
+  const loadQueue = (nowIso: string) => {
+    const k = store.candidateKeys(db, campaign, nowIso);
+    queue = [...k.messages.map((id) => `m${id}`), ...k.drafts.map((id) => `d${id}`)];
+  };
+  const fresh = (k: string, nowIso: string): Candidate | undefined =>
+    k[0] === 'm' ? store.messageCandidate(db, Number(k.slice(1)), nowIso) : store.draftCandidate(db, Number(k.slice(1)));
+  function* candidates(nowIso: string): Generator<Candidate> {
+    loadQueue(nowIso);
+    for (const k of queue) {
+      const c = fresh(k, nowIso);
+      if (c) yield c;
+    }
+  }
+
+  if (opts.dryRun) {
+    const plan: PlanRow[] = [];
+    const now = clock.now();
+    const simulated = new Map<number, number>();
+    let would = 0;
+    for (const c of candidates(now.toISOString())) {
+      const v = judge(c, now, simulated);
+      const row: PlanRow = {
+        draftId: c.draft_id,
+        messageRowId: c.message_row_id,
+        campaign: c.campaign_name,
+        step: c.position,
+        to: c.email,
+        mailbox: v.kind === 'send' ? v.mailbox.row.name : null,
+        action: v.kind,
+        reason: v.kind === 'send' ? (would < limit ? 'would send now' : 'over --limit') : v.reason,
+        at: v.kind === 'wait' && v.until ? new Date(v.until).toISOString() : null,
+      };
+      if (v.kind === 'send' && would < limit) {
+        would++;
+        simulated.set(v.mailbox.row.id, (simulated.get(v.mailbox.row.id) ?? 0) - 1);
+      }
+      plan.push(row);
+    }
+    return { ...report, plan };
+  }
+
+  /** In one write transaction: find the first candidate that can go now and claim it. */
+  const claimNext = (): { claimed: Claimed | null; waitUntil: number | null } => {
+      const now = clock.now();
+      const nowIso = now.toISOString();
+      const nowMs = now.getTime();
+      let waitUntil: number | null = null;
+      const done = new Set<string>(); // judged and dropped from the queue in this call
+      for (let pass = 0; pass < 2; pass++) {
+      if (pass === 1) {
+        // Used up: reload once (new drafts, released or due messages), then stop.
+        loadQueue(nowIso);
+        queue = queue.filter((k) => !done.has(k));
+      }
+      for (let i = 0; i < queue.length; i++) {
+        const k = queue[i]!;
+        const memo = waitMemo.get(k);
+        if (memo !== undefined && memo > nowMs) {
+          waitUntil = waitUntil === null ? memo : Math.min(waitUntil, memo);
+          continue;
+        }
+        const drop = () => {
+          done.add(k);
+          queue.splice(i, 1);
+          i--;
+        };
+        const c = fresh(k, nowIso);
+        if (!c) {
+          drop();
+          continue;
+        }
+        const v = judge(c, now);
+        if (v.kind === 'wait') {
+          // Spacing and caps change as we send; other waits (windows, delays) hold for the run.
+          if (v.until !== null) {
+            if (v.reason !== 'spacing') waitMemo.set(k, v.until);
+            waitUntil = waitUntil === null ? v.until : Math.min(waitUntil, v.until);
+          }
+          continue;
+        }
+        if (v.kind === 'skip') {
+          drop();
+          // Waiting for an earlier step, a stopped mailbox (reported once) or a paused campaign is not a problem to report per draft.
+          const quiet = v.reason.startsWith('step ') || v.reason.startsWith('mailbox ') || v.reason.startsWith('campaign ');
+          if (v.reason.startsWith('mailbox ') && !blockedReported.has(c.draft_id)) {
+            const name = v.reason.slice('mailbox '.length, v.reason.indexOf(':'));
+            waitingOnMailbox.set(name, { reason: v.reason.slice(v.reason.indexOf(':') + 2), n: (waitingOnMailbox.get(name)?.n ?? 0) + 1 });
+            blockedReported.add(c.draft_id);
+          }
+          if (!blockedReported.has(c.draft_id) && !quiet) {
+            blockedReported.add(c.draft_id);
+            report.blocked.push({ draftId: c.draft_id, reason: v.reason });
+          }
+          continue;
+        }
+        if (v.kind === 'cancel') {
+          drop();
+          if (c.message_row_id) store.cancelMessage(db, c.message_row_id, v.reason, nowIso);
+          if (v.stop && store.stopEnrollment(db, c.enrollment_id, v.stop)) {
+            addStopEvent(db, c, v.stop, nowIso, opts.runId ?? null);
+          }
+          counts.cancelled++;
+          continue;
+        }
+        // Claim it.
+        const m = v.mailbox;
+        const domain = m.row.email.split('@')[1]!;
+        const references = v.references.length ? v.references.join(' ') : null;
+        let rowId: number;
+        let messageId: string;
+        if (c.message_row_id) {
+          // A message that never reached a server may change mailbox (first emails only); it then gets an id on that domain.
+          const keepId = c.message_mailbox_id === m.row.id && c.message_id;
+          messageId = keepId ? c.message_id! : makeMessageId(domain, randomUUID());
+          const ok = store.claimExisting(db, c.message_row_id, claimedBy, nowIso, {
+            mailboxId: m.row.id, fromEmail: m.row.email, messageId, toEmail: v.to, subject: v.subject, inReplyTo: v.inReplyTo, references,
+          });
+          if (!ok) {
+            drop();
+            continue;
+          }
+          rowId = c.message_row_id;
+        } else {
+          messageId = makeMessageId(domain, randomUUID());
+          rowId = store.insertClaimed(
+            db,
+            {
+              draftId: c.draft_id, enrollmentId: c.enrollment_id, leadId: c.lead_id, contactId: c.contact_id, campaignId: c.campaign_id,
+              stepId: c.step_id, variantId: c.variant_id, mailboxId: m.row.id, toEmail: v.to, fromEmail: m.row.email, subject: v.subject,
+              messageId, inReplyTo: v.inReplyTo, references,
+            },
+            claimedBy,
+            nowIso,
+            opts.runId ?? null,
+          );
+        }
+        drop();
+        return {
+          claimed: {
+            ref: {
+              id: rowId, leadId: c.lead_id, campaignId: c.campaign_id, enrollmentId: c.enrollment_id, draftId: c.draft_id,
+              mailboxId: m.row.id, messageId, position: c.position, toEmail: v.to,
+            },
+            cand: c,
+            mailbox: m,
+            subject: v.subject,
+            inReplyTo: v.inReplyTo,
+            references: v.references,
+            lastStep: store.isLastStep(db, c.campaign_id, c.position),
+          },
+          waitUntil: null,
+        };
+      }
+      }
+      return { claimed: null, waitUntil };
+  };
+
+  /**
+   * Builds and sends one claimed message. Returns what to commit: the caller commits it in the same
+   * transaction as the next claim (one durable write per message), and then runs `after`.
+   */
+  const deliver = async (cl: Claimed, onBodySent?: () => void): Promise<{ commit: () => void; after?: () => Promise<void> }> => {
+    const m = cl.mailbox;
+    const now = clock.now();
+    const runId = opts.runId ?? null;
+    const url = unsubscribeUrl(s.unsubscribe.base_url, makeUnsubscribeToken(opts.secret, cl.ref.messageId));
+    const mailto = `mailto:${s.unsubscribe.mailto || m.row.email}?subject=unsubscribe`;
+    const mail: OutgoingMail = {
+      from: { name: m.row.from_name || s.sender.name || undefined, address: m.row.email },
+      to: cl.ref.toEmail,
+      subject: cl.subject,
+      text: cl.cand.body_text.split(UNSUBSCRIBE_URL_MARKER).join(url),
+      html: cl.cand.body_html ? cl.cand.body_html.split(UNSUBSCRIBE_URL_MARKER).join(url) : null,
+      messageId: cl.ref.messageId,
+      date: now,
+      inReplyTo: cl.inReplyTo,
+      references: cl.references,
+      headers: {
+        'List-Unsubscribe': `<${url}>, <${mailto}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
+    };
+    const fromDomain = m.row.email.split('@')[1]!.toLowerCase();
+    const dkim = opts.dkim && (!opts.dkim.onlyDomain || opts.dkim.onlyDomain.toLowerCase() === fromDomain) ? { ...opts.dkim, domainName: opts.dkim.domainName || fromDomain } : null;
+    let raw: Buffer;
+    try {
+      raw = await composeMessage(mail, dkim);
+    } catch (err) {
+      const reason = `cannot build the message: ${(err as Error).message}`;
+      return {
+        commit: () => {
+          store.markFailed(db, cl.ref, { nowIso: clock.now().toISOString(), reason, hardBounce: false, runId });
+          counts.failed++;
+        },
+      };
+    }
+    if (!m.client) m.client = adapters.smtp(m.row);
+    let result: SendResult | null = null;
+    let failure: SmtpError | null = null;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        result = await m.client.send({ from: m.row.email, to: [cl.ref.toEmail] }, raw, onBodySent);
+        failure = null;
+        break;
+      } catch (err) {
+        failure = err instanceof SmtpError ? err : new SmtpError((err as Error).message, 'data', { code: 'EUNEXPECTED' });
+        // Never on the wire (a stale pooled connection): one immediate retry on a fresh connection.
+        if (failure.phase !== 'api') break;
+      }
+    }
+    const doneIso = clock.now().toISOString();
+    if (result) {
+      const res = result;
+      return {
+        commit: () => {
+          store.markSent(db, cl.ref, { nowIso: doneIso, sentAt: doneIso, response: res.response, from: 'sending', claimedBy, runId, lastStep: cl.lastStep });
+          counts.sent++;
+          report.sentMessages.push({ id: cl.ref.id, messageId: cl.ref.messageId, to: cl.ref.toEmail, mailbox: m.row.name });
+        },
+        after: m.row.append_sent
+          ? async () => {
+              // A copy for servers that do not keep one; the message is sent whatever happens here.
+              try {
+                const folder = await adapters.sentFolder(m.row);
+                if (folder) {
+                  await folder.append(raw, now);
+                  await folder.close();
+                }
+              } catch (err) {
+                notice(`sent ${cl.ref.messageId}, but could not append it to ${m.row.name}'s Sent folder: ${(err as Error).message}`);
+              }
+            }
+          : undefined,
+      };
+    }
+    const f = failure!;
+    const action = classifySmtpFailure({ phase: f.phase, code: f.code, responseCode: f.responseCode, response: f.response ?? f.message });
+    switch (action.kind) {
+      case 'defer': {
+        const attempts = cl.cand.attempts + 1;
+        const giveUp = attempts >= MAX_ATTEMPTS;
+        const next = new Date(clock.now().getTime() + backoffSeconds(attempts) * 1000).toISOString();
+        return {
+          commit: () => {
+            store.markDeferred(db, cl.ref, { nowIso: doneIso, nextAttemptAt: next, reason: action.reason, giveUp, runId });
+            if (giveUp) counts.failed++;
+            else counts.deferred++;
+          },
+        };
+      }
+      case 'fail':
+        return {
+          commit: () => {
+            store.markFailed(db, cl.ref, { nowIso: doneIso, reason: action.reason, hardBounce: action.hardBounce, runId });
+            counts.failed++;
+            if (action.hardBounce) counts.bounced++;
+          },
+        };
+      case 'unknown':
+        return {
+          commit: () => {
+            store.markUnknown(db, { id: cl.ref.id, leadId: cl.ref.leadId, campaignId: cl.ref.campaignId, messageId: cl.ref.messageId }, { nowIso: doneIso, reason: action.reason, runId });
+            counts.unknown++;
+          },
+          after: async () => notice(`${cl.ref.toEmail}: ${action.reason} (message ${cl.ref.messageId} is now unknown; run \`outreach send --resolve-unknown\`)`),
+        };
+      case 'auth_failed':
+        m.skipped = 'login refused';
+        report.mailboxProblems.push({ mailbox: m.row.name, problem: `${action.reason}. The mailbox is stopped (status auth_failed); fix the password, then \`outreach mailbox test ${m.row.name}\`.` });
+        await closeClient(m);
+        return {
+          commit: () => {
+            store.releaseClaim(db, cl.ref.id, action.reason, doneIso);
+            setMailboxStatus(db, m.row.id, 'auth_failed', action.reason);
+            counts.released++;
+          },
+        };
+      case 'release':
+        m.skipped = action.reason;
+        report.mailboxProblems.push({ mailbox: m.row.name, problem: `${action.reason}; its messages wait for the next run.` });
+        await closeClient(m);
+        return {
+          commit: () => {
+            store.releaseClaim(db, cl.ref.id, action.reason, doneIso);
+            counts.released++;
+          },
+        };
+    }
+  };
+
+  // The loop. A claim ('sending', Message-ID) is committed durably (synchronous=FULL) before its SMTP
+  // transaction starts. Without pacing, the claim of the next message is made while the server is busy
+  // with the current body (onBodySent), and the outcome of a message is committed without waiting for the
+  // disk (synchronous=NORMAL: it survives a killed process; after a power cut recoverStaleClaims treats
+  // every claim of the old boot as unknown). So one fsync per message, overlapped with the server's work.
+  // A process has at most two claims: the one on the wire and the next one, which provably never started
+  // while the first is still 'sending' (see recoverStaleClaims).
+  const canStop = () => opts.signal?.aborted || sentThisRun >= limit || (opts.until !== undefined && opts.until !== null && clock.now().getTime() >= opts.until.getTime());
+  let preclaimed: Claimed | null = null;
+  const release = (cl: Claimed, reason: string) => store.releaseClaim(db, cl.ref.id, reason, clock.now().toISOString());
+  const commitFast = (fn: () => void) => {
+    db.sqlite.pragma('synchronous = NORMAL');
+    try {
+      tx(db, fn);
+    } finally {
+      db.sqlite.pragma('synchronous = FULL');
+    }
+  };
+  try {
+    for (;;) {
+      if (canStop()) break;
+      let claimed: Claimed | null = preclaimed;
+      preclaimed = null;
+      if (!claimed) {
+        const r = tx(db, () => claimNext());
+        claimed = r.claimed;
+        if (!claimed) {
+          if (r.waitUntil === null) break;
+          // Something becomes sendable later. Without --until, only spacing between messages is waited out.
+          const nowMs = clock.now().getTime();
+          const horizon = opts.until ? opts.until.getTime() : nowMs + Math.max(s.sending.max_gap_seconds, s.sending.min_gap_seconds) * 1000 + 1000;
+          if (r.waitUntil > horizon) {
+            report.nextAt = new Date(r.waitUntil).toISOString();
+            break;
+          }
+          await clock.sleep(Math.max(0, r.waitUntil - nowMs), opts.signal);
+          continue;
+        }
+      }
+      sentThisRun++;
+      const mayPipeline = !pacing && sentThisRun < limit;
+      let hookOpen = true; // a hook firing after this message settled must not leave a claim behind
+      const preclaim = mayPipeline
+        ? () => {
+            if (!hookOpen || canStop()) return;
+            try {
+              preclaimed = tx(db, () => claimNext()).claimed;
+            } catch {
+              preclaimed = null; // a busy database: claim after this message instead
+            }
+          }
+        : undefined;
+      const outcome = await deliver(claimed, preclaim);
+      hookOpen = false;
+      const next = preclaimed as Claimed | null;
+      commitFast(() => {
+        outcome.commit();
+        // The next claim never started: give it back if its mailbox just stopped.
+        if (next && next.mailbox.skipped) {
+          release(next, `mailbox ${next.mailbox.row.name}: ${next.mailbox.skipped}`);
+          preclaimed = null;
+        }
+      });
+      await outcome.after?.();
+      opts.onProgress?.({ ...counts });
+      if (pacing) claimed.mailbox.nextAt = clock.now().getTime() + randomGapMs(s.sending.min_gap_seconds, s.sending.max_gap_seconds, () => clock.random());
+    }
+  } finally {
+    const left = preclaimed as Claimed | null;
+    if (left) tx(db, () => release(left, 'run stopped before sending it'));
+    for (const m of mailboxes.values()) await closeClient(m);
+  }
+  for (const [name, w] of waitingOnMailbox) {
+    if (!report.mailboxProblems.some((p) => p.mailbox === name)) {
+      report.mailboxProblems.push({ mailbox: name, problem: `${w.reason}: ${w.n} message(s) of its threads wait for it (see \`outreach mailbox test ${name}\`)` });
+    }
+  }
+  Object.assign(report, counts);
+  return report;
+}
+
+function startOfNextDay(now: Date, zone: string): number {
+  return startOfDay(new Date(now.getTime() + DAY_MS), zone).getTime();
+}
+
+async function closeClient(m: MailboxState): Promise<void> {
+  const c = m.client;
+  m.client = null;
+  if (c) await c.close().catch(() => undefined);
+}
+
+function addStopEvent(db: Db, c: Candidate, reason: string, nowIso: string, runId: number | null): void {
+  db.sqlite
+    .prepare(`INSERT INTO events (lead_id, type, at, campaign_id, data, run_id) VALUES (?, 'stopped', ?, ?, ?, ?)`)
+    .run(c.lead_id, nowIso, c.campaign_id, JSON.stringify({ enrollmentId: c.enrollment_id, reason, by: 'send' }), runId);
+}
+
+/** `host:pid:boot`: who holds a claim, to tell a dead claimer (and whether its machine rebooted since). */
+export function claimerId(a: Pick<SendAdapters, 'hostname' | 'pid' | 'bootId'>): string {
+  return `${a.hostname}:${a.pid}:${a.bootId ?? ''}`;
+}
+
+/**
+ * Claims whose process is gone become 'unknown': that process may have handed the message to the server
+ * before it died. Same host: the pid is checked; another host: only after staleClaimMs. A dead process
+ * of this boot with two claims was sending the older one; the newer one was claimed ahead and never
+ * started (its SMTP transaction begins only after the older one's outcome is committed), so it goes back
+ * to the queue. After a reboot the last commits may be lost, so every claim of the old boot is unknown.
+ */
+export function recoverStaleClaims(db: Db, adapters: Pick<SendAdapters, 'clock' | 'hostname' | 'isAlive' | 'bootId'>, opts: Pick<SendOptions, 'staleClaimMs' | 'runId'>): number {
+  const now = adapters.clock.now();
+  const nowIso = now.toISOString();
+  const staleMs = opts.staleClaimMs ?? 30 * 60_000;
+  const byClaimer = new Map<string, store.ClaimRow[]>();
+  for (const c of store.sendingClaims(db)) {
+    const k = c.claimed_by ?? '';
+    byClaimer.set(k, [...(byClaimer.get(k) ?? []), c]);
+  }
+  let n = 0;
+  for (const [claimer, rows] of byClaimer) {
+    const [host, pidText, boot] = claimer.split(':');
+    const pid = Number(pidText);
+    const age = Math.min(...rows.map((c) => (c.claimed_at ? now.getTime() - new Date(c.claimed_at).getTime() : Infinity)));
+    const sameHost = host === adapters.hostname && Number.isInteger(pid) && pid > 0;
+    const sameBoot = sameHost && (boot ?? '') === (adapters.bootId ?? '');
+    const dead = sameHost ? !sameBoot || !adapters.isAlive(pid) : age > staleMs;
+    if (!dead) continue;
+    rows.sort((a, b) => (a.claimed_at ?? '').localeCompare(b.claimed_at ?? '') || a.id - b.id);
+    tx(db, () => {
+      rows.forEach((c, i) => {
+        if (sameBoot && rows.length === 2 && i === 1) {
+          store.releaseClaim(db, c.id, 'claimed ahead by a stopped run, never sent', nowIso);
+          return;
+        }
+        const changed = store.markUnknown(db, { id: c.id, leadId: c.lead_id, campaignId: c.campaign_id, messageId: c.message_id }, {
+          nowIso,
+          reason: `the sending process (${claimer}) stopped during the send: it may have reached the server`,
+          runId: opts.runId ?? null,
+        });
+        if (changed) n++;
+      });
+    });
+  }
+  return n;
+}
+
+export interface ResolveOptions {
+  campaign?: string | null;
+  runId?: number | null;
+  /** Only requeue a message not found in Sent if it was claimed longer ago than this (the copy may still be on its way). */
+  settleAfterMs?: number;
+}
+
+export interface ResolveReport {
+  checked: number;
+  sent: number;
+  requeued: number;
+  stillUnknown: number;
+  staleToUnknown: number;
+  problems: { mailbox: string; problem: string }[];
+  details: { messageId: string; to: string; outcome: 'sent' | 'requeued' | 'unknown'; reason: string }[];
+}
+
+/** `send --resolve-unknown`: looks for each unknown message in its mailbox's Sent folder and settles it. */
+export async function resolveUnknown(db: Db, adapters: SendAdapters, opts: ResolveOptions = {}): Promise<ResolveReport> {
+  const rep: ResolveReport = { checked: 0, sent: 0, requeued: 0, stillUnknown: 0, staleToUnknown: 0, problems: [], details: [] };
+  rep.staleToUnknown = recoverStaleClaims(db, adapters, opts);
+  const settleMs = opts.settleAfterMs ?? 10 * 60_000;
+  const all = store.unknownMessages(db, opts.campaign ?? null);
+  const byMailbox = new Map<number | null, store.UnknownRow[]>();
+  for (const u of all) byMailbox.set(u.mailbox_id, [...(byMailbox.get(u.mailbox_id) ?? []), u]);
+  const mailboxes = new Map(listMailboxRows(db).map((m) => [m.id, m]));
+  for (const [mailboxId, rows] of byMailbox) {
+    rep.checked += rows.length;
+    const m = mailboxId === null ? undefined : mailboxes.get(mailboxId);
+    const keep = (reason: string) => {
+      for (const u of rows) rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'unknown', reason });
+      rep.stillUnknown += rows.length;
+    };
+    if (!m) {
+      keep('its mailbox was removed');
+      continue;
+    }
+    let folder: SentFolderLike | null;
+    try {
+      folder = await adapters.sentFolder(m);
+    } catch (err) {
+      rep.problems.push({ mailbox: m.name, problem: (err as Error).message });
+      keep(`cannot read ${m.name}'s Sent folder`);
+      continue;
+    }
+    if (!folder) {
+      rep.problems.push({ mailbox: m.name, problem: 'no IMAP account: cannot look in the Sent folder' });
+      keep('no IMAP account for its mailbox');
+      continue;
+    }
+    try {
+      const found = await folder.find(rows.map((u) => u.message_id));
+      const now = adapters.clock.now();
+      for (const u of rows) {
+        const hit = found.get(u.message_id);
+        const ref: MessageRef = {
+          id: u.id, leadId: u.lead_id ?? 0, campaignId: u.campaign_id ?? 0, enrollmentId: u.enrollment_id ?? 0, draftId: u.draft_id ?? 0,
+          mailboxId: m.id, messageId: u.message_id, position: u.position ?? 1, toEmail: u.to_email,
+        };
+        if (hit) {
+          const sentAt = hit.date ?? u.claimed_at ?? now.toISOString();
+          const lastStep = u.campaign_id !== null && u.position !== null ? store.isLastStep(db, u.campaign_id, u.position) : false;
+          tx(db, () => store.markSent(db, ref, { nowIso: now.toISOString(), sentAt, response: `found in the Sent folder (uid ${hit.uid})`, from: 'unknown', runId: opts.runId ?? null, lastStep }));
+          rep.sent++;
+          rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'sent', reason: 'found in the Sent folder' });
+        } else if (m.append_sent) {
+          // This server keeps no copy of its own (we append one after sending): absence proves nothing.
+          rep.stillUnknown++;
+          rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'unknown', reason: `${m.name} does not keep sent copies itself: cannot tell` });
+        } else if (u.claimed_at && now.getTime() - new Date(u.claimed_at).getTime() < settleMs) {
+          rep.stillUnknown++;
+          rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'unknown', reason: 'too recent: the Sent copy may still be on its way' });
+        } else {
+          tx(db, () => store.requeueUnknown(db, ref, { nowIso: now.toISOString(), reason: 'not in the Sent folder: the server never accepted it', runId: opts.runId ?? null }));
+          rep.requeued++;
+          rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'requeued', reason: 'not in the Sent folder: will be sent by the next run' });
+        }
+      }
+    } catch (err) {
+      rep.problems.push({ mailbox: m.name, problem: `searching the Sent folder failed: ${(err as Error).message}` });
+    } finally {
+      await folder.close().catch(() => undefined);
+    }
+  }
+  return rep;
+}

@@ -1,0 +1,157 @@
+// `inbox sync` against the real loopback Postfix + Dovecot: replies delivered over LMTP (INBOX) and put in
+// Junk, incremental sync by UID, the quick CONDSTORE re-sync, a UIDVALIDITY change (full re-sync, no
+// duplicates), our own copies skipped, and a connection cut mid-sync that loses nothing.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { openDb, type Db } from '../../src/db/open.js';
+import { syncInbox, type MailboxRef } from '../../src/stages/inbox/index.js';
+import { startMailstack, mailstackAvailable, type Mailstack } from '../helpers/mailstack.js';
+import { tempDir } from '../helpers/cli.js';
+
+const base = { classifier: null, softBounceLimit: 3 };
+
+function replyRaw(n: number, body: string, extra = ''): string {
+  return [
+    `From: Person ${n} <person${n}@store${n}.example>`,
+    'To: alice@test.local',
+    'Subject: Re: Quick question',
+    `Message-ID: <imap-reply-${n}@store${n}.example>`,
+    `In-Reply-To: <out-${n}@test.local>`,
+    'Date: Mon, 02 Mar 2026 10:00:00 +0000',
+    'Content-Type: text/plain; charset=utf-8',
+    ...(extra ? [extra] : []),
+    '',
+    body,
+    '',
+  ].join('\r\n');
+}
+
+/** A TCP proxy to Dovecot that cuts every connection after `limit` bytes from the server. */
+async function cuttingProxy(target: number, limit: number): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(target, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    let seen = 0;
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => {
+      seen += d.length;
+      if (seen > limit) {
+        client.destroy();
+        upstream.destroy();
+        return;
+      }
+      client.write(d);
+    });
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const port = (server.address() as { port: number }).port;
+  return {
+    port,
+    close: () =>
+      new Promise<void>((ok) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => ok());
+      }),
+  };
+}
+
+describe.skipIf(!mailstackAvailable() && !process.env.CI)('inbox sync over IMAP (Dovecot)', () => {
+  let ms: Mailstack;
+  let tmp: { dir: string; cleanup: () => void };
+  let db: Db;
+  let mailbox: MailboxRef;
+  const count = (sql: string) => (db.sqlite.prepare(sql).get() as { n: number }).n;
+
+  beforeAll(async () => {
+    ms = await startMailstack();
+    tmp = tempDir('outreach-inbox-imap-');
+    db = openDb(join(tmp.dir, 'o.db'));
+    const q = db.sqlite;
+    q.prepare(`INSERT INTO mailboxes (name, email, smtp_host, imap_host, imap_port, imap_security, imap_user, imap_password_env) VALUES ('main', ?, '127.0.0.1', '127.0.0.1', ?, 'none', ?, 'ALICE_PW')`).run(ms.users.alice.user, ms.imapPort, ms.users.alice.user);
+    q.prepare(`INSERT INTO campaigns (name) VALUES ('c')`).run();
+    for (let n = 1; n <= 40; n++) {
+      q.prepare(`INSERT INTO leads (domain, stage) VALUES (?, 'contacted')`).run(`store${n}.example`);
+      q.prepare(`INSERT INTO contacts (lead_id, email) VALUES (?, ?)`).run(n, `person${n}@store${n}.example`);
+      q.prepare(`INSERT INTO enrollments (campaign_id, lead_id, contact_id, mailbox_id) VALUES (1, ?, ?, 1)`).run(n, n);
+      q.prepare(`INSERT INTO messages (enrollment_id, lead_id, contact_id, campaign_id, mailbox_id, to_email, subject, message_id, state) VALUES (?, ?, ?, 1, 1, ?, 'Quick question', ?, 'sent')`).run(n, n, n, `person${n}@store${n}.example`, `out-${n}@test.local`);
+    }
+    mailbox = { id: 1, name: 'main', email: ms.users.alice.user, imap: { host: '127.0.0.1', port: ms.imapPort, security: 'none', user: ms.users.alice.user, pass: ms.users.alice.pass } };
+  });
+  afterAll(async () => {
+    db?.close();
+    await ms?.stop();
+    tmp?.cleanup();
+  });
+
+  it('first sync reads INBOX and Junk, skips our own copies, and acts on each reply', async () => {
+    await ms.deliver(replyRaw(1, 'Yes, interested! Can we talk Thursday?'), ms.users.alice.user);
+    await ms.deliver(replyRaw(2, 'Not interested, thanks.'), ms.users.alice.user);
+    await ms.deliver(replyRaw(3, 'Please remove me from your list.'), ms.users.alice.user);
+    await ms.append(ms.users.alice, 'Junk', replyRaw(4, 'Sounds good, send me pricing.'));
+    // Our own sent copy (BCC to ourselves) is not a reply.
+    await ms.deliver(['From: Alice <alice@test.local>', 'To: person5@store5.example', 'Subject: Quick question', 'Message-ID: <out-5@test.local>', '', 'Hi! Unsubscribe: https://x', ''].join('\r\n'), ms.users.alice.user);
+    await ms.waitFor(ms.users.alice, 'INBOX', (m) => m.length >= 4);
+    const s = await syncInbox(db, [mailbox], base);
+    expect(s.errors).toEqual([]);
+    expect(s.byLabel).toEqual({ WARM: 2, COLD: 1, UNSUBSCRIBE: 1 });
+    expect(s.own).toBe(1);
+    expect(s.folders.map((f) => f.folder)).toEqual(['INBOX', 'Junk']);
+    expect(db.sqlite.prepare(`SELECT folder FROM inbound WHERE lead_id = 4`).get()).toEqual({ folder: 'Junk' });
+    expect(count(`SELECT COUNT(*) AS n FROM enrollments WHERE status = 'stopped'`)).toBe(4);
+    const state = db.sqlite.prepare(`SELECT folder, uid_validity, last_uid, highest_modseq FROM sync_state ORDER BY folder`).all() as { folder: string; uid_validity: number; last_uid: number; highest_modseq: string | null }[];
+    expect(state.map((r) => [r.folder, r.last_uid])).toEqual([['INBOX', 4], ['Junk', 1]]);
+    expect(state.every((r) => r.uid_validity > 0 && r.highest_modseq !== null)).toBe(true);
+  });
+
+  it('an empty re-sync fetches nothing; a new message is fetched alone', async () => {
+    const again = await syncInbox(db, [mailbox], base);
+    expect(again.scanned).toBe(0);
+    expect(again.folders.every((f) => f.unchanged)).toBe(true);
+    await ms.deliver(replyRaw(6, 'Ok, noted.'), ms.users.alice.user);
+    await ms.waitFor(ms.users.alice, 'INBOX', (m) => m.length >= 5);
+    const next = await syncInbox(db, [mailbox], base);
+    expect(next.scanned).toBe(1);
+    expect(next.byLabel).toEqual({ NEUTRAL: 1 });
+  });
+
+  it('a UIDVALIDITY change re-reads the folder and de-duplicates by Message-ID', async () => {
+    db.sqlite.prepare(`UPDATE sync_state SET uid_validity = uid_validity + 1000 WHERE folder = 'INBOX'`).run();
+    const before = count('SELECT COUNT(*) AS n FROM inbound');
+    const s = await syncInbox(db, [mailbox], base);
+    expect(s.folders.find((f) => f.folder === 'INBOX')).toMatchObject({ fullResync: true, fetched: 5 });
+    expect(s.stored).toBe(0);
+    expect(count('SELECT COUNT(*) AS n FROM inbound')).toBe(before);
+    expect(count(`SELECT COUNT(*) AS n FROM events WHERE type = 'replied'`)).toBe(4);
+  });
+
+  it('a connection cut mid-sync loses nothing: the next run picks up where it stopped', async () => {
+    for (let n = 10; n < 40; n++) await ms.deliver(replyRaw(n, `Thanks, we are not interested at the moment. ${'x'.repeat(2000)}`), ms.users.alice.user);
+    await ms.waitFor(ms.users.alice, 'INBOX', (m) => m.length >= 35);
+    const proxy = await cuttingProxy(ms.imapPort, 40_000);
+    try {
+      await expect(syncInbox(db, [{ ...mailbox, imap: { ...mailbox.imap, port: proxy.port } }], base)).rejects.toThrow(/IMAP|connect|closed|Connection/i);
+    } finally {
+      await proxy.close();
+    }
+    const partial = count(`SELECT COUNT(*) AS n FROM inbound WHERE lead_id BETWEEN 10 AND 39`);
+    expect(partial).toBeLessThan(30);
+    // The lock of the interrupted run was released in finally.
+    expect(count('SELECT COUNT(*) AS n FROM locks')).toBe(0);
+    const s = await syncInbox(db, [mailbox], base);
+    expect(s.stored).toBe(30 - partial);
+    expect(count(`SELECT COUNT(*) AS n FROM inbound WHERE lead_id BETWEEN 10 AND 39`)).toBe(30);
+    expect(count(`SELECT COUNT(*) AS n FROM (SELECT message_id FROM inbound GROUP BY message_id HAVING COUNT(*) > 1)`)).toBe(0);
+  });
+
+  it('a wrong password is a clear error', async () => {
+    await expect(syncInbox(db, [{ ...mailbox, imap: { ...mailbox.imap, pass: 'wrong' } }], base)).rejects.toThrow(/login refused/);
+  });
+});
