@@ -1,25 +1,16 @@
 // The only `catch` of the program: builds the command tree, runs it, maps errors to exit codes
 // (0 ok, 1 failure, 2 usage error) and prints a stack only with --verbose.
 import { Command, CommanderError, Option } from 'commander';
-import { readFileSync } from 'node:fs';
+import { packageVersion } from './meta.js';
 import { UserError, ExitError, errorMessage } from '../errors.js';
 import { colorEnabled, Output } from './output.js';
 import { registerAll } from './commands/index.js';
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    return pkg.version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export function buildProgram(): Command {
   const program = new Command('outreach');
   program
     .description('B2B cold outreach to Shopify merchants, from one terminal and one SQLite file.')
-    .version(version(), '-V, --version')
+    .version(packageVersion(), '-V, --version')
     .addOption(new Option('--db <path>', 'database file (default: $OUTREACH_DB, else ./outreach.db)'))
     .option('--json', 'print results as JSON (reading commands)')
     .option('-v, --verbose', 'more detail, and stack traces for unexpected errors')

@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { action, type Ctx } from '../context.js';
-import { readFileSync as readPkg } from 'node:fs';
+import { operatorWebsite, packageVersion } from '../meta.js';
 import { examples, intOption, numberOption } from '../help.js';
 import { UsageError, UserError } from '../../errors.js';
 
@@ -191,21 +191,4 @@ export function register(program: Command): void {
     'outreach discover --unchecked            # check imported leads',
     'outreach discover --from-file - --allow-private <<< "http://127.0.0.2:8080"',
   ]);
-}
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readPkg(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/** The sender's website from outreach.yaml, named in the user agent so site owners can reach the operator. */
-function operatorWebsite(ctx: Ctx): string | undefined {
-  try {
-    return ctx.settings().sender.website || undefined;
-  } catch {
-    return undefined; // a settings problem is reported by the commands that need the settings
-  }
 }

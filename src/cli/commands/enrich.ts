@@ -2,7 +2,7 @@
 // flags and environment in, the enrich stage, results out.
 import { Option, type Command } from 'commander';
 import { action, type Ctx } from '../context.js';
-import { readFileSync as readPkg } from 'node:fs';
+import { operatorWebsite, packageVersion } from '../meta.js';
 import { examples, intOption, numberOption } from '../help.js';
 import { UserError } from '../../errors.js';
 
@@ -146,21 +146,4 @@ export function register(program: Command): void {
     'outreach enrich --retry-errors --json',
     'outreach enrich --dns-server 1.1.1.1',
   ]);
-}
-
-function packageVersion(): string {
-  try {
-    return (JSON.parse(readPkg(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/** The sender's website from outreach.yaml, named in the user agent so site owners can reach the operator. */
-function operatorWebsite(ctx: Ctx): string | undefined {
-  try {
-    return ctx.settings().sender.website || undefined;
-  } catch {
-    return undefined; // a settings problem is reported by the commands that need the settings
-  }
 }

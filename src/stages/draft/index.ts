@@ -124,24 +124,8 @@ export function customId(enrollmentId: number, stepId: number): string {
 }
 
 export async function runDraft(db: Db, opts: DraftOptions): Promise<DraftResult> {
-  const res: DraftResult = {
-    dryRun: Boolean(opts.dryRun),
-    campaigns: [],
-    enrolled: 0,
-    leads: 0,
-    drafts: 0,
-    pending: 0,
-    approved: 0,
-    blocked: 0,
-    failed: 0,
-    skipped: [],
-    stoppedForSpend: false,
-    interrupted: false,
-    spentUsd: 0,
-    usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
-    estimatedUsd: 0,
-    items: [],
-  };
+  const res: DraftResult = { ...emptyResult(), dryRun: Boolean(opts.dryRun) };
+
   const campaigns = opts.campaign
     ? [getCampaign(db, opts.campaign)]
     : (db.sqlite.prepare(`SELECT name FROM campaigns WHERE status = 'active' ORDER BY id`).all() as { name: string }[]).map((r) => getCampaign(db, r.name));
