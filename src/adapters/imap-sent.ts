@@ -27,8 +27,9 @@ export class ImapError extends Error {
 
 const SENT_NAMES = ['Sent', 'Sent Items', 'Sent Messages', 'Sent Mail', '[Gmail]/Sent Mail', 'INBOX.Sent', 'INBOX/Sent'];
 
-function client(cfg: ImapConfig): ImapFlow {
-  return new ImapFlow({
+/** imapflow options for a mailbox: one place for security, timeouts and TLS, shared with the inbox sync. */
+export function imapOptions(cfg: ImapConfig): ConstructorParameters<typeof ImapFlow>[0] {
+  return {
     host: cfg.host,
     port: cfg.port,
     secure: cfg.security === 'tls',
@@ -40,7 +41,11 @@ function client(cfg: ImapConfig): ImapFlow {
     socketTimeout: 5 * 60_000,
     tls: cfg.allowInvalidCert ? { rejectUnauthorized: false } : undefined,
     disableAutoIdle: true,
-  });
+  };
+}
+
+function client(cfg: ImapConfig): ImapFlow {
+  return new ImapFlow(imapOptions(cfg));
 }
 
 async function connect(cfg: ImapConfig): Promise<ImapFlow> {

@@ -4,7 +4,7 @@
 // in finally; no IMAP command is issued inside the `for await` over fetch() (imapflow would deadlock).
 // Adapters never touch the database: the caller stores each message and its UID.
 import { ImapFlow, type MailboxObject } from 'imapflow';
-import type { ImapConfig } from './imap-sent.js';
+import { imapOptions, type ImapConfig } from './imap-sent.js';
 
 export type { ImapConfig };
 
@@ -53,20 +53,7 @@ const JUNK_NAMES = /^(junk|spam|junk e-?mail|bulk mail|\[gmail\]\/spam|inbox[./]
 export class ImapMailbox {
   private readonly client: ImapFlow;
   constructor(private readonly cfg: ImapConfig) {
-    this.client = new ImapFlow({
-      host: cfg.host,
-      port: cfg.port,
-      secure: cfg.security === 'tls',
-      doSTARTTLS: cfg.security === 'starttls' ? true : cfg.security === 'none' ? false : undefined,
-      auth: { user: cfg.user, pass: cfg.pass },
-      logger: false,
-      qresync: true,
-      connectionTimeout: cfg.timeoutMs ?? 30_000,
-      greetingTimeout: cfg.timeoutMs ?? 30_000,
-      socketTimeout: 5 * 60_000,
-      tls: cfg.allowInvalidCert ? { rejectUnauthorized: false } : undefined,
-      disableAutoIdle: true,
-    });
+    this.client = new ImapFlow({ ...imapOptions(cfg), qresync: true });
     // A dropped connection surfaces as an error from the pending command; don't crash on the event.
     this.client.on('error', () => undefined);
   }
