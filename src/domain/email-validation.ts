@@ -3,7 +3,9 @@
 // the caller performs. No SMTP probing of recipients, ever.
 import MailChecker from 'mailchecker';
 import type { MxLookup } from '../adapters/dns.js';
-import { normalizeEmail } from './normalize.js';
+import { normalizeEmail, isRoleAccount, ROLE_LOCALS } from './normalize.js';
+
+export { isRoleAccount, ROLE_LOCALS };
 
 export type Validation = 'unchecked' | 'syntax_ok' | 'valid' | 'invalid' | 'no_mx' | 'disposable';
 
@@ -14,22 +16,7 @@ export interface EmailCheck {
   isRole: boolean;
 }
 
-/** Local parts that reach a function or a team, not a person. */
-export const ROLE_LOCALS = new Set([
-  'info', 'hello', 'hi', 'hey', 'contact', 'contactus', 'support', 'help', 'helpdesk', 'sales', 'admin', 'administrator',
-  'office', 'team', 'shop', 'store', 'orders', 'order', 'service', 'services', 'customerservice', 'customercare', 'care',
-  'customers', 'enquiries', 'enquiry', 'inquiries', 'inquiry', 'mail', 'email', 'marketing', 'press', 'media', 'pr',
-  'partners', 'partnerships', 'wholesale', 'billing', 'accounts', 'accounting', 'finance', 'returns', 'shipping',
-  'careers', 'jobs', 'hr', 'webmaster', 'postmaster', 'hostmaster', 'abuse', 'privacy', 'legal', 'feedback', 'studio',
-  'bookings', 'reservations', 'events', 'community', 'social', 'collabs', 'collab', 'affiliates', 'wecare', 'ops',
-]);
-
 const NO_REPLY = /^(no-?reply|do-?not-?reply|donotreply|mailer-daemon|bounces?)([.+\-_].*)?$/;
-
-export function isRoleAccount(local: string): boolean {
-  const base = local.toLowerCase().split('+')[0]!.replace(/[._\-]?\d+$/, '');
-  return ROLE_LOCALS.has(base) || ROLE_LOCALS.has(base.replace(/[._\-]/g, ''));
-}
 
 export function isDisposable(domain: string): boolean {
   const list = MailChecker.blacklist();

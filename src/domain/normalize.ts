@@ -172,16 +172,24 @@ export function normalizeCountry(input: string): Result<string> {
   return code ? { ok: true, value: code } : { ok: false, reason: `"${s}" is not a country name or ISO code` };
 }
 
-/** Local parts of role accounts (flagged, not dropped: `info@` is often a small store's only address). */
-export const ROLE_LOCAL_PARTS = new Set([
-  'info', 'hello', 'hi', 'contact', 'contactus', 'support', 'help', 'sales', 'admin', 'office', 'team', 'shop', 'store',
-  'orders', 'order', 'service', 'customerservice', 'care', 'customercare', 'enquiries', 'enquiry', 'inquiries', 'mail',
-  'marketing', 'press', 'media', 'pr', 'billing', 'accounts', 'finance', 'hr', 'jobs', 'careers', 'webmaster',
-  'postmaster', 'hostmaster', 'abuse', 'noreply', 'no-reply', 'donotreply', 'privacy', 'legal', 'wholesale',
-  'partners', 'partnerships', 'returns', 'bonjour', 'hallo', 'hola', 'ciao', 'kontakt', 'service-client',
+/** Local parts that reach a function or a team, not a person (flagged, never dropped: `info@` is often a small
+ * store's only address). */
+export const ROLE_LOCALS = new Set([
+  'info', 'hello', 'hi', 'hey', 'contact', 'contactus', 'support', 'help', 'helpdesk', 'sales', 'admin', 'administrator',
+  'office', 'team', 'shop', 'store', 'orders', 'order', 'service', 'services', 'customerservice', 'customercare', 'care',
+  'customers', 'enquiries', 'enquiry', 'inquiries', 'inquiry', 'mail', 'email', 'marketing', 'press', 'media', 'pr',
+  'partners', 'partnerships', 'wholesale', 'billing', 'accounts', 'accounting', 'finance', 'returns', 'shipping',
+  'careers', 'jobs', 'hr', 'webmaster', 'postmaster', 'hostmaster', 'abuse', 'privacy', 'legal', 'feedback', 'studio',
+  'bookings', 'reservations', 'events', 'community', 'social', 'collabs', 'collab', 'affiliates', 'wecare', 'ops',
+  'bonjour', 'hallo', 'hola', 'ciao', 'kontakt', 'service-client',
 ]);
 
+/** Is this local part a role account? `Support+x`, `info2` and `customer.care` count. */
+export function isRoleAccount(local: string): boolean {
+  const base = local.toLowerCase().split('+')[0]!.replace(/[._\-]?\d+$/, '');
+  return ROLE_LOCALS.has(base) || ROLE_LOCALS.has(base.replace(/[._\-]/g, ''));
+}
+
 export function isRoleAddress(email: string): boolean {
-  const local = email.slice(0, email.lastIndexOf('@')).toLowerCase().split('+')[0]!;
-  return ROLE_LOCAL_PARTS.has(local);
+  return isRoleAccount(email.slice(0, email.lastIndexOf('@')));
 }
