@@ -97,7 +97,7 @@ export function register(program: Command): void {
           for (const n of names) {
             if (!search.isProviderName(n)) throw new UsageError(`--provider: unknown provider "${n}"`, `Choose from ${Object.keys(search.PROVIDERS).join(', ')}.`);
             try {
-              providers.push(search.createProvider(n, { ...search.providerConfigFromEnv(n, ctx.env), userAgent: 'outreach/0.1' }));
+              providers.push(search.createProvider(n, { ...search.providerConfigFromEnv(n, ctx.env), userAgent: `outreach/${packageVersion()}` }));
             } catch (err) {
               if (err instanceof search.SearchError) throw new UserError(err.message, err.hint);
               throw err;

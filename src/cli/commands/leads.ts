@@ -7,16 +7,8 @@ import { UsageError, UserError } from '../../errors.js';
 import { ALL_STAGES } from '../../domain/lead.js';
 import type { LeadFilter, LeadSort } from '../../stages/leads/query.js';
 
-interface FilterOpts {
-  stage?: string;
-  tag?: string;
-  country?: string;
-  minFit?: number;
-  maxFit?: number;
-  minIntent?: number;
-  maxIntent?: number;
-  search?: string;
-}
+/** The filter flags as commander parses them: the same as LeadFilter, but stages come comma-separated. */
+type FilterOpts = Omit<LeadFilter, 'stage' | 'shopify'> & { stage?: string };
 
 function addFilterOptions(cmd: Command): Command {
   return cmd
