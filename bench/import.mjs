@@ -54,7 +54,7 @@ function timed(cmd, cmdArgs, opts = {}) {
     throw new Error(`${cmd} ${cmdArgs.join(' ')} failed`);
   }
   const last = r.stderr.trim().split('\n').pop().split(' ');
-  return { wall: Number(last[0]), rssMb: Number(last[1]) / 1024, cpu: Number(last[2]) + Number(last[3]) };
+  return { wall: Number(last[0]), rssMb: Number(last[1]) / 1024, cpu: Number(last[2]) + Number(last[3]), stderr: r.stderr };
 }
 
 ensureSqlite3();
@@ -66,7 +66,9 @@ console.log(`  ${csv} (${(statSync(csv).size / 1e6).toFixed(0)} MB)`);
 
 const db = join(out, 'outreach.db');
 const bin = join(root, 'bin/outreach');
-const imp = timed(process.execPath, [bin, '--db', db, 'leads', 'import', csv, '--quiet']);
+const imp = timed(process.execPath, [bin, '--db', db, 'leads', 'import', csv, '-v']);
+// -v prints the CPU of each thread: the main thread inserts, the parser thread reads and normalizes
+const threads = /CPU: ([\d.]+) s inserting \(main thread\), ([\d.]+) s parsing/.exec(imp.stderr);
 
 const plainDb = join(out, 'plain.db');
 // The equivalent table: the same columns, keyed by website (duplicates ignored) with the email indexed,
@@ -81,6 +83,8 @@ const { buildLeadQuery } = await import(join(root, 'dist/stages/leads/query.js')
 const { sql } = buildLeadQuery({}, 'created');
 const expOut = join(out, 'export.csv');
 const exp = timed(process.execPath, [bin, '--db', db, 'leads', 'export', '-o', expOut, '--quiet']);
+const exp1 = timed(process.execPath, [bin, '--db', db, 'leads', 'export', '-o', expOut + '.1', '--threads', '1', '--quiet']);
+const sameBytes = spawnSync('cmp', ['-s', expOut, expOut + '.1']).status === 0;
 const plainExp = join(out, 'plain-export.csv');
 const expBase = timed('bash', ['-c', `sqlite3 -csv -header ${db} "${sql.replace(/\n/g, ' ').replace(/"/g, '\\"')}" > ${plainExp}`]);
 const leads = Number(execFileSync('sqlite3', [db, 'SELECT count(*) FROM leads']).toString().trim());
@@ -91,8 +95,10 @@ console.log(`                             wall s   cpu s`);
 console.log(`  outreach leads import     ${fmt(imp.wall)} ${fmt(imp.cpu)}   peak RSS ${imp.rssMb.toFixed(0)} MB (goal < 250 MB)`);
 console.log(`  sqlite3 .import --csv     ${fmt(base.wall)} ${fmt(base.cpu)}`);
 console.log(`  ratio                     ${fmt(imp.wall / base.wall)} ${fmt(imp.cpu / base.cpu)} x (goal ≤ 2.0)`);
+if (threads) console.log(`  outreach CPU by thread: ${threads[1]} s inserting (main), ${threads[2]} s parsing (parser thread)`);
 console.log(`\nleads export, ${leads.toLocaleString('en-US')} leads`);
-console.log(`  outreach leads export     ${fmt(exp.wall)} ${fmt(exp.cpu)}   peak RSS ${exp.rssMb.toFixed(0)} MB`);
+console.log(`  outreach leads export     ${fmt(exp.wall)} ${fmt(exp.cpu)}   peak RSS ${exp.rssMb.toFixed(0)} MB (2 worker threads)`);
+console.log(`  ... --threads 1           ${fmt(exp1.wall)} ${fmt(exp1.cpu)}   peak RSS ${exp1.rssMb.toFixed(0)} MB (same bytes: ${sameBytes ? 'yes' : 'NO'})`);
 console.log(`  sqlite3 -csv (same query) ${fmt(expBase.wall)} ${fmt(expBase.cpu)}`);
 console.log(`  ratio                     ${fmt(exp.wall / expBase.wall)} ${fmt(exp.cpu / expBase.cpu)} x (goal ≤ 1.5)`);
 console.log(`\n(load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores: wall times on a busy machine are inflated; cpu s is user+sys)`);

@@ -41,6 +41,21 @@ export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolea
   return Boolean(stream.isTTY);
 }
 
+/**
+ * Where results go when a command is run inside another one (`outreach run` runs each stage in-process and
+ * prints its own summary): set while the inner command runs, read when its Output is made.
+ */
+let resultSink: NodeJS.WritableStream | null = null;
+export async function withResultSink<T>(sink: NodeJS.WritableStream | null, fn: () => Promise<T>): Promise<T> {
+  const before = resultSink;
+  resultSink = sink;
+  try {
+    return await fn();
+  } finally {
+    resultSink = before;
+  }
+}
+
 export class Output {
   readonly c: ChalkInstance;
   readonly json: boolean;
@@ -54,7 +69,7 @@ export class Output {
     this.quiet = opts.quiet;
     this.verbose = opts.verbose;
     this.c = new Chalk({ level: opts.color ? 1 : 0 });
-    this.stdout = opts.stdout ?? process.stdout;
+    this.stdout = opts.stdout ?? resultSink ?? process.stdout;
     this.stderr = opts.stderr ?? process.stderr;
   }
 

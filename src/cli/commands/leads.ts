@@ -75,6 +75,7 @@ export function register(program: Command): void {
             } finally {
               sp.stop();
             }
+            if (ctx.verbose && r.cpu) ctx.out.info(`CPU: ${r.cpu.main.toFixed(2)} s inserting (main thread), ${r.cpu.parser.toFixed(2)} s parsing (parser thread)`);
             ctx.count('rows', r.rows);
             ctx.count('created', r.leadsCreated);
             ctx.count('merged', r.leadsMerged);
@@ -133,13 +134,14 @@ export function register(program: Command): void {
         .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'jsonl']).default('csv'))
         .option('-o, --output <file>', 'write to FILE instead of stdout')
         .option('--excel', 'add a UTF-8 byte-order mark so Excel opens accents correctly')
-        .addOption(new Option('--sort <key>', 'order').choices(['fit', 'intent', 'domain', 'company', 'created', 'stage']).default('created')),
+        .addOption(new Option('--sort <key>', 'order').choices(['fit', 'intent', 'domain', 'company', 'created', 'stage']).default('created'))
+        .option('--threads <n>', 'worker threads formatting a big export in the default order (1 = none)', intOption('--threads', { min: 1, max: 16 }), 2),
     ).action(
-      action(async (ctx, opts: FilterOpts & { format: 'csv' | 'json' | 'jsonl'; output?: string; excel?: boolean; sort: LeadSort }) => {
+      action(async (ctx, opts: FilterOpts & { format: 'csv' | 'json' | 'jsonl'; output?: string; excel?: boolean; sort: LeadSort; threads: number }) => {
         const { exportLeads } = await import('../../stages/leads/export.js');
         const format = ctx.json && opts.format === 'csv' ? 'json' : opts.format;
         const out = opts.output ? createWriteStream(opts.output) : process.stdout;
-        const n = await exportLeads(ctx.db(), out, { format, filter: toFilter(opts), sort: opts.sort, excel: opts.excel, signal: ctx.signal });
+        const n = await exportLeads(ctx.db(), out, { format, filter: toFilter(opts), sort: opts.sort, excel: opts.excel, signal: ctx.signal, threads: opts.threads });
         if (opts.output) {
           await new Promise<void>((ok, fail) => (out as ReturnType<typeof createWriteStream>).end(() => ok()).once('error', fail));
           ctx.out.success(`Exported ${n} leads to ${opts.output}`);

@@ -91,7 +91,12 @@ async function runStage(ctx: Ctx, argv: string[]): Promise<{ ok: boolean; counts
   const lastRun = (db.sqlite.prepare('SELECT COALESCE(max(id), 0) AS id FROM runs').get() as { id: number }).id;
   let error: string | undefined;
   try {
-    await buildProgram().parseAsync(['node', 'outreach', ...globalArgs(ctx), ...argv]);
+    // The stage's own results (tables, lines) are not printed: run prints one summary line per stage
+    // (with -v they are, e.g. to see the score table); cron mails whatever a `run --quiet` prints.
+    const { withResultSink } = await import('../output.js');
+    const { Writable } = await import('node:stream');
+    const sink = ctx.verbose ? null : new Writable({ write: (_c, _e, cb) => cb() });
+    await withResultSink(sink, () => buildProgram().parseAsync(['node', 'outreach', ...globalArgs(ctx), ...argv]));
   } catch (err) {
     if (err instanceof CommanderError && err.exitCode === 0) {
       // help or version: nothing to report

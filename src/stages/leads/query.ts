@@ -62,9 +62,13 @@ const ORDER: Record<LeadSort, string> = {
   stage: 'l.stage, l.id',
 };
 
-export function buildLeadQuery(f: LeadFilter, sort: LeadSort = 'created', limit?: number, offset?: number): { sql: string; params: unknown[] } {
+export function buildLeadQuery(f: LeadFilter, sort: LeadSort = 'created', limit?: number, offset?: number, idRange?: [number, number]): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
+  if (idRange) {
+    where.push('l.id >= ? AND l.id < ?');
+    params.push(idRange[0], idRange[1]);
+  }
   if (f.stage?.length) {
     where.push(`l.stage IN (${f.stage.map(() => '?').join(',')})`);
     params.push(...f.stage);

@@ -1,0 +1,33 @@
+// One of the threads of a big `leads export` (export.ts): opens the database read-only, starts a read
+// transaction (its snapshot is taken while the main thread holds the write lock, so every worker sees the
+// same data), then formats the ranges of lead ids it is handed.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { buildLeadQuery, type LeadFilter } from './query.js';
+import { formatRows, type ExportFormat } from './export.js';
+
+const { path, filter, format } = workerData as { path: string; filter: LeadFilter; format: ExportFormat };
+const port = parentPort!;
+try {
+  const sqlite = new Database(path, { readonly: true, fileMustExist: true });
+  sqlite.pragma('busy_timeout = 30000');
+  sqlite.exec('BEGIN');
+  sqlite.prepare('SELECT id FROM leads LIMIT 1').get(); // the read snapshot starts here
+  const { sql } = buildLeadQuery(filter, 'created', undefined, undefined, [0, 0]);
+  const stmt = sqlite.prepare(sql);
+  port.on('message', (m: { t: 'range'; seq: number; range: [number, number] }) => {
+    try {
+      const { params } = buildLeadQuery(filter, 'created', undefined, undefined, m.range);
+      const gen = formatRows(stmt, params, format);
+      const parts: string[] = [];
+      let r = gen.next();
+      for (; !r.done; r = gen.next()) parts.push(r.value);
+      port.postMessage({ t: 'rows', seq: m.seq, text: parts.join(''), n: r.value });
+    } catch (err) {
+      port.postMessage({ t: 'error', message: (err as Error).message });
+    }
+  });
+  port.postMessage({ t: 'ready' });
+} catch (err) {
+  port.postMessage({ t: 'error', message: (err as Error).message });
+}
