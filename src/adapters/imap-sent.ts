@@ -1,6 +1,7 @@
 // The sending mailbox's Sent folder over IMAP (imapflow): find it (special-use \Sent or a usual name),
 // look for Message-IDs there (how `send --resolve-unknown` settles a message whose fate is unknown),
-// and append a copy for servers that do not keep one. Sync of incoming mail is src/adapters/imap.ts.
+// and append a copy for servers that do not keep one. Also the recipient-side evidence in the INBOX
+// (replies, bounces, auto-replies that name a Message-ID). Sync of incoming mail is src/adapters/imap.ts.
 import { ImapFlow } from 'imapflow';
 import type { Security } from './smtp.js';
 
@@ -152,4 +153,87 @@ export class SentFolder {
   async close(): Promise<void> {
     await this.c.logout().catch(() => undefined);
   }
+}
+
+/** Mail in the INBOX that names one of our Message-IDs: proof that the message left our server. */
+export interface InboxEvidence {
+  uid: number;
+  /** reply: In-Reply-To/References names it; bounce: a delivery report (DSN) quoting it; mention: its id in the text. */
+  kind: 'reply' | 'bounce' | 'mention';
+  from: string | null;
+  subject: string | null;
+  date: string | null;
+}
+
+export class InboxFolder {
+  private constructor(private readonly c: ImapFlow) {}
+
+  static async open(cfg: ImapConfig): Promise<InboxFolder> {
+    return new InboxFolder(await connect(cfg));
+  }
+
+  /**
+   * For each Message-ID (without brackets): a message received since `since` whose headers or body
+   * name it. A server-side search (HEADER In-Reply-To / References, TEXT), confirmed on the fetched
+   * source, since IMAP search is a case-insensitive substring match.
+   */
+  async findReferencing(messageIds: string[], since?: Date | null): Promise<Map<string, InboxEvidence>> {
+    const found = new Map<string, InboxEvidence>();
+    if (!messageIds.length) return found;
+    const lock = await this.c.getMailboxLock('INBOX', { readOnly: true });
+    try {
+      for (const id of messageIds) {
+        // TEXT, not BODY: a bounce quotes our headers inside its message/rfc822 part, which Dovecot's BODY skips.
+        const query: Record<string, unknown> = { or: [{ header: { 'in-reply-to': id } }, { header: { references: id } }, { text: id }] };
+        // A day of slack: SINCE compares dates in the server's zone, and a bounce can predate our record.
+        if (since) query.since = new Date(since.getTime() - 86_400_000);
+        const uids = await this.c.search(query as never, { uid: true });
+        if (!uids || !uids.length) continue;
+        const msgs = [];
+        // The newest first, and a bounded number: a thread with many replies needs one.
+        for await (const m of this.c.fetch(uids.slice(-20), { uid: true, envelope: true, bodyStructure: true, headers: ['references', 'content-type'] }, { uid: true })) msgs.push(m);
+        let best: InboxEvidence | null = null;
+        const rank = { reply: 0, bounce: 1, mention: 2 } as const;
+        for (const m of msgs) {
+          const bracketed = `<${id}>`;
+          const headers = (m.headers?.toString('utf8') ?? '').replace(/\r?\n[ \t]+/g, ' ');
+          const references = /^references:(.*)$/im.exec(headers)?.[1] ?? '';
+          let kind: InboxEvidence['kind'];
+          if ((m.envelope?.inReplyTo ?? '').includes(bracketed) || references.includes(bracketed)) kind = 'reply';
+          else {
+            // A TEXT hit: confirm the exact id in the raw text (the search matches substrings).
+            const src = await this.sourceOf(m.uid);
+            if (!new RegExp(`(^|[^\\w.@-])${escapeRegExp(id)}($|[^\\w.@-])`, 'm').test(src)) continue;
+            const type = (m.bodyStructure?.type ?? '').toLowerCase();
+            kind = type === 'multipart/report' || /^content-type:\s*multipart\/report/im.test(headers) ? 'bounce' : 'mention';
+          }
+          const ev: InboxEvidence = {
+            uid: m.uid,
+            kind,
+            from: m.envelope?.from?.[0]?.address ?? null,
+            subject: m.envelope?.subject ?? null,
+            date: m.envelope?.date ? new Date(m.envelope.date).toISOString() : null,
+          };
+          if (!best || rank[ev.kind] < rank[best.kind]) best = ev;
+        }
+        if (best) found.set(id, best);
+      }
+    } finally {
+      lock.release();
+    }
+    return found;
+  }
+
+  private async sourceOf(uid: number): Promise<string> {
+    const m = await this.c.fetchOne(String(uid), { source: { maxLength: 512 * 1024 } } as never, { uid: true });
+    return m && m.source ? m.source.toString('utf8') : '';
+  }
+
+  async close(): Promise<void> {
+    await this.c.logout().catch(() => undefined);
+  }
+}
+
+function escapeRegExp(t: string): string {
+  return t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

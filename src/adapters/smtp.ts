@@ -153,8 +153,7 @@ export class SmtpClient {
       const info = await new Promise<{ response?: string; accepted?: string[] }>((resolve, reject) => {
         conn.send(envelope, raw, (err, res) => (err ? reject(err) : resolve(res as { response?: string; accepted?: string[] })));
       });
-      // Ready the session for the next message (RSET); a failure only means we reconnect next time.
-      await new Promise<void>((resolve) => conn.reset(() => resolve()));
+      // The final 250 ends the mail transaction (RFC 5321 4.1.4): the next MAIL FROM needs no RSET first.
       return { response: info.response ?? this.lastLine, accepted: info.accepted ?? envelope.to };
     } catch (err) {
       const e = err as NmError;

@@ -116,6 +116,69 @@ describe.skipIf(!mailstackAvailable() && !process.env.CI)('outreach mailbox and 
     expect(await cli(['send'])).toEqual({ code: 0, stdout: '', stderr: '' });
   });
 
+  it('lists unknown messages and settles them by hand (--list-unknown, --settle ID --as sent|failed|retry)', async () => {
+    const db = openTestDb(dbPath);
+    const tag = `unk${Date.now()}`;
+    const seeded = seedCampaign(db, { campaign: tag, leads: 3, email: (i) => `${tag}-${i}@example.com` });
+    // What a run killed between DATA and its commit leaves behind, once the next run saw the process gone.
+    const alice = (db.sqlite.prepare(`SELECT id FROM mailboxes WHERE name = 'alice'`).get() as { id: number }).id;
+    const ids = seeded.enrollments.map((e, i) => {
+      const d = db.sqlite.prepare(`SELECT id, step_id FROM drafts WHERE enrollment_id = ?`).get(e.id) as { id: number; step_id: number };
+      const mid = `${tag}-${i}@test.local`;
+      db.sqlite
+        .prepare(
+          `INSERT INTO messages (draft_id, enrollment_id, lead_id, contact_id, campaign_id, step_id, mailbox_id, to_email, from_email, subject, message_id, state, attempts, claimed_at, last_error)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'alice@test.local', 'Quick question', ?, 'unknown', 1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), 'the sending process stopped during the send')`,
+        )
+        .run(d.id, e.id, e.leadId, e.contactId, seeded.campaignId, d.step_id, alice, e.email, mid);
+      return mid;
+    });
+    db.close();
+
+    const list = await cli(['send', '--list-unknown', '--json', '--campaign', tag]);
+    expect(list.code, list.stderr).toBe(0);
+    const listed = JSON.parse(list.stdout) as { unknown: { id: number; messageId: string; to: string; mailbox: string; serverKeepsSentCopy: boolean; campaign: string; step: number }[] };
+    expect(listed.unknown.map((u) => u.messageId)).toEqual(ids);
+    expect(listed.unknown[0]).toMatchObject({ to: `${tag}-0@example.com`, mailbox: 'alice', serverKeepsSentCopy: true, campaign: tag, step: 1 });
+    const table = await cli(['send', '--list-unknown', '--campaign', tag]);
+    expect(table.stdout).toContain(ids[0]);
+    expect(table.stderr).toMatch(/--settle MESSAGE_ID --as sent\|failed\|retry/);
+
+    // Usage errors (exit 2): no verdict, a wrong one, combined modes.
+    expect((await cli(['send', '--settle', ids[0]!])).code).toBe(2);
+    const bad = await cli(['send', '--settle', ids[0]!, '--as', 'maybe']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--as expects sent, failed, retry/);
+    expect((await cli(['send', '--settle', ids[0]!, '--as', 'sent', '--resolve-unknown'])).code).toBe(2);
+    expect((await cli(['send', '--as', 'sent'])).code).toBe(2);
+
+    const s1 = await cli(['send', '--settle', `<${ids[0]}>`, '--as', 'sent', '--note', 'seen in the provider log']);
+    expect(s1.code, s1.stderr).toBe(0);
+    expect(s1.stdout).toMatch(/recorded as sent/);
+    const s2 = await cli(['send', '--settle', String(listed.unknown[1]!.id), '--as', 'failed', '--json']);
+    expect(JSON.parse(s2.stdout)).toMatchObject({ messageId: ids[1], to_state: 'failed' });
+    const s3 = await cli(['send', '--settle', ids[2]!, '--as', 'retry']);
+    expect(s3.stdout).toMatch(/queued again/);
+    // Settled once: a second verdict is refused (exit 1), with the state it is in.
+    const twice = await cli(['send', '--settle', ids[0]!, '--as', 'failed']);
+    expect(twice.code).toBe(1);
+    expect(twice.stderr).toMatch(/is sent, not unknown/);
+    expect((await cli(['send', '--settle', 'nope@test.local', '--as', 'sent'])).code).toBe(1);
+    expect(JSON.parse((await cli(['send', '--list-unknown', '--json', '--campaign', tag])).stdout).unknown).toEqual([]);
+
+    // The retried message goes with its own Message-ID on the next run.
+    const run = await cli(['send', '--campaign', tag]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/Sent 1 /);
+    const got = await ms.waitFor(ms.users.sink, 'INBOX', (m) => m.some((x) => x.messageId === `<${ids[2]}>`), 20_000);
+    expect(got.filter((x) => x.messageId === `<${ids[2]}>`)).toHaveLength(1);
+    const db2 = openTestDb(dbPath);
+    const states = db2.sqlite.prepare(`SELECT message_id, state, smtp_response FROM messages WHERE campaign_id = ? ORDER BY id`).all(seeded.campaignId) as { state: string; smtp_response: string }[];
+    db2.close();
+    expect(states.map((x) => x.state)).toEqual(['sent', 'failed', 'sent']);
+    expect(states[0]!.smtp_response).toBe('settled by hand as sent: seen in the provider log');
+  });
+
   it('refuses to send without an unsubscribe URL or secret, with the fix', async () => {
     const r = await cli(['send'], { OUTREACH_SECRET: '' });
     expect(r.code).toBe(1);

@@ -6,6 +6,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../src/db/open.js';
 import { syncInbox, type MailboxRef } from '../../src/stages/inbox/index.js';
+import { Analyzer } from '../../src/stages/inbox/analyzer.js';
+import { DEFAULT_LIMITS } from '../../src/stages/inbox/parse.js';
 import { startMailstack, mailstackAvailable, type Mailstack } from '../helpers/mailstack.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -73,8 +75,12 @@ describe.skipIf(!mailstackAvailable() && !process.env.CI)('inbox sync over IMAP 
   beforeAll(async () => {
     ms = await startMailstack();
     tmp = tempDir('outreach-inbox-imap-');
-    db = openDb(join(tmp.dir, 'o.db'));
-    const q = db.sqlite;
+    db = seededDb(join(tmp.dir, 'o.db'));
+    mailbox = { id: 1, name: 'main', email: ms.users.alice.user, imap: { host: '127.0.0.1', port: ms.imapPort, security: 'none', user: ms.users.alice.user, pass: ms.users.alice.pass } };
+  });
+  function seededDb(path: string): Db {
+    const d = openDb(path);
+    const q = d.sqlite;
     q.prepare(`INSERT INTO mailboxes (name, email, smtp_host, imap_host, imap_port, imap_security, imap_user, imap_password_env) VALUES ('main', ?, '127.0.0.1', '127.0.0.1', ?, 'none', ?, 'ALICE_PW')`).run(ms.users.alice.user, ms.imapPort, ms.users.alice.user);
     q.prepare(`INSERT INTO campaigns (name) VALUES ('c')`).run();
     for (let n = 1; n <= 40; n++) {
@@ -83,8 +89,8 @@ describe.skipIf(!mailstackAvailable() && !process.env.CI)('inbox sync over IMAP 
       q.prepare(`INSERT INTO enrollments (campaign_id, lead_id, contact_id, mailbox_id) VALUES (1, ?, ?, 1)`).run(n, n);
       q.prepare(`INSERT INTO messages (enrollment_id, lead_id, contact_id, campaign_id, mailbox_id, to_email, subject, message_id, state) VALUES (?, ?, ?, 1, 1, ?, 'Quick question', ?, 'sent')`).run(n, n, n, `person${n}@store${n}.example`, `out-${n}@test.local`);
     }
-    mailbox = { id: 1, name: 'main', email: ms.users.alice.user, imap: { host: '127.0.0.1', port: ms.imapPort, security: 'none', user: ms.users.alice.user, pass: ms.users.alice.pass } };
-  });
+    return d;
+  }
   afterAll(async () => {
     db?.close();
     await ms?.stop();
@@ -149,6 +155,30 @@ describe.skipIf(!mailstackAvailable() && !process.env.CI)('inbox sync over IMAP 
     expect(s.stored).toBe(30 - partial);
     expect(count(`SELECT COUNT(*) AS n FROM inbound WHERE lead_id BETWEEN 10 AND 39`)).toBe(30);
     expect(count(`SELECT COUNT(*) AS n FROM (SELECT message_id FROM inbound GROUP BY message_id HAVING COUNT(*) > 1)`)).toBe(0);
+  });
+
+  it('parsing and classifying on the worker thread stores exactly what the in-thread path stores', async () => {
+    const analyzer = new Analyzer(DEFAULT_LIMITS);
+    expect(analyzer.threaded).toBe(true); // the worker really runs in these tests
+    await analyzer.close();
+    const rows = async (analyzeInWorker: boolean) => {
+      const d = seededDb(join(tmp.dir, `same-${analyzeInWorker}.db`));
+      try {
+        const s = await syncInbox(d, [mailbox], { ...base, analyzeInWorker });
+        expect(s.errors).toEqual([]);
+        return {
+          summary: { stored: s.stored, own: s.own, byLabel: s.byLabel },
+          inbound: d.sqlite.prepare(`SELECT folder, uid, message_id, from_email, subject, lead_id, outbound_id, label, bounce_type, confidence, reason, return_date, body_text, raw, problem FROM inbound ORDER BY message_id`).all(),
+          events: d.sqlite.prepare(`SELECT lead_id, type, data FROM events ORDER BY id`).all(),
+          state: d.sqlite.prepare(`SELECT folder, uid_validity, last_uid, highest_modseq FROM sync_state ORDER BY folder`).all(),
+        };
+      } finally {
+        d.close();
+      }
+    };
+    const threaded = await rows(true);
+    expect(threaded.inbound.length).toBeGreaterThan(30);
+    expect(await rows(false)).toEqual(threaded);
   });
 
   it('a wrong password is a clear error', async () => {

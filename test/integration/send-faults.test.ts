@@ -163,10 +163,10 @@ describe('send against a faulty SMTP server', () => {
 });
 
 describe('claims left by a stopped run', () => {
-  it('one claim becomes unknown; of two (the second claimed ahead, never started) only the first; after a reboot both', async () => {
+  it('the started claim becomes unknown, claims still marked ahead go back to the queue; after a reboot all are unknown', async () => {
     const s = await start();
     const db = fresh();
-    seedCampaign(db, { leads: 5 });
+    seedCampaign(db, { leads: 6 });
     box(db, s);
     await runSend(db, adapters(new ManualClock('2026-11-30T10:00:00Z')), { settings: testSettings(), secret: SECRET });
     const ids = (db.sqlite.prepare(`SELECT id FROM messages ORDER BY id`).all() as { id: number }[]).map((r) => r.id);
@@ -174,13 +174,14 @@ describe('claims left by a stopped run', () => {
     const h = hostname();
     claim.run(`${h}:900001:boot-a`, '2026-11-30T10:00:00.000Z', ids[0]); // alone
     claim.run(`${h}:900002:boot-a`, '2026-11-30T10:00:00.000Z', ids[1]); // on the wire
-    claim.run(`${h}:900002:boot-a`, '2026-11-30T10:00:00.005Z', ids[2]); // claimed ahead
-    claim.run(`${h}:900003:boot-old`, '2026-11-30T10:00:00.000Z', ids[3]); // before a reboot: both unknown
-    claim.run(`${h}:900003:boot-old`, '2026-11-30T10:00:00.005Z', ids[4]);
+    claim.run(`${h}:900002:boot-a:ahead`, '2026-11-30T10:00:00.005Z', ids[2]); // claimed ahead, never started
+    claim.run(`${h}:900002:boot-a:ahead`, '2026-11-30T10:00:00.005Z', ids[5]); // same batch
+    claim.run(`${h}:900003:boot-old`, '2026-11-30T10:00:00.000Z', ids[3]); // before a reboot: the ahead mark may be stale, both unknown
+    claim.run(`${h}:900003:boot-old:ahead`, '2026-11-30T10:00:00.005Z', ids[4]);
     const n = recoverStaleClaims(db, { clock: new ManualClock('2026-11-30T10:01:00Z'), hostname: h, bootId: 'boot-a', isAlive: (pid) => pid < 900000 }, {});
     expect(n).toBe(4);
     const st = (db.sqlite.prepare(`SELECT state FROM messages ORDER BY id`).all() as { state: string }[]).map((r) => r.state);
-    expect(st).toEqual(['unknown', 'unknown', 'queued', 'unknown', 'unknown']);
+    expect(st).toEqual(['unknown', 'unknown', 'queued', 'unknown', 'unknown', 'queued']);
     // A live claimer is left alone.
     claim.run(`${h}:${process.pid}:boot-a`, '2026-11-30T10:00:00.000Z', ids[2]);
     expect(recoverStaleClaims(db, { clock: new ManualClock('2026-11-30T12:00:00Z'), hostname: h, bootId: 'boot-a', isAlive: (pid) => pid === process.pid }, {})).toBe(0);

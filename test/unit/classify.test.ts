@@ -142,8 +142,27 @@ describe('unsubscribe requests', () => {
     ['Cancellatemi dalla vostra lista.'],
     ['Graag afmelden.'],
     ['Por favor, me descadastre.'],
+    // our footer says "reply STOP"
+    ['STOP'],
+    ['Stop.'],
+    ["I'd like to be removed from any future emails."],
+    ['Please delete my contact details.'],
+    ['Unterlassen Sie bitte weitere Kontaktaufnahmen.'],
+    ['Hören Sie auf, mir zu schreiben.'],
+    ['Je ne souhaite plus recevoir vos emails.'],
+    ["Merci de ne plus m'envoyer de mails."],
+    ['Merci de me retirer de vos listes.'],
+    ['No quiero recibir más correos suyos.'],
+    ['Non voglio più ricevere vostre email.'],
+    ['Wil je mij van de lijst halen?'],
+    ['Não quero mais receber e-mails de vocês.'],
+    ['Por favor, me tirem da lista.'],
   ])('%s', (text) => {
     expect(detectUnsubscribe(text)).not.toBeNull();
+  });
+
+  it.each([['Stop by our booth at the fair, we could talk there.'], ['Not interested.'], ['Bitte nicht vor März.']])('not a request to stop: %s', (text) => {
+    expect(detectUnsubscribe(text)).toBeNull();
   });
 
   it('the whole company when asked', () => {
@@ -170,8 +189,31 @@ describe('quote and signature stripping', () => {
     ['Ok.\n\nSent from my iPhone', 'Ok.'],
     ['Ja.\n\nMit freundlichen Grüßen\nKlaus', 'Ja.'],
     ['Not now.\n-- \nJane\n+1 555', 'Not now.'],
+    // mobile footers in every language
+    ['Nee\n\nVerstuurd vanaf mijn iPhone', 'Nee'],
+    ['Nö, danke.\n\nHolen Sie sich Outlook für Android', 'Nö, danke.'],
+    ['Non merci\n\nTélécharger Outlook pour Android', 'Non merci'],
+    ['No gracias\n\nEnviado desde mi iPhone', 'No gracias'],
+    // Apple Mail attributions (Dutch and Portuguese) and localized Outlook headers
+    ['Nee.\n\nOp 2 mrt. 2026 om 09:00 heeft Sam Baker <sam@acme.test> het volgende geschreven:\n\n> origineel', 'Nee.'],
+    ['Não.\n\nEm 2 de mar. de 2026, à(s) 09:00, Sam Baker <sam@acme.test> escreveu:\n\n> original', 'Não.'],
+    ['Oui.\n\nDe : Sam Baker <sam@acme.test>\nEnvoyé : lundi 2 mars 2026 09:00\nÀ : Claire\nObjet : x\n\noriginal', 'Oui.'],
+    ['Sim.\n\nDe: Sam Baker <sam@acme.test>\nEnviada em: segunda-feira, 2 de março de 2026 09:00\nPara: Ana\n\noriginal', 'Sim.'],
+    // a legal notice or company imprint after the signature is not what the person wrote
+    [
+      'No, thanks.\n\nBest,\n\nTom Becker\nMarketing Lead\nCopper Kettle\nT +1 503 555 0119\n\nCONFIDENTIALITY NOTICE: This e-mail message and any attachments are confidential. If you are not the intended recipient, please notify the sender and delete it. Any unauthorised use is strictly prohibited.',
+      'No, thanks.',
+    ],
+    [
+      'Kein Bedarf.\n\nViele Grüße\nKatrin Vogel\nGartenwelt GmbH | Hauptstraße 12 | 80331 München\nGeschäftsführung: Katrin Vogel | Amtsgericht München HRB 123456\n\nDiese E-Mail enthält vertrauliche Informationen. Wenn Sie nicht der richtige Adressat sind, informieren Sie bitte sofort den Absender.',
+      'Kein Bedarf.',
+    ],
   ])('%j', (input, want) => {
     expect(stripReply(input).text).toBe(want);
+  });
+
+  it('a sentence about "this email" without any legal wording stays', () => {
+    expect(stripReply('Hi,\nThis email is the fourth one you sent me. The answer is no.').text).toBe('Hi,\nThis email is the fourth one you sent me. The answer is no.');
   });
 
   it('HTML quotes and scripts are dropped, never run', () => {
@@ -207,6 +249,106 @@ describe('intent, several languages', () => {
     ['Não temos interesse, obrigado.', 'COLD'],
   ])('%s → %s', (text, want) => {
     expect(classifyIntent(text).label).toBe(want);
+  });
+
+  // Short flat answers: the whole reply is the answer, whatever the greeting and thanks around it.
+  it.each([
+    ['No thanks.', 'COLD'],
+    ['No.', 'COLD'],
+    ['nope', 'COLD'],
+    ['Nah, we’re good', 'COLD'],
+    ['Hi Sam, not interested. Sorry!', 'COLD'],
+    ['Not now.', 'COLD'],
+    ['Pass', 'COLD'],
+    ['Not for us.', 'COLD'],
+    ['Kein Bedarf.', 'COLD'],
+    ['Danke, kein Bedarf.', 'COLD'],
+    ['Nein.', 'COLD'],
+    ['Nicht nötig, danke.', 'COLD'],
+    ['Pas intéressé.', 'COLD'],
+    ['Non, ça ira.', 'COLD'],
+    ['No, gracias.', 'COLD'],
+    ['Paso.', 'COLD'],
+    ['Non serve, grazie.', 'COLD'],
+    ['Nee', 'COLD'],
+    ['Hoeft niet, dank je.', 'COLD'],
+    ['Não, obrigada', 'COLD'],
+    ['Dispensamos, obrigada.', 'COLD'],
+    ['Ok', 'NEUTRAL'],
+    ['Thanks!', 'NEUTRAL'],
+    ['Recibido, gracias.', 'NEUTRAL'],
+    ['Ja, gerne.', 'WARM'],
+    ['Yes - Friday?', 'WARM'],
+  ])('short: %s → %s', (text, want) => {
+    expect(classifyIntent(text).label).toBe(want);
+  });
+
+  it('a short answer with a time to come back is later, not a refusal', () => {
+    expect(classifyIntent('Not now - maybe in the spring when things calm down.').label).toBe('NEUTRAL');
+    expect(classifyIntent('Pas maintenant, relancez-moi à la rentrée.').label).toBe('NEUTRAL');
+  });
+
+  // Wrong person: a refusal when it points nowhere, neutral when it names someone else.
+  it.each([
+    ["I'm not the right contact for this - try Priya, our COO: priya@example-shop.com", 'NEUTRAL'],
+    ['Sorry, wrong person - you want our ecommerce lead, Nadia (nadia@shop.test).', 'NEUTRAL'],
+    ["Bonjour, je ne m'occupe pas de ce sujet, je transmets à notre directrice marketing.", 'NEUTRAL'],
+    ['Olá, não sou eu quem cuida disso. Estou copiando a Carla, gerente de marketing.', 'NEUTRAL'],
+    ['Wrong person, sorry. And we are not looking for this.', 'COLD'],
+  ])('wrong person: %s → %s', (text, want) => {
+    expect(classifyIntent(text).label).toBe(want);
+  });
+
+  // Indirect refusals, interest and internal discussion, per language.
+  it.each([
+    ["I'll have to say no on this one.", 'COLD'],
+    ["I don't see this being a fit for us.", 'COLD'],
+    ["It's not on our roadmap and won't be.", 'COLD'],
+    ["We don't work with outside agencies, sorry.", 'COLD'],
+    ['Das ist nichts für uns.', 'COLD'],
+    ['Wir arbeiten grundsätzlich nicht mit Agenturen zusammen.', 'COLD'],
+    ['Nous ne sommes pas preneurs, merci.', 'COLD'],
+    ['No es de nuestro interés.', 'COLD'],
+    ['Non fa al caso nostro, grazie.', 'COLD'],
+    ['Wij zien hier vanaf.', 'COLD'],
+    ['Não faz parte dos nossos planos, obrigado.', 'COLD'],
+    ['What would next steps look like on your side?', 'WARM'],
+    ['Wie sieht das konkret aus? Haben Sie Beispiele aus unserer Branche?', 'WARM'],
+    ['Justo lo que necesitamos. ¿Qué pasos seguimos?', 'WARM'],
+    ['Gostaria de saber mais. Podemos falar amanhã?', 'WARM'],
+    ['Pode me ligar amanhã à tarde.', 'WARM'],
+    ["Not my call - I'll check with the owner and let you know.", 'NEUTRAL'],
+    ['Je vais en parler à mon associé et je vous tiens au courant.', 'NEUTRAL'],
+    ['Ich bin bis Ende des Monats voll eingespannt, danach gerne nochmal anfragen.', 'NEUTRAL'],
+    ['Who is this? I do not recognize the name.', 'NEUTRAL'],
+  ])('%s → %s', (text, want) => {
+    expect(classifyIntent(text).label).toBe(want);
+  });
+
+  // Chose someone else, later with a date, "we can talk then", "unhappy with our agency".
+  it.each([
+    ['Vielen Dank, wir haben uns für einen anderen Anbieter entschieden.', 'COLD'],
+    ['Bonjour, nous avons choisi un autre prestataire. Bonne continuation.', 'COLD'],
+    ["Abbiamo appena chiuso con un'altra agenzia, grazie comunque.", 'COLD'],
+    ['We hebben net een contract getekend met een ander bureau, dus helaas.', 'COLD'],
+    ['Fechamos com outra agência mês passado. Obrigado mesmo assim.', 'COLD'],
+    ["Hi, we're in the middle of a rebrand. Get back in touch in about 6 months and we can talk then.", 'NEUTRAL'],
+    ['Depois do carnaval a gente conversa.', 'NEUTRAL'],
+    ['Ahora estamos liados con las rebajas, hablamos en marzo.', 'NEUTRAL'],
+    ['Gerade ungünstig, wir ziehen um. Im Frühjahr gerne wieder.', 'NEUTRAL'],
+    ['Good timing! Our current agency contract ends in March. Can you put together a proposal?', 'WARM'],
+    ["Yes, we're not happy with our current agency.", 'WARM'],
+    ["We're good for now, maybe next year.", 'NEUTRAL'],
+    ['Je ne suis plus en charge du site, voyez avec Thomas (thomas@atelier.example).', 'NEUTRAL'],
+    ['Please send me a calendar link, I will pick a time.', 'WARM'],
+    ['Mi interesserebbe capire meglio come lavorate. Ha qualche esempio?', 'WARM'],
+  ])('%s → %s', (text, want) => {
+    expect(classifyIntent(text).label).toBe(want);
+  });
+
+  it('one English word matched by several languages\' cues counts once ("call" is in the de/it/nl lists too)', () => {
+    const r = classifyIntent("Not my call - I'll check with the owner and let you know.");
+    expect(r.scores.COLD).toBeLessThan(3);
   });
 
   it('every result has a confidence and a short reason', () => {

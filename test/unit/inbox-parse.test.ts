@@ -3,10 +3,12 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseMessage, clean, splitIds } from '../../src/stages/inbox/parse.js';
+import { parseMessage, clean, splitIds, DEFAULT_LIMITS } from '../../src/stages/inbox/parse.js';
 import { readMailFiles, detectKind } from '../../src/adapters/mailfile.js';
 import { classifyMail } from '../../src/domain/classify/index.js';
 import { tempDir } from '../helpers/cli.js';
+import { Analyzer } from '../../src/stages/inbox/analyzer.js';
+import { analyzeOffline, type Analyzed } from '../../src/stages/inbox/analyze.js';
 
 const FIX = resolve(import.meta.dirname, '../fixtures/inbox');
 const tmp = tempDir('outreach-inbox-parse-');
@@ -189,4 +191,33 @@ describe('pathological HTML never stalls the classifier', () => {
     expect(() => classifyMail(p.input)).not.toThrow();
     expect(typeof htmlToText(html)).toBe('string');
   }, 20_000);
+});
+
+describe('analysis on the worker thread (inbox sync)', () => {
+  const sources = ['mail', 'hostile'].flatMap((d) => readdirSync(join(FIX, d)).map((f) => readFileSync(join(FIX, d, f))));
+  const strip = (a: Analyzed) => ({ ...a, p: { ...a.p, input: null } }); // the worker does not send the classifier's input back
+
+  it('gives exactly what the same functions give on this thread, and keeps working once the worker is gone', async () => {
+    const analyzer = new Analyzer(DEFAULT_LIMITS);
+    try {
+      expect(analyzer.threaded).toBe(true);
+      const results = await Promise.all(sources.map((s) => analyzer.analyze(s)));
+      for (let i = 0; i < sources.length; i++) {
+        const r = results[i]!;
+        expect(r.ok).toBe(true);
+        const local = await analyzeOffline(sources[i]!);
+        if (r.ok) {
+          expect(Buffer.isBuffer(r.a.p.raw)).toBe(true);
+          // mailparser dates a message without Date: "now": compare everything else.
+          const norm = (a: Analyzed) => JSON.parse(JSON.stringify(strip(a), (k, v) => (k === 'date' ? undefined : v)));
+          expect(norm(r.a)).toEqual(norm(local));
+        }
+      }
+    } finally {
+      await analyzer.close();
+    }
+    // After close (or a dead worker) the work is done here, still answered.
+    const after = await analyzer.analyze(sources[0]!);
+    expect(after.ok).toBe(true);
+  });
 });

@@ -12,7 +12,13 @@ interface SendFlags {
   until?: string;
   resolveUnknown?: boolean;
   settleAfter?: number;
+  listUnknown?: boolean;
+  settle?: string;
+  as?: string;
+  note?: string;
 }
+
+const SETTLE_AS = ['sent', 'failed', 'retry'] as const;
 
 /** "18:30" (the next 18:30 in the sender's zone), "+2h"/"+45m", or an ISO date-time. */
 export async function parseUntil(text: string, now: Date, zone: string): Promise<Date> {
@@ -80,14 +86,18 @@ export function register(program: Command): void {
     .option('--limit <n>', 'send at most N messages in this run', intOption('--limit', { min: 1 }))
     .option('--dry-run', 'show what would be sent now and what waits, change nothing')
     .option('--until <time>', 'keep running (waiting for spacing, windows, follow-up times) until TIME: HH:MM, +2h, or ISO')
-    .option('--resolve-unknown', "settle messages whose fate is unknown by looking for them in the mailbox's Sent folder over IMAP")
+    .option('--resolve-unknown', "settle messages whose fate is unknown: found in the mailbox's Sent folder, or named by a reply or bounce in its INBOX (IMAP)")
     .option('--settle-after <seconds>', 'with --resolve-unknown: requeue a message missing from Sent only when claimed this long ago (default 600)', intOption('--settle-after', { min: 0 }))
+    .option('--list-unknown', 'list the messages whose fate is unknown (with --json for scripts)')
+    .option('--settle <message-id>', 'settle one unknown message by hand (its Message-ID or row id), with --as')
+    .option('--as <verdict>', 'with --settle: sent (it went out), failed (it did not; do not send it), retry (it did not; send it again)')
+    .option('--note <text>', 'with --settle: why (kept with the message and its event)')
     .action(
       action(
         async (ctx, flags: SendFlags) => {
           const { runSend, resolveUnknown } = await import('../../stages/send/index.js');
           const { SmtpClient } = await import('../../adapters/smtp.js');
-          const { SentFolder } = await import('../../adapters/imap-sent.js');
+          const { SentFolder, InboxFolder } = await import('../../adapters/imap-sent.js');
           const { smtpConfigOf, imapConfigOf } = await import('../../stages/mailbox/index.js');
           const { systemClock } = await import('../../adapters/clock.js');
           const { hostname } = await import('node:os');
@@ -100,6 +110,10 @@ export function register(program: Command): void {
             sentFolder: async (m: Parameters<typeof imapConfigOf>[0]) => {
               const cfg = imapConfigOf(m, env);
               return cfg ? SentFolder.open(cfg, m.sent_folder) : null;
+            },
+            inbox: async (m: Parameters<typeof imapConfigOf>[0]) => {
+              const cfg = imapConfigOf(m, env);
+              return cfg ? InboxFolder.open(cfg) : null;
             },
             isAlive: (pid: number) => {
               try {
@@ -114,8 +128,61 @@ export function register(program: Command): void {
             bootId: await bootId(),
           };
 
+          const modes = [flags.resolveUnknown && '--resolve-unknown', flags.listUnknown && '--list-unknown', flags.settle !== undefined && '--settle'].filter(Boolean);
+          if (modes.length > 1) throw new UsageError(`${modes.join(' and ')} cannot be combined`);
+          if (flags.settle === undefined && (flags.as !== undefined || flags.note !== undefined)) throw new UsageError('--as and --note go with --settle MESSAGE_ID');
+          if (modes.length && (flags.limit !== undefined || flags.dryRun || flags.until !== undefined)) {
+            throw new UsageError(`${modes[0]} does not send: --limit, --dry-run and --until do not apply`);
+          }
+
+          if (flags.listUnknown) {
+            const { listUnknown } = await import('../../stages/send/index.js');
+            const r = listUnknown(db, adapters, { campaign: flags.campaign ?? null, runId: ctx.runId });
+            ctx.count('unknown', r.unknown.length);
+            if (ctx.json) {
+              ctx.out.printJson(r);
+              return;
+            }
+            if (r.staleToUnknown) ctx.out.warn(`${r.staleToUnknown} message(s) left mid-send by a stopped run are now unknown.`);
+            if (!r.unknown.length) {
+              ctx.out.info('No message has an unknown fate.');
+              return;
+            }
+            ctx.out.table(r.unknown, [
+              { header: 'id', value: (u) => u.id, align: 'right' },
+              { header: 'message-id', value: (u) => u.messageId },
+              { header: 'to', value: (u) => u.to },
+              { header: 'mailbox', value: (u) => (u.mailbox ? `${u.mailbox}${u.serverKeepsSentCopy === false ? ' (append-sent)' : ''}` : '(removed)') },
+              { header: 'campaign', value: (u) => (u.campaign ? `${u.campaign} #${u.step ?? '?'}` : '') },
+              { header: 'claimed', value: (u) => u.claimedAt ?? '' },
+              { header: 'why', value: (u) => u.reason ?? '' },
+            ]);
+            ctx.out.info('Try `outreach send --resolve-unknown` first; then `outreach send --settle MESSAGE_ID --as sent|failed|retry --note "..."`.');
+            return;
+          }
+
+          if (flags.settle !== undefined) {
+            if (!flags.as) throw new UsageError(`--settle needs --as ${SETTLE_AS.join('|')}`);
+            if (!(SETTLE_AS as readonly string[]).includes(flags.as)) throw new UsageError(`--as expects ${SETTLE_AS.join(', ')}, got "${flags.as}"`);
+            const { settleMessage, SettleError } = await import('../../stages/send/index.js');
+            let r;
+            try {
+              r = settleMessage(db, adapters, { ref: flags.settle, as: flags.as as (typeof SETTLE_AS)[number], note: flags.note ?? null, runId: ctx.runId });
+            } catch (err) {
+              if (err instanceof SettleError) throw new UserError(err.message, err.hint);
+              throw err;
+            }
+            ctx.count(r.to_state, 1);
+            if (ctx.json) ctx.out.printJson(r);
+            else {
+              const what = { sent: 'recorded as sent (its follow-ups will go on)', failed: 'recorded as not sent; it will not be sent', queued: 'queued again: the next `outreach send` sends it' }[r.to_state];
+              ctx.out.print(`${r.messageId} → ${r.to}: ${what}.`);
+            }
+            return;
+          }
+
           if (flags.resolveUnknown) {
-            const sp = ctx.out.spinner('Looking for unknown messages in the Sent folders');
+            const sp = ctx.out.spinner('Looking for unknown messages in the Sent folders and for replies or bounces naming them');
             const r = await resolveUnknown(db, adapters, {
               campaign: flags.campaign ?? null,
               runId: ctx.runId,
@@ -125,7 +192,8 @@ export function register(program: Command): void {
             for (const k of ['checked', 'sent', 'requeued', 'stillUnknown'] as const) ctx.count(k, r[k]);
             if (ctx.json) ctx.out.printJson(r);
             else if (r.checked || r.staleToUnknown) {
-              ctx.out.print(`Unknown messages: ${r.checked} checked · ${r.sent} found in Sent (now sent) · ${r.requeued} requeued · ${r.stillUnknown} still unknown`);
+              ctx.out.print(`Unknown messages: ${r.checked} checked · ${r.sent} proven sent · ${r.requeued} requeued · ${r.stillUnknown} still unknown`);
+              for (const d of r.details.filter((x) => x.outcome === 'sent')) ctx.out.info(`  ${d.messageId} → ${d.to}: sent (${d.reason})`);
               for (const d of r.details.filter((x) => x.outcome === 'unknown')) ctx.out.info(`  ${d.messageId} → ${d.to}: ${d.reason}`);
             }
             for (const p of r.problems) ctx.out.warn(`${p.mailbox}: ${p.problem}`);
@@ -209,7 +277,9 @@ export function register(program: Command): void {
     'outreach send --dry-run',
     'outreach send --campaign spring --limit 20',
     'outreach send --until 17:00          # keep sending, paced, until 5 pm (sender time zone)',
-    'outreach send --resolve-unknown      # after a crash: settle messages from the Sent folder',
+    'outreach send --resolve-unknown      # after a crash: settle messages from the Sent folder, replies and bounces',
+    'outreach send --list-unknown --json  # what is still unknown',
+    'outreach send --settle "<id@example.com>" --as sent --note "seen in the provider\'s log"',
     '*/10 * * * * cd ~/outreach && outreach send   # crontab: quiet when there is nothing to do',
   ]);
 }

@@ -4,7 +4,7 @@
 // filters and timeouts are soft (the address is fine, our message or server was refused): that is
 // how listmonk and Sisimai treat them too. Without a category, 5.x.x is hard and 4.x.x soft.
 import { fold } from './text.js';
-import { header, type BounceType, type MailInput } from './types.js';
+import { foldMemo, header, type BounceType, type MailInput } from './types.js';
 
 export interface BounceResult {
   type: BounceType;
@@ -152,10 +152,10 @@ function firstAddress(text: string, exclude: string[]): string | undefined {
 /** Is this message a bounce? Null when not. */
 export function detectBounce(input: MailInput): BounceResult | null {
   const ct = input.contentType.toLowerCase();
-  const subject = fold(input.subject);
+  const subject = foldMemo(input.subject);
   const from = input.from.toLowerCase();
-  const fromName = fold(input.fromName ?? '');
-  const body = fold(input.text.slice(0, 30_000));
+  const fromName = foldMemo(input.fromName ?? '');
+  const body = foldMemo(input.text.slice(0, 30_000));
   const exclude = [from];
 
   // 1. RFC 3464: a delivery-status report.
@@ -188,15 +188,19 @@ export function detectBounce(input: MailInput): BounceResult | null {
   const failedHdr = header(input, 'x-failed-recipients');
   const senderHit = BOUNCE_SENDER.test(from) || BOUNCE_SENDER_NAME.test(fromName);
   const subjectHit = BOUNCE_SUBJECT.test(subject);
-  const bodyHit = BOUNCE_BODY.test(body);
   const dsnFields = /^\s*(final-recipient|diagnostic-code|action:\s*failed|status:\s*[45]\.)/m.test(body);
   let score = 0;
   if (failedHdr) score += 3;
   if (senderHit) score += 2;
   if (subjectHit) score += 2;
-  if (bodyHit) score += 2;
   if (dsnFields) score += 2;
-  if (STRONG_BODY.test(body)) score += 2;
+  // The two body scans are the costly part: with nothing else found, a reply without the strong text can
+  // reach at most 2, so the long pattern list is only read when it can matter (same result).
+  const strong = STRONG_BODY.test(body);
+  if (strong) score += 2;
+  if (score + 2 < 4) return null;
+  const bodyHit = BOUNCE_BODY.test(body);
+  if (bodyHit) score += 2;
   // A human writing "undeliverable" once is not a bounce: two independent signals are needed.
   if (score < 4) return null;
   const statusM = STATUS_RE.exec(' ' + body);

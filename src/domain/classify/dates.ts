@@ -1,6 +1,6 @@
 // Dates written in out-of-office replies ("back on 14 March", "bis zum 3. Juni", "de retour le 2/9",
 // "hasta el lunes"), in several languages. Pure: the reference date (when the reply was sent) comes in.
-import { fold } from './text.js';
+import { foldMemo } from './types.js';
 
 const MONTHS: Record<string, number> = {};
 const monthNames: [number, string[]][] = [
@@ -71,7 +71,7 @@ function cuedBefore(text: string, index: number): boolean {
 
 /** Every date found in the text, resolved against the reference date. */
 export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
-  const text = fold(raw);
+  const text = foldMemo(raw);
   const out: FoundDate[] = [];
   const push = (v: string | null, index: number) => {
     if (v) out.push({ iso: v, index, cued: cuedBefore(text, index) });

@@ -48,7 +48,7 @@ export function classifyAutomatic(input: MailInput): { result: Classification | 
   }
   const stripped = stripReply(input.text);
   const bodyText = stripped.text;
-  const lang = guessLanguage(bodyText || input.subject);
+  // The language only goes into an automatic result: guessed when one is returned.
   let auto = detectAutoReply(input, bodyText || input.text);
   if (auto && !auto.strong) {
     // Only the text says "away": a person who also says yes or no is a human reply (never lose a WARM one).
@@ -62,7 +62,7 @@ export function classifyAutomatic(input: MailInput): { result: Classification | 
         confidence: auto.confidence,
         reason: auto.reason,
         returnDate: auto.returnDate,
-        lang,
+        lang: guessLanguage(bodyText || input.subject),
         bodyText,
       },
       bodyText,
@@ -71,7 +71,7 @@ export function classifyAutomatic(input: MailInput): { result: Classification | 
   const unsub = detectUnsubscribe(bodyText, input.subject);
   if (unsub) {
     return {
-      result: { label: 'UNSUBSCRIBE', confidence: unsub.confidence, reason: unsub.reason, domainWide: unsub.domainWide, complaint: false, lang, bodyText },
+      result: { label: 'UNSUBSCRIBE', confidence: unsub.confidence, reason: unsub.reason, domainWide: unsub.domainWide, complaint: false, lang: guessLanguage(bodyText || input.subject), bodyText },
       bodyText,
     };
   }

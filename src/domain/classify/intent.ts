@@ -24,62 +24,96 @@ interface Cue {
   name: string;
   /** A negation right before the cue flips it (positive cues only). */
   negatable?: boolean;
+  /** "Not the right person": a refusal only when the reply points nowhere else. */
+  wrongPerson?: boolean;
+  /** Points to someone else (a referral). */
+  referral?: boolean;
+  /** Talking or meeting: interest now, or only the form of a "later" ("talk to me in the spring"). */
+  meeting?: boolean;
+  /** An "interested" cue: skipped where a refusal already matched ("not interested" counts once). */
+  interest?: boolean;
 }
 
-const W = (name: string, weight: number, re: RegExp, negatable = true): Cue => ({ label: 'WARM', weight, re, name, negatable });
+const MEETING = new Set(['wants a call', 'schedule', 'termin', 'rendez-vous', 'llamada', 'chiamata', 'afspraak', 'reuniao']);
+const W = (name: string, weight: number, re: RegExp, negatable = true): Cue => ({ label: 'WARM', weight, re, name, negatable, meeting: MEETING.has(name), interest: /interess|interest/.test(name) });
 const C = (name: string, weight: number, re: RegExp): Cue => ({ label: 'COLD', weight, re, name });
-const N = (name: string, weight: number, re: RegExp): Cue => ({ label: 'NEUTRAL', weight, re, name });
+const N = (name: string, weight: number, re: RegExp): Cue => ({ label: 'NEUTRAL', weight, re, name, referral: name.startsWith('referral') });
+const WP = (name: string, weight: number, re: RegExp): Cue => ({ label: 'COLD', weight, re, name, wrongPerson: true });
 
 const CUES: Cue[] = [
   // ---- COLD: explicit refusals (checked with their own negation built in) ----
   C('not interested', 4, /\b(not|no longer|never been|not really|not at all|aren't|am not|are not|isn't|wouldn't be) (be )?(very |really |currently |at all |particularly )?interested\b|\bno interest\b|\buninterested\b|\bnot of interest\b/),
   C('no thanks', 3, /\bno,? thanks?( you)?\b|\bno,? thank you\b|\bthanks,? but no\b|\bi'?ll pass\b|\bwe'?ll pass\b|\bwe('ll| will) have to pass\b|\bpass on this\b|\bhard pass\b|\bnope\b|\bno need\b/),
   C('not a fit', 3, /\b(not|isn'?t|is not|aren'?t|are not|wouldn'?t be|won'?t be)( really| quite| a great| a good)? (a |the )?(good |right |great )?fit\b|\bnot something (we|i)('re| are| am)? ?(need|want|looking for|interested in|can use)\b|\b(it'?s|that'?s) a no\b|\bnot (relevant|applicable|something we need|for us|what we need|what we're looking for)\b|\bdoesn'?t (fit|apply|make sense) (for )?us\b|\bnot a priority\b|\bnot in the (market|budget)\b/),
-  C('already covered', 3, /\b(we |we've |we have |we are |we're )?already (have|use|using|work(ing)? with|got|partnered|signed|handle|do this|built)\b|\bhappy with (our|the|what we have|the current)\b|\b(we'?re|we are|all) (all )?(set|covered|good)\b(?! to)|\bwe (do|handle) (it|this|that) in[- ]house\b|\bin-?house team\b|\bour own (team|solution|agency)\b/),
+  C('already covered', 3, /\b(we |we've |we have |we are |we're )?already (have|use|using|work(ing)? with|got|partnered|signed|handle|do this|built)\b|(?<!not |n't |never |less than )\bhappy with (our|the|what we have|the current)\b|\b(we'?re|we are|all) (all )?(set|covered|good)\b(?! to| for now)|\bwe (do|handle) (it|this|that) in[- ]house\b|\bin-?house team\b|\bour own (team|solution|agency)\b/),
   C('no need', 3, /\b(don'?t|do not|doesn'?t|does not) (need|require|want)\b|\bno (budget|use for|need for)\b|\bnot (looking|buying|hiring|in need)\b|\b(won'?t|will not|wouldn'?t) (be )?(need|use|work for|moving forward|proceed)\w*\b|\bdecline\b|\bnot (to )?(move|moving|go|going) forward\b|\b(just|recently) signed\b|\bnot going to (work|happen)\b/),
   C('no', 1.5, /^\s*no\s*[.!]?\s*$/m),
-  C('wrong person', 2, /\b(not|wrong) (the )?(right|correct|best|appropriate) (person|contact|department)\b|\bwrong (person|contact|email|address)\b|\bi don'?t (handle|deal with|work on|manage)\b|\bnothing to do with\b|\bno longer (responsible|in charge)\b/),
+  WP('wrong person', 2, /\bnot (really )?my (area|department|field|call|decision|responsibility)\b|\b(not|wrong) (the )?(right|correct|best|appropriate) (person|contact|department)\b|\bwrong (person|contact|email|address)\b|\bi don'?t (handle|deal with|work on|manage)\b|\bnothing to do with\b|\bno longer (responsible|in charge)\b/),
   C('closed / not shopify', 3, /\b(we('re| are)|the (store|shop|company|business) is) (closing|shutting down|closed|out of business|winding down)\b|\b(we )?(don'?t|do not|no longer) (use|run on|sell on) shopify\b|\bmoved (away )?(from|off) shopify\b|\bnot (on|using) shopify\b/),
   C('annoyed', 2, /\bspam\b|\bhow dare\b|\bannoying\b|\bleave (me|us) alone\b|\bstop spamming\b/),
   // de
   C('kein interesse', 4, /\bkein(e|en)? (interesse|bedarf)\b|\bnicht (daran |mehr |wirklich )?interessiert\b|\bnein,? danke\b|\buninteressant\b|\bkein thema fur uns\b/),
-  C('schon versorgt', 3, /\b(haben|nutzen|arbeiten) (wir )?(bereits|schon) (mit|eine|einen|ein|so|das)\b|\bsind (gut |bestens |bereits |schon )?(versorgt|aufgestellt|abgedeckt)\b|\bzufrieden mit\b|\bmachen (wir|das) (alles )?intern\b|\binhouse\b|\bhaben (so etwas|sowas|das|so was) (schon|bereits)\b/),
+  C('schon versorgt', 3, /\b(haben|nutzen|arbeiten) (wir )?(bereits|schon) (mit|eine|einen|ein|so|das)\b|\bsind (gut |bestens |bereits |schon )?(versorgt|aufgestellt|abgedeckt)\b|(?<!nicht |nicht so |nicht wirklich |un)\bzufrieden mit\b|\bmachen (wir|das) (alles )?intern\b|\binhouse\b|\bhaben (dafur |hierfur |da )?(schon|bereits) (jemanden|einen dienstleister|eine agentur|einen partner)\b|\bhaben (so etwas|sowas|das|so was) (schon|bereits)\b/),
   C('passt nicht', 3, /\bpasst (leider )?nicht\b|\bnicht (relevant|passend|das richtige|fur uns)\b|\bbrauchen (wir|das) (nicht|keine?n?)\b|\b(brauchen|benotigen) (wir )?(nichts|keine?n?|nicht)\b|\bkein budget\b|\bverzichten\b|\bmuss(en)? (ich|wir) (leider )?absagen\b|\bkommt (fur uns )?nicht in frage\b/),
-  C('falscher ansprechpartner', 2, /\b(falsche[rn]?|nicht der richtige|nicht die richtige) (ansprechpartner(in)?|person|adresse)\b|\bnicht zustandig\b/),
+  WP('falscher ansprechpartner', 2, /\b(falsche[rn]?|nicht der richtige|nicht die richtige) (ansprechpartner(in)?|person|adresse)\b|\bnicht zustandig\b/),
   // fr
   C('pas interesse', 4, /\bpas (du tout |vraiment |tres )?interess[ee]s?e?s?\b|\b(aucun|pas d')interet\b|\bnon,? merci\b|\bsans (facon|interet)\b|\bne (sommes|suis) pas (du tout )?interess/),
   C('deja equipe', 3, /\b(nous avons|on a|j'ai|nous utilisons|on utilise|nous travaillons) deja\b|\bdeja (equipes?|un prestataire|une solution|une agence|en place)\b|\bsatisfaits? (de|avec) notre\b|\ben interne\b/),
   C('pas besoin', 3, /\bpas (besoin|pertinent|pour nous|adapte|le bon moment pour nous)\b|\b(n'avons|n'ai) (pas|aucun) besoin\b|\bpas de budget\b|\bne correspond pas\b|\bne nous (concerne|interesse) pas\b|\bdecliner?\b/),
-  C('pas la bonne personne', 2, /\bpas la bonne (personne|adresse)\b|\bne (suis|m'occupe) pas (en charge|de)\b/),
+  WP('pas la bonne personne', 2, /\bpas la bonne (personne|adresse)\b|\bne (suis|m'occupe) (pas|plus) (en charge|de)\b/),
   // es
   C('no interesado', 4, /\bno (estamos|estoy|estaria|estariamos) (muy )?interesad[oa]s?\b|\bno (nos|me) interesa\b|\bno,? gracias\b|\bsin interes\b|\bningun interes\b/),
   C('ya tenemos', 3, /\bya (tenemos|contamos|trabajamos|usamos|utilizamos)\b|\b(estamos|quedamos) (contentos|satisfechos) con\b|\blo hacemos internamente\b|\bequipo interno\b/),
   C('no necesitamos', 3, /\bno (lo )?(necesitamos|necesito|requerimos)\b|\bno es para nosotros\b|\bno (encaja|aplica|es relevante)\b|\b(sin|no tenemos) presupuesto\b|\bno es (una )?prioridad\b/),
-  C('no soy la persona', 2, /\bno soy la persona\b|\bpersona equivocada\b|\bno me (encargo|ocupo)\b/),
+  WP('no soy la persona', 2, /\bno soy la persona\b|\bpersona equivocada\b|\bno me (encargo|ocupo)\b/),
   // it
   C('non interessato', 4, /\bnon (siamo|sono|saremmo|sarei) (affatto |molto )?interessat[oiae]\b|\bnon (ci|mi) interessa\b|\bno,? grazie\b|\bnessun interesse\b/),
   C('abbiamo gia', 3, /\babbiamo gia\b|\b(usiamo|utilizziamo|lavoriamo) gia\b|\bgia (un|una|coperti|a posto)\b|\bsoddisfatti (del|della|con)\b|\binternamente\b/),
   C('non serve', 3, /\bnon (ne )?abbiamo bisogno\b|\bnon (ci|mi) serve\b|\bnon fa per noi\b|\bnon (e|sono) (rilevante|pertinente|una priorita)\b|\bnessun budget\b|\bnon abbiamo budget\b/),
-  C('persona sbagliata', 2, /\bnon sono la persona\b|\bpersona sbagliata\b|\bnon me ne occupo\b/),
+  WP('persona sbagliata', 2, /\bnon sono la persona\b|\bpersona sbagliata\b|\bnon me ne occupo\b/),
   // nl
   C('geen interesse', 4, /\bgeen (interesse|behoefte)\b|\bniet (geinteresseerd|geinterresseerd)\b|\bnee,? (dank|bedankt)\w*\b/),
-  C('hebben al', 3, /\b(we |wij )?(hebben|gebruiken|werken) (al|reeds) (een|met|zo)\b|\btevreden (met|over) (onze|de huidige)\b|\bdoen (we|wij) (zelf|intern)\b/),
+  C('hebben al', 3, /\bhebben (daar |hier |daarvoor )?al (iemand|een partij|een bureau)\b|\b(we |wij )?(hebben|gebruiken|werken) (al|reeds) (een|met|zo)\b|\btevreden (met|over) (onze|de huidige)\b|\bdoen (we|wij) (zelf|intern)\b/),
   C('niet nodig', 3, /\bniet (nodig|relevant|interessant voor ons|voor ons)\b|\bpast niet\b|\bgeen budget\b|\bhoeven (we|wij) niet\b/),
-  C('niet de juiste', 2, /\bniet de (juiste|goede) (persoon|contactpersoon)\b|\bverkeerde persoon\b/),
+  WP('niet de juiste', 2, /\bniet de (juiste|goede) (persoon|contactpersoon)\b|\bverkeerde persoon\b|\bligt niet bij mij\b/),
   // pt
   C('sem interesse', 4, /\bnao (temos|tenho) (nenhum )?interesse\b|\bsem interesse\b|\bnao (estamos|estou) interessad[oa]s?\b|\bnao,? obrigad[oa]\b|\bnao nos interessa\b/),
   C('ja temos', 3, /\bja (temos|usamos|utilizamos|trabalhamos|contamos)\b|\b(satisfeitos|contentes) com\b|\bfazemos (isso )?internamente\b|\bequipe interna\b/),
   C('nao precisamos', 3, /\bnao (precisamos|preciso|necessitamos)\b|\bnao e para nos\b|\bnao (faz sentido|se aplica)\b|\bsem orcamento\b|\bnao temos orcamento\b/),
-  C('nao sou a pessoa', 2, /\bnao sou a pessoa\b|\bpessoa errada\b/),
+  WP('nao sou a pessoa', 2, /\bnao sou a pessoa\b|\bpessoa errada\b|\bnao sou eu quem\b/),
+  // ---- COLD, more of the ways people say no (all languages) ----
+  C('no thanks', 3, /^\s*(no|nope|nah|nein|no|non|nee|neen|nao)( no)?[\s.!,]*(thanks?|thank you|thx|danke|merci|gracias|grazie|bedankt|dank je|obrigad[oa]|valeu)?[\s.!]*$/m),
+  C('not needed', 3, /\b(not needed|unnecessary|zero (need|interest)|not for (me|us)|(isn'?t|is not|not) something (we|i)('d| would| will)|(we'?re|we are|i'?m|i am) (fine|good|ok|okay)(,? thanks?| thank you)?\s*(for now)?[.!]*$|no,? we'?re (good|fine|ok))\b/m),
+  C('no outside help', 3, /\b(we|i) (never|don'?t|do not|won'?t|will not|wouldn'?t) (ever )?(work with|use|hire|spend money on|pay for|buy|outsource)\b|\bnot (going|gonna) to (buy|sign|pay|spend|hire)\b|\bdecided to (keep|stay|stick|continue|go with|remain)\b|\bwe do (it|this|that|everything|all (of )?(it|this|that)) (ourselves|in-?house|internally)\b/),
+  C('nicht notig', 3, /\bnicht (notig|notwendig|erforderlich|interessant)\b|^\s*(nein|no|ne|nee)[\s.!,]*(danke)?[\s.!]*$|\b(arbeiten|kooperieren|lagern) (wir )?(grundsatzlich|generell|prinzipiell)? ?(nicht|keine?)\b|\b(grundsatzlich|generell|prinzipiell) (nicht|keine?n?)\b|\b(kein|keinen) (thema|bedarf)\b|\bbesteht (derzeit |aktuell )?kein\b|\bwir verzichten\b|\blieber nicht\b|\bgut aufgestellt\b/m),
+  C('ca ira', 3, /\b(non,? )?ca ira\b|\bpas (la peine|un besoin|necessaire|utile)\b|\binutile\b|\bnous-memes\b|\b(gerons|gere|faisons|fait) (tout|cela|ca) (nous-memes|en interne|seuls)\b|\bne (faisons|travaillons) (pas|jamais) (appel|avec)\b|\b(ca|cela) ne (nous|m') ?interesse pas\b|\bje passe( mon tour)?\b/),
+  C('no hace falta', 3, /\bno (nos |me )?hace falta\b|\bno es necesario\b|\bestamos bien (asi|como estamos)\b|^\s*paso[\s.!]*$|\bno trabajamos con (agencias|proveedores|empresas externas)\b|\blo hacemos (nosotros|internamente)\b|\bpara nada\b/m),
+  C('non serve', 3, /\bnon (ci |mi )?serve\b|\b(siamo|sono) (gia )?a posto\b|\blasci(ate)? perdere\b|\bnon lavoriamo con (agenzie|fornitori|consulenti)\b|\bfacciamo (tutto )?(da soli|internamente|in casa)\b/),
+  C('hoeft niet', 3, /\bhoeft niet\b|\b(zoeken|hoeven|willen) (we |wij )?(niks|niets)\b|\bniet naar op zoek\b|\blaat maar\b|^\s*(nee|neen|nee hoor)[\s.!,]*$|\bwe doen (dit|het|dat|alles)( allemaal)? (zelf|intern)\b|\bwe werken niet met (bureaus|externe)\b|\bzijn (al )?voorzien\b|\bliever niet\b/m),
+  C('say no', 3, /\b(have to|got to|going to|gonna|must|will have to|i'?ll) (say no|decline|pass)\b|\bstick with (what we have|our|the current|who we have)\b|\b(don'?t|do not|can'?t) see (this|it|that) (being|as|working as) (a |the )?(fit|good fit|priority)\b|\bnot in a position to\b|\btoo small (for|to)\b|\bwaste (your|my|our) time\b|\bbut no\b[.!]*$|\bnot on our (roadmap|radar|agenda|list)\b|\bno plans to\b/m),
+  C('nichts fur uns', 3, /\bnichts fur (uns|mich)\b|\bkeine verwendung\b|\blohnt sich (fur uns |fur mich )?nicht\b|\bzu klein (dafur|fur)\b|\b(dafur|hierfur) (zu klein|nicht geeignet)\b|\bnicht unser (thema|ding)\b/),
+  C('pas preneur', 3, /\b(pas|non) preneurs?\b|\bne (donnerons|donnerai|donnons|donnerai) pas suite\b|\bpas (de|donner) suite\b|\btrop petits? pour\b/),
+  C('no es de interes', 3, /\bno es (algo que|lo que) (necesit|busc|quer)\w*|\bno es de (nuestro|mi) interes\b|\bprefer(imos|iria|iriamos|o) (que )?no\b|\bno vamos a (contratar|seguir|avanzar)\b|\bno (nos )?encaja\b/),
+  C('non e di interesse', 3, /\bnon e di (nostro|mio) interesse\b|\bnon fa al caso (nostro|mio)\b|\bprefer(iamo|isco) di no\b|\bnon (procediamo|procederemo)\b/),
+  C('niets voor ons', 3, /\bniets voor (ons|mij)\b|\bzien (hier|daar|ervan|er) ?(van)? ?af\b|\bniet aan de orde\b/),
+  C('nao e do interesse', 3, /\bnao e do (nosso|meu) interesse\b|\bnao faz parte (dos|do|das) (nossos?|meus?|nossas?) (planos|escopo|prioridades)\b|\bdispensamos\b|\bnao vamos (seguir|contratar|avancar)\b/),
+  C('chose another', 3.5, /\b(chose|chosen|picked|went with|gone with|decided (on|to go with)|signed (with|a contract with)|hired|partnered with|closed with) (another|a different|an other|someone else|a competitor|other)\b|\b(fur|mit) (einen|eine|einem|einer) (anderen|andere) (anbieter|agentur|dienstleister|partner)\b|\bmit dem thema durch\b|\b(choisi|retenu|signe avec|opte pour|pris) (un autre|une autre|un concurrent|d'autres)\b|\b(elegido|escogido|firmado con|cerrado con|contratado a|optado por) (otra|otro)\b|\b(scelto|chiuso con|firmato con|preso) (un'altra|un altro|altra|altro)\b|\b(gekozen voor|getekend met|in zee met|contract getekend met) (een )?(ander|andere)\b|\b(escolhemos|fechamos com|contratamos|assinamos com|optamos por) (outra|outro)\b/),
+  C('nao precisa', 3, /\bnao (precisa|rola)\b|\bdispenso\b|\b(estamos|estou) (bem )?(servidos|atendidos)\b|\bnao trabalhamos com (agencias|fornecedores)\b|\bfazemos (tudo )?(internamente|nos mesmos|sozinhos)\b|\bde jeito nenhum\b/),
 
   // ---- WARM ----
   W('interested', 3, /\b(very |really |quite |definitely |potentially |genuinely |could be |might be |would be |i'?m |we'?re |we are |i am |am |are |be )?interested\b/),
   W('sounds good', 2, /\b(sounds|looks|seems) (good|great|interesting|promising|intriguing|cool|useful|relevant|like a good fit)\b|\bintrigued\b|\bcurious\b|\bi like (this|the idea|what)\b|\binteresting\b/),
   W('wants a call', 3.5, /\b(let'?s|lets|we (could|can|should)|happy to|glad to|open to|keen to|would love to|i'?d love to|i'?d like to|would like to|love to|want to) (talk|chat|meet|connect|speak|discuss|hop on|jump on|set (something |a call |a time )?up|schedule|book|learn more|hear more|see (a demo|more|how)|try|test|explore|give it a (try|shot|go))\b/),
-  W('schedule', 3, /\b(book|schedule|set up|arrange|find|grab|organi[sz]e) (a |some |15 |20 |30 )?(min(ute)?s? )?(call|meeting|demo|time|chat|slot|zoom|teams|session)\b|\b(call|meeting|demo|chat) (on|next|this|tomorrow|monday|tuesday|wednesday|thursday|friday)\b|\bcalendly\b|\bmy calendar\b|\bsend (me |us )?(an? )?(invite|calendar invite|link to book)\b/),
-  W('availability', 3, /\b(are you|would you be|i'?m|i am|we'?re|we are) (free|available)\b|\b(what|which) (time|times|day|days|slot)s? (work|suit|would work)\b|\bwhen (are you|would you be|works|is good|can we|could we)\b|\b(works|suits) (for )?me\b|\b\d{1,2}(:\d\d)? ?(am|pm)\b|\b(tomorrow|monday|tuesday|wednesday|thursday|friday) (at|morning|afternoon)\b|\b(um|a|a las|alle|om|as|at) \d{1,2}([:.h]\d\d)? ?(uhr|h|am|pm)?\b(?! (percent|%|orders|euro|dollars))/, false),
+  W('schedule', 3, /\b(book|schedule|set up|arrange|find|grab|organi[sz]e) (a |some |15 |20 |30 )?(min(ute)?s? )?(call|meeting|demo|time|chat|slot|zoom|teams|session)\b|\b(call|meeting|demo|chat) (on|next|this|tomorrow|monday|tuesday|wednesday|thursday|friday)\b|\bcalendly\b|\bmy calendar\b|\b(calendar|booking|meeting|scheduling) link\b|\bsend (me |us )?(an? )?(invite|calendar invite|link to book)\b/),
+  W('availability', 3, /\b(are you|would you be|i'?m|i am|we'?re|we are) (free|available)\b|\b(any|some|your) availability\b|\b(des|vos) disponibilites\b|\b(what|which) (time|times|day|days|slot)s? (work|suit|would work)\b|\bwhen (are you|would you be|works|is good|can we|could we)\b|\b(works|suits) (for )?me\b|\b\d{1,2}(:\d\d)? ?(am|pm)\b|\b(tomorrow|monday|tuesday|wednesday|thursday|friday) (at|morning|afternoon)\b|\b(um|a|a las|alle|om|as|at) \d{1,2}([:.h]\d\d)? ?(uhr|h|am|pm)?\b(?! (percent|%|orders|euro|dollars))/, false),
   W('send info', 3, /\b(send|share|forward|email|put together|prepare|draft) (me |us |over )?( ?some| ?a| ?the| ?your| ?more)* ?(info|information|details|deck|pricing|prices|proposal|case stud(y|ies)|examples|brochure|overview|one-?pager|presentation|quote|samples|offer)\b|\bmore (info|information|details)\b|\btell me more\b|\blearn more\b|\bhear more\b/),
-  W('pricing', 2.5, /\b(pricing|price|prices|cost|costs|how much|rates|fee|fees|quote|budget for this|trial|free trial)\b/),
+  W('tell me more', 3, /\b(tell me more|know more|like to (know|learn|hear) more|saber mas|saber mais|cuenta(me|nos) mas|me conta mais|conte-me mais|vertel (eens |me |ons )?meer|meer (weten|horen)|saperne di piu|raccont\w* di piu|mehr (erfahren|wissen|daruber)|en savoir plus|en dire plus|show me (an? |some )?(example|examples|case|demo|numbers|results))\b/),
+  W('next steps', 3, /\b(next steps?|how (do|would|can) we (proceed|start|get started|move forward)|what do you need from (us|me)|nachste(n)? schritte?|wie geht es (jetzt )?weiter|prochaines? etapes?|(que|cuales son los|los) (proximos )?pasos|prossimi passi|come procediamo|volgende stap(pen)?|hoe gaan we verder|proximos passos|como seguimos)\b/),
+  W('exactly what we need', 3, /\bexactly what (we|i) (need|needed|were looking for|was looking for|want)\b|\bgenau (das|was) (wir|ich) (brauchen|suchen|gesucht)\w*|\bexactement ce (qu'il nous faut|que nous cherch\w*|que je cherch\w*)|\btout a fait notre (problematique|besoin|sujet)\b|\bjusto lo que (necesit|busc)\w*|\bproprio (quello|cio) che (cercav|ci serv)\w*|\bkomt als geroepen\b|\bprecies wat (we|wij|ik) (zoeken|zocht|nodig hebben)\b|\bexatamente o que (precis|procur)\w*/),
+  W('unhappy with current', 3, /\b(not|never been|less than) (really |entirely |very |that |too )?(happy|satisfied|thrilled) with (our|the|my) (current|existing|agency|provider|results|partner|setup)\b|\b(unzufrieden|nicht (so |wirklich |ganz )?zufrieden) mit\b|\b(pas|peu|plus) (vraiment |tres )?satisfaits? (de|avec|par)\b|\b(no estamos|poco|nada) (muy )?(contentos|satisfechos)\b|\bnon (siamo |sono )?(molto |del tutto )?soddisfatt\w*\b|\bniet (echt |zo )?tevreden\b|\bnao estamos (muito |tao )?(satisfeitos|contentes|felizes) com\b|\binsatisfeit[oa]s?\b/, false),
+  W('send it', 2.5, /\b(send|shoot|forward) (it|them|that|this|those|one) (over|across|through|my way|along)\b/),
+  W('pricing', 2.5, /\b(pricing|price|prices|cost|costs|how much|rates|rate card|fee|fees|quote|budget for this|trial|free trial|retainer)\b|\b(you|would you|do you) charge\b/),
+  W('call me', 3, /\b(call|ring|phone) me\b|\b(chiamarmi|chiamatemi|mi chiama)\b|\b(rufen sie mich|ruf mich|rufen sie) .{0,30}\ban\b|\bappelez-moi\b|\bllam(a|e)me\b|\bchiamami\b|\bmi chiami\b|\bbel me\b|\b(me )?lig(ue|a)(-me| pra mim| para mim)\b|\bpode me ligar\b|\bme liga\b/, false),
   W('yes', 2.5, /^\s*(yes|yeah|yep|sure|absolutely|definitely|of course|sounds good|why not|go ahead|count (me|us) in|let'?s do it|i'?m in|deal)\b/m),
   W('positive', 2, /\b(go ahead|count (me|us) in|let'?s do (it|this)|sign (me|us) up|worth a (look|try|chat|call|conversation)|could (work|be useful|help)|open to (it|this|a|learning|hearing|exploring)|keen|timing is (good|great|perfect)|perfect timing|been (looking|meaning) (for|to)|exactly what we need|we need (this|help|something like))\b/),
   // de
@@ -90,55 +124,115 @@ const CUES: Cue[] = [
   // fr
   W('interesse', 3, /\binteress[ee]s?e?s?\b|\bca m'interesse\b|\bcela (m'|nous )interesse\b|\binteressant\b|\bcurieux\b|\bpourquoi pas\b/),
   W('volontiers', 2.5, /\bvolontiers\b|\bavec plaisir\b|\boui,? (bien sur|volontiers|avec plaisir|pourquoi pas)\b|\bd'accord\b|\bavec grand plaisir\b/),
-  W('rendez-vous', 3, /\b(rendez-vous|rdv|appel|echange|echanger|visio|creneau|demo|demonstration|discuter|en parler)\b|\bquand (etes-vous|seriez-vous|pouvons-nous|pourrions-nous)\b|\bdisponible\b/),
+  W('rendez-vous', 3, /\b(rendez-vous|rdv|appel|echange|echanger|visio|creneau|demo|demonstration|en discuter ensemble|on en parle|en parler ensemble|nous appeler|s'appeler)\b|\bquand (etes-vous|seriez-vous|pouvons-nous|pourrions-nous)\b|\bdisponible\b/),
   W('tarif', 2.5, /\b(tarif|tarifs|prix|combien|devis|cout|couts|essai)\b|\bplus d'(informations|infos|details)\b|\ben savoir plus\b|\benvoyez-(moi|nous)\b/),
   // es
-  W('interesado', 3, /\binteresad[oa]s?\b|\b(me|nos) interesa\b|\binteresante\b|\bsuena (bien|interesante)\b|\bcurios[oa]\b/),
+  W('interesado', 3, /\binteresad[oa]s?\b|\b(me|nos) encaja\b|\b(me|nos) interesa\b|\binteresante\b|\bsuena (bien|interesante)\b|\bcurios[oa]\b/),
   W('con gusto', 2.5, /\bcon (mucho )?gusto\b|\bencantad[oa]s?\b|\bclaro( que si)?\b|\bsi,? (claro|por favor|adelante)\b|\bpor que no\b|\bde acuerdo\b/),
-  W('llamada', 3, /\b(llamada|reunion|videollamada|agendar|hablar|conversar|charlar|demo|demostracion)\b|\bcuando (podemos|puede|puedes|le va|te va|tiene)\b|\bdisponible\b/),
+  W('llamada', 3, /\b((tienes|tiene|teneis|tienen) hueco|llamada|reunion|videollamada|agendar|hablar|conversar|charlar|demo|demostracion)\b|\bcuando (podemos|puede|puedes|le va|te va|tiene)\b|\bdisponible\b/),
   W('precio', 2.5, /\b(precio|precios|cuanto cuesta|cuesta|tarifa|tarifas|cotizacion|presupuesto para|costo|coste|prueba)\b|\bmas (informacion|info|detalles)\b|\benvie(me|nos)\b/),
   // it
-  W('interessato', 3, /\binteressat[oiae]\b|\b(mi|ci) interessa\b|\binteressante\b|\bcurios[oi]\b/),
+  W('interessato', 3, /\binteressat[oiae]\b|\b(mi|ci) interesser(ebbe|ebbero)\b|\bincuriosi(sce|scono|to|ti|ta)\b|\b(mi|ci) interessa\b|\binteressante\b|\bcurios[oi]\b/),
   W('volentieri', 2.5, /\bvolentieri\b|\bcon piacere\b|\bsi,? (certo|grazie|volentieri|perche no)\b|\bperche no\b|\bva bene\b|\bd'accordo\b/),
   W('chiamata', 3, /\b(chiamata|telefonata|incontro|riunione|call|demo|sentirci|parlarne|vederci|appuntamento)\b|\bquando (possiamo|potremmo|sei|siete|e)\b|\bdisponibil[ei]\b/),
   W('prezzo', 2.5, /\b(prezzo|prezzi|costo|costi|quanto costa|preventivo|tariff[ae]|prova)\b|\b(maggiori|piu) (informazioni|info|dettagli)\b|\binviate(mi|ci)\b|\bmandate(mi|ci)\b/),
   // nl
-  W('geinteresseerd', 3, /\bgeinteresseerd\b|\binteressant\b|\bklinkt (goed|interessant|leuk)\b|\bnieuwsgierig\b/),
+  W('geinteresseerd', 3, /\bgeinteresseerd\b|(?<!n)\biets voor (ons|mij)\b|\binteressant\b|\bklinkt (goed|interessant|leuk)\b|\bnieuwsgierig\b/),
   W('graag', 2.5, /\bgraag\b|\bja,? (graag|prima|zeker|hoor)\b|\bprima\b|\bakkoord\b|\bwaarom niet\b/),
-  W('afspraak', 3, /\b(afspraak|gesprek|bellen|belletje|videocall|call|demo|kennismaking|overleg|afstemmen)\b|\bwanneer (kunnen|heb je|heeft u|schikt|past)\b|\bbeschikbaar\b/),
-  W('prijs', 2.5, /\b(prijs|prijzen|kosten|wat kost|offerte|tarief|tarieven|proefperiode)\b|\bmeer (informatie|info|details)\b|\bstuur (me|ons)\b/),
+  W('afspraak', 3, /\b(kennismaken|laten we (even )?(bellen|afspreken|praten)|wanneer (kan|kun|heb) (jij|je|u)|afspraak|gesprek|bellen|belletje|videocall|call|demo|kennismaking|overleg|afstemmen)\b|\bwanneer (kunnen|heb je|heeft u|schikt|past)\b|\bbeschikbaar\b/),
+  W('prijs', 2.5, /\b(prijs|prijzen|kosten|wat kost|offerte|voorstel|tarief|tarieven|proefperiode)\b|\bmeer (informatie|info|details)\b|\bstuur (me|ons)\b/),
   // pt
   W('interessado', 3, /\binteressad[oa]s?\b|\b(tenho|temos) interesse\b|\binteressante\b|\bcurios[oa]\b|\bparece (bom|interessante|otimo)\b/),
   W('com prazer', 2.5, /\bcom (todo o )?prazer\b|\bclaro\b|\bsim,? (claro|por favor|vamos)\b|\bpor que nao\b|\bcombinado\b|\bde acordo\b/),
-  W('reuniao', 3, /\b(reuniao|chamada|ligacao|conversar|conversa|agendar|marcar|demo|demonstracao|call)\b|\bquando (podemos|pode|voce pode|tem)\b|\bdisponivel\b/),
+  W('reuniao', 3, /\b(reuniao|chamada|ligacao|conversar|conversa|agendar|podemos falar|vamos falar|falamos|marcar|demo|demonstracao|call)\b|\bquando (podemos|pode|voce pode|tem)\b|\bdisponivel\b/),
   W('preco', 2.5, /\b(preco|precos|quanto custa|custo|custos|orcamento|valores|teste gratis)\b|\bmais (informacoes|info|detalhes)\b|\benvie(-me|-nos)?\b|\bmande(-me|-nos)\b/),
 
   // ---- NEUTRAL: later, someone else, what is this, acknowledged ----
-  N('later', 3, /\b(not (right )?now|not at (the|this) moment|not (at )?this (time|year|quarter)|maybe later|later (this|in the) (year|quarter)|next (quarter|year|month|season)|after (the )?(holidays|summer|new year|black friday|bfcm|peak season|q[1-4]|launch|migration)|in (a few|a couple( of)?|two|three|six|\d+) (weeks|months)|(reach|check|circle|follow) (back|up|out)( with (me|us))?( again)? (in|next|after|later)|(revisit|talk|touch base|reconnect) (this )?(in|next|after|later)|too busy|busy (right now|at the moment|season)|bad timing|timing (isn'?t|is not) (right|great|good)|no time right now|q[1-4] (20\d\d|next year))\b/),
-  N('spater', 3, /\b(spater|nachstes jahr|nachstes quartal|im moment (nicht|keine zeit|leider nicht)|derzeit (nicht|keine kapazitat)|aktuell (nicht|keine kapazitat)|nach (dem|der) (sommer|weihnachten|saison|umstellung)|in (ein paar|einigen|zwei|drei|\d+) (wochen|monaten)|melden sie sich (gerne )?(in|im|nach|wieder)|zu einem spateren zeitpunkt|zurzeit nicht)\b/),
+  N('later', 3, /\b(maybe (in|next|after|later|around|towards)|(next|this coming|in the) (spring|summer|autumn|fall|winter|new year)|not (right )?now|not at (the|this) moment|not (at )?this (time|year|quarter)|maybe later|later (this|in the) (year|quarter)|next (quarter|year|month|season)|after (the )?(holidays|summer|new year|black friday|bfcm|peak season|q[1-4]|launch|migration)|in (about |around |roughly )?(a few|a couple( of)?|two|three|six|\d+) (weeks|months)|(reach|check|circle|follow) (back|up|out)( with (me|us))?( again)? (in|next|after|later)|(revisit|talk|touch base|reconnect) (this )?(in|next|after|later)|too busy|busy (right now|at the moment|season)|bad timing|timing (isn'?t|is not) (right|great|good)|no time right now|q[1-4] (20\d\d|next year))\b/),
+  N('spater', 3, /\b((gerade|derzeit|momentan|aktuell|jetzt) (ungunstig|schlecht|schwierig)|ungunstiger zeitpunkt|(im|ab|nach dem) (fruhjahr|fruhling|sommer|herbst|winter|neuen jahr)|spater|nachstes jahr|nachstes quartal|im moment (nicht|keine zeit|leider nicht)|derzeit (nicht|keine kapazitat)|aktuell (nicht|keine kapazitat)|nach (dem|der) (sommer|weihnachten|saison|umstellung)|in (ein paar|einigen|zwei|drei|\d+) (wochen|monaten)|melden sie sich (gerne )?(in|im|nach|wieder)|zu einem spateren zeitpunkt|zurzeit nicht|(danach|anschliessend|dann) (gerne )?(nochmal|noch einmal|wieder)|gerne (im \w+ |nach \w+ )?(nochmal|noch einmal|wieder) (melden|anfragen|kontaktieren|schreiben))\b/),
   N('plus tard', 3, /\b(plus tard|l'annee prochaine|le trimestre prochain|pas (pour le moment|maintenant|en ce moment|tout de suite)|dans (quelques|deux|trois|\d+) (mois|semaines)|apres (l'ete|les fetes|la saison)|recontactez-(moi|nous)|revenez vers (moi|nous)|pas le bon moment)\b/),
   N('mas adelante', 3, /\b(mas adelante|el (proximo|ano que viene)|el proximo (ano|mes|trimestre)|en (unos|unas|algunos|dos|tres|\d+) (meses|semanas)|ahora (mismo )?no|por (ahora|el momento) no|no es (el|buen) momento|despues de (verano|las fiestas|navidad)|vuelva a (contactar|escribir)(nos|me)? (en|mas)|contact(e|a)(me|nos) (en|mas adelante))\b/),
   N('piu avanti', 3, /\b(piu avanti|(il )?prossimo anno|l'anno prossimo|tra (qualche|un paio di|due|tre|\d+) (mesi|settimane)|per ora no|al momento no|non (e|sia) il momento|dopo (l'estate|le feste|natale)|ricontatta(temi|teci|mi|ci))\b/),
   N('later nl', 3, /\b(later (dit jaar|terug)|volgend (jaar|kwartaal)|over (een paar|enkele|twee|drie|\d+) (weken|maanden)|op dit moment niet|momenteel niet|nu (even )?niet|na de (zomer|feestdagen))\b/),
   N('mais tarde', 3, /\b(mais (tarde|para frente|adiante)|(no )?proximo (ano|mes|trimestre)|daqui a (alguns|algumas|uns|umas|dois|tres|\d+) (meses|semanas)|(agora|no momento|por enquanto) nao|nao e o momento|depois (do verao|das festas))\b/),
-  N('referral', 3.5, /\b(reach out to|contact|talk to|speak (to|with)|email|write to|get in touch with|ask) (my |our )?(colleague|coworker|co-worker|partner|boss|manager|head of|team|marketing|ceo|founder|owner|cofounder)\b|\b(is|would be) (the )?(right|best|better|correct) (person|contact)\b|\b(cc'?d|cc'?ing|copying|copied|looping in|looped in|i'?ve (forwarded|passed)|forwarded (this|your)|passed (this|it|your)( email| message)? (on|along)|handles (this|that|our)|in charge of|responsible for|takes care of)\b/),
-  N('referral de', 3.5, /\b(kolleg(e|in|en)|zustandig(e|er)?|ansprechpartner(in)? (ist|ware)|weitergeleitet|in (cc|kopie)|leite (es|das|ihre) .{0,20}weiter|kummert sich)\b/),
-  N('referral fr', 3.5, /\b(mon collegue|ma collegue|mes collegues|(la )?personne en charge|s'occupe|transmis|transfere|en copie|responsable (de|du|des))\b/),
-  N('referral es', 3.5, /\b(mi (colega|companer[oa]|jefe|socio)|(la )?persona (encargada|responsable)|se encarga|reenviado|reenvie|en copia|he pasado)\b/),
-  N('referral it', 3.5, /\b(il mio collega|la mia collega|i miei colleghi|(la )?persona (giusta|responsabile)|si occupa|inoltrato|inoltrata|in copia|ho girato)\b/),
-  N('referral nl', 3.5, /\b(mijn collega|(de )?juiste persoon is|verantwoordelijk|doorgestuurd|in de cc|doorgezet)\b/),
-  N('referral pt', 3.5, /\b(meu colega|minha colega|(a )?pessoa responsavel|responsavel (por|pelo|pela)|encaminhei|encaminhado|em copia|repassei)\b/),
-  N('who are you', 2.5, /\b(what is (this|it) (about|regarding)|who (are you|is this)|how did you (get|find)( my| our)? (email|address|details|contact)|where did you get|which company|what company|remind me|do we know each other|is this (automated|a bot|spam|a sales)|what exactly (do|does|is))\b|\b(wer sind sie|woher haben sie|worum geht es|qui etes-vous|de quoi s'agit|d'ou vient|quien (es|eres)|de que se trata|como consiguio|chi (sei|siete|e)|di cosa si tratta|wie bent u|waar gaat (dit|het) over|quem (e|sao)|do que se trata)\b/),
+  N('later month', 3, /\b(reach out|get back|get in touch|touch base|circle back|check back|ping me|try me|follow up|reconnect|revisit|talk again|melden|nochmal|noch einmal|reparle|reparler|recontact\w*|relance\w*|revenez|hablamos|hablemos|escribeme|escribenos|vuelve a|contactame|riscriv\w*|riparliamo|risentiamo|ricontatt\w*|spreken we|neem .{0,20}contact|falamos|conversamos|a gente conversa|me procure|retomamos)\b.{0,40}\b(january|february|march|april|may|june|july|august|september|october|november|december|januar|februar|marz|juni|juli|oktober|dezember|janvier|fevrier|mars|avril|mai|juin|juillet|aout|septembre|octobre|novembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre|januari|februari|maart|mei|augustus|janeiro|fevereiro|marco|maio|junho|julho|setembro|outubro|novembro|dezembro)\b|\b(depois (do|da|das|dos) (carnaval|verao|natal|ferias|festas|black friday)|despues de (las rebajas|verano|navidad|vacaciones)|dopo (i saldi|l'estate|le ferie|natale)|na de (zomer|vakantie|feestdagen|uitverkoop)|apres (les soldes|l'ete|les vacances|les fetes))\b/),
+  N('referral', 3.5, /\b(mention|pass|forward|show|send) (it|this|that) (on )?to (our|my) \w+|\b(reach out to|contact|talk to|speak (to|with)|email|write to|get in touch with|ask) (my |our )?(colleague|coworker|co-worker|partner|boss|manager|head of|team|marketing|ceo|founder|owner|cofounder)\b|\b(is|would be) (the )?(right|best|better|correct) (person|contact)\b|\b(cc'?d|cc'?ing|copying|copied|looping in|looped in|adding \w+,? (from|who|our|my)|you('d)? want (to talk to |to speak (to|with) )?(our|my)|try (my|our)|i'?ve (forwarded|passed)|forwarded (this|your)|passed (this|it|your)( email| message)? (on|along)|handles (this|that|our)|in charge of|responsible for|takes care of)\b/),
+  N('referral de', 3.5, /\b(kolleg(e|in|en)|zustandig(e|er)?|ansprechpartner(in)? (ist|ware)|weitergeleitet|weitergegeben|weitergeben|weiterleiten|in (cc|kopie)|leite (es|das|ihre) .{0,20}weiter|kummert sich)\b/),
+  N('referral fr', 3.5, /\b(voyez avec|voir avec|adressez-vous a|mon collegue|ma collegue|mes collegues|(la )?personne en charge|s'occupe|transmis|transmets|transmettre|transfere|transfert|je fais suivre|en copie|responsable (de|du|des))\b/),
+  N('referral es', 3.5, /\b(mi (colega|companer[oa]|jefe|socio|socia)|lo lleva|(la )?persona (encargada|responsable)|se encarga|reenviado|reenvie|en copia|he pasado)\b/),
+  N('referral it', 3.5, /\b(il mio collega|la mia collega|i miei colleghi|(la )?persona (giusta|responsabile)|si occupa|inoltrato|inoltrata|inoltro|in copia|ho girato|le giro|giro la)\b/),
+  N('referral nl', 3.5, /\b(mijn collega|(de )?juiste persoon is|verantwoordelijk|doorgestuurd|stuur (het|dit|deze|je mail|uw mail) door|in de cc|doorgezet)\b/),
+  N('referral pt', 3.5, /\b(meu colega|minha colega|meu socio|minha socia|(a )?pessoa responsavel|responsavel (por|pelo|pela)|encaminhei|encaminhado|encaminhar|em copia|copiando|copiei|repassei|quem cuida)\b/),
+  N('who are you', 2.5, /\b(no idea who (you are|this is)|(don'?t|do not) know (who you are|you|your company)|never heard of (you|your)|what is (this|it) (about|regarding)|who (are you|is this|gave you)|is this a (sales )?pitch|how did you (get|find)( my| our)? (email|address|details|contact)|where did you get|which company|what company|remind me|do we know each other|is this (automated|a bot|spam|a sales)|what exactly (do|does|is))\b|\b(wer sind sie|woher haben sie|worum geht es|qui etes-vous|de quoi s'agit|d'ou vient|quien (es|eres)|de que se trata|como consiguio|chi (sei|siete|e)|di cosa si tratta|wie bent u|wie ben jij|wie zijn jullie|wer hat ihnen|waar gaat (dit|het) over|quem (e|sao)|do que se trata)\b/),
+  N('will discuss internally', 3.5, /\b(discuss|talk|check|run (it|this) (past|by)|speak|consult|chat)( it| this| that)?( over)? (with|past|by) (my|our|the) (partner|business partner|team|boss|owner|owners|manager|cofounder|co-founder|board|ceo|founder|husband|wife)\b|\b(check|ask) (with )?(the|my|our) (owner|owners|boss|partner|cofounder|co-founder|board)\b|\bnot my (call|decision)\b|\b(mit|bei) (meinem|meiner|unserem|unserer|dem|der) (partner|team|chef|chefin|geschaftsfuhrung|geschaftsfuhrer|kollegen|inhaber|vorstand)\b|\b(klare|kläre|besprech\w*|abstimmen) .{0,20}intern\b|\b(en )?(parler|discuter|voir) (a|avec) (mon|ma|mes|notre|nos|l'equipe|la direction|le patron)\b|\b(lo )?(consulto|hablo|comento|veo) con (mi|el|la|nuestro|nuestra)\b|\bne parlo con\b|\b(parlarne|sentire) con (il|la|mio|mia)\b|\b(overleg|bespreek|bespreken)( het| dit)? (met|intern)\b|\bintern (bespreken|overleggen)\b|\b(vou |vamos )?(ver|falar|conversar|checar) com (meu|minha|o|a|nosso|nossa) (socio|socia|equipe|chefe|time|dono|dona|diretor|diretoria)\b/),
   N('will consider', 2.5, /\b(i'?ll|i will|we'?ll|we will|let me|need to|have to|going to) (think|consider|review|look (into|at|over)|check|discuss|talk( it over)?|run it by|get back|come back|circle back|share (it|this) with)\b|\bget back to you\b|\bthink about it\b|\bkeep (it|this|you) in mind\b|\bon file\b|\b(ich|wir) (schaue|schauen|uberlege|uberlegen|prufe|prufen|melde|melden|bespreche|besprechen)\b|\bje (reviens|regarde|vais (regarder|reflechir|en parler))\b|\bnous (allons|reviendrons)\b|\b(lo|la) (reviso|revisare|pensare|pensaremos|consultare)\b|\bte (aviso|digo)\b|\b(ci|ne) (penso|pensiamo|parlo|parliamo)\b|\bvi faro sapere\b|\bik (kom|laat|bekijk|overleg)\b|\b(vou|vamos) (ver|analisar|pensar|avaliar|conversar)\b/),
   N('acknowledged', 1.5, /^\s*(thanks|thank you|thx|ok|okay|noted|received|got it|merci|danke|gracias|grazie|bedankt|obrigad[oa]|dank je)\b[\s!.,]*$/m),
 ];
+
+/** Greeting and name at the start of a reply ("Hi Sam,", "Hallo Herr Baker,"). */
+const GREETING = /^\s*(hi|hey|hello|dear|hallo|guten (morgen|tag)|moin|servus|bonjour|salut|hola|buenas|buenos dias|ciao|buongiorno|salve|hoi|goedemorgen|goedemiddag|ola|oi|bom dia|boa tarde)\b( (herr|frau|mr|mrs|ms|monsieur|madame|senor|signor))?( [a-z]+)?[\s,!.:-]*/;
+/** Words around a short answer that carry no intent ("No, thanks!", "nope, sorry", "Nee, dank je"). */
+const FILLER = /\b(thanks?( you| a lot| so much| anyway)?|thank you|thx|ty|many thanks|(vielen |besten )?dank(e)?( schon| sehr| dir| ihnen| je| u| je wel| u wel| trotzdem)?|merci( beaucoup| bien| quand meme)?|(muchas )?gracias|grazie( mille| comunque)?|bedankt|obrigad[oa]|valeu|sorry|desole|lo siento|scusa(te)?|please|pls|bitte|svp|s'il vous plait|por favor|per favore|alsjeblieft|aub|good luck|bonne (continuation|journee)|(buena )?suerte|in bocca al lupo|succes( verder)?|boa sorte|sucesso|cheers|regards|hoor)\b/g;
+
+/** Whole short replies (greeting, thanks and punctuation removed), by language: the answer is the reply. */
+const SHORT: ReadonlyMap<string, Intent> = new Map<string, Intent>([
+  // COLD
+  ...[
+    'no', 'nope', 'nah', 'no no', 'no way', 'never', 'pass', "i'll pass", 'ill pass', "we'll pass", 'hard pass', 'not interested', 'no interest',
+    'not for us', 'not for me', 'no need', 'not needed', "we're good", 'we are good', "we're fine", 'we are fine', "i'm good", "i'm fine", 'all good',
+    'not now', 'not right now', "we're good for now", 'all good for now', "we're fine for now", 'not today', 'not at this time', 'no not now', 'not really', 'not interested at all',
+    'nein', 'no', 'ne', 'nee', 'kein bedarf', 'kein interesse', 'nicht interessiert', 'nicht notig', 'nicht notwendig', 'brauchen wir nicht',
+    'nicht fur uns', 'nicht jetzt', 'jetzt nicht', 'kein thema', 'wir verzichten', 'lieber nicht', 'nicht interessant', 'nein kein bedarf', 'nein kein interesse',
+    'non', 'non non', 'pas interesse', 'pas interessee', 'pas interesses', 'pas interessees', 'non pas interesse', 'ca ira', 'non ca ira', 'pas pour nous',
+    'pas besoin', 'aucun interet', 'sans facon', 'pas maintenant', 'pas la peine', 'inutile', 'je passe', 'je passe mon tour', "ca ne m'interesse pas",
+    'ca ne nous interesse pas', 'pas pour moi', 'non pas pour nous',
+    'paso', 'no me interesa', 'no nos interesa', 'no interesa', 'sin interes', 'no hace falta', 'no necesitamos', 'ahora no', 'para nada',
+    'no es necesario', 'estamos bien', 'estamos bien asi', 'no estamos interesados', 'no estoy interesado', 'no estoy interesada',
+    'passo', 'non interessa', 'non mi interessa', 'non ci interessa', 'non interessato', 'non interessati', 'non interessata', 'non serve',
+    'non ci serve', 'non ora', 'adesso no', 'per ora no', 'lasci perdere', 'lasciate perdere', 'siamo a posto', 'a posto cosi',
+    'neen', 'geen interesse', 'geen behoefte', 'niet nodig', 'hoeft niet', 'laat maar', 'niet geinteresseerd', 'nu niet', 'niet voor ons', 'liever niet',
+    'nao', 'sem interesse', 'nao tenho interesse', 'nao temos interesse', 'nao precisa', 'nao precisamos', 'dispenso', 'agora nao',
+    'estamos bem', 'estamos servidos', 'estamos bem servidos', 'nao rola', 'de jeito nenhum', 'nao e para nos',
+  ].map((p) => [p, 'COLD'] as [string, Intent]),
+  // NEUTRAL: acknowledged, maybe
+  ...[
+    'ok', 'okay', 'k', 'noted', 'received', 'got it', 'will do', 'maybe', 'perhaps', 'ok noted', 'ok received',
+    'erhalten', 'angekommen', 'vielleicht', 'zur kenntnis genommen', 'bien recu', 'recu', 'peut etre', 'note', 'recibido', 'quizas', 'tal vez',
+    'ricevuto', 'forse', 'ontvangen', 'misschien', 'recebido', 'talvez', 'ok recebido', 'ok ricevuto', 'ok bien recu',
+  ].map((p) => [p, 'NEUTRAL'] as [string, Intent]),
+  // WARM
+  ...[
+    'yes', 'yeah', 'yep', 'sure', 'ok sure', 'interested', 'very interested', "i'm interested", "we're interested", 'yes interested', "let's talk",
+    "let's chat", 'tell me more', 'ja', 'ja gerne', 'gerne', 'ja klar', 'oui', 'oui volontiers', 'volontiers', 'oui avec plaisir', 'si', 'claro',
+    'claro que si', 'si claro', 'sim', 'sim claro', 'com certeza', 'volentieri', 'certo', 'si certo', 'graag', 'ja graag', 'zeker', 'ja zeker',
+  ].map((p) => [p, 'WARM'] as [string, Intent]),
+]);
+
+/** The whole reply reduced to its answer when it is short ("Hi Sam, no thanks!" → "no"); null when longer. */
+function shortCore(body: string): string | null {
+  if (body.length > 120) return null;
+  const core = body
+    .replace(GREETING, ' ')
+    .replace(FILLER, ' ')
+    .replace(/[^a-z']+/g, ' ')
+    .trim();
+  return core.split(' ').length <= 6 ? core : null;
+}
+
+/** A negation word in any of the seven languages (accents folded). */
+const NEG_DECL = /\b(not|no|never|don'?t|doesn'?t|won'?t|wouldn'?t|isn'?t|aren'?t|can'?t|cannot|nothing|nicht|nichts|kein\w*|nie|niemals|pas|jamais|rien|aucun\w*|nunca|nada|ningun\w*|non|mai|niente|nessun\w*|niet|niets|geen|nooit|nao|nenhum\w*|nem)\b/;
+/** Negations that say nothing about the offer ("no worries", "not sure", "kein Problem"). */
+const NEG_IDIOM = /\b(no (worries|problem|rush|pressure)|not (sure|yet)|kein problem|keine (sorge|ursache|eile)|pas de (souci|soucis|probleme)|(no hay |ningun )?problema|nessun problema|geen (probleem|zorgen)|sem problema)\b/;
+
+const LATER = new Set(['later', 'spater', 'plus tard', 'mas adelante', 'piu avanti', 'later nl', 'mais tarde', 'later month']);
+const CUES_BY_NAME = new Map(CUES.map((c) => [c.name, c]));
 
 const NEGATION = /\b(not|no|never|don'?t|dont|doesn'?t|isn'?t|aren'?t|won'?t|wouldn'?t|can'?t|cannot|hardly|nicht|kein\w*|nie|pas|jamais|ni|nunca|non|mai|niet|geen|nooit|nao|nem|sans|sin|senza|zonder|sem)\b[^.,;!?]{0,30}$/;
 const CONTRAST = /\b(but|however|although|aber|jedoch|allerdings|mais|cependant|pero|sin embargo|ma|tuttavia|maar|echter|mas|porem|contudo)\b/;
 
 /** Product questions: a question mark with a buying word. */
-const PRODUCT_QUESTION = /\b(how|what|which|can|could|do|does|is|are|will|would|wie|was|welche|konnen|kann|gibt|comment|combien|quel|quelle|est-ce|pouvez|como|cuanto|cual|que|puede|pueden|come|quanto|quale|potete|hoe|wat|welke|kunnen|kan|quais|qual|podem|pode)\b.{0,80}\b(cost|price|pricing|work|integrat|setup|set up|shopify|app|plan|plans|contract|results|case|roi|support|timeline|onboarding|kost|preis|funktion|vertrag|ergebnis|prix|coute|fonctionne|contrat|resultat|precio|cuesta|funciona|contrato|prezzo|costa|funziona|contratto|prijs|werkt|contract|preco|custa|funciona)/;
-const SKEPTIC_QUESTION = /\b(who|why|how did you|where did you|wer|warum|woher|qui|pourquoi|quien|por que|chi|perche|wie|waarom|quem|por que)\b/;
+const PRODUCT_QUESTION = /\b(how|what|which|can|could|do|does|is|are|will|would|have you|wie|was|welche|konnen|kann|gibt|haben sie|habt ihr|hast du|comment|combien|quel|quelle|quels|quelles|est-ce|pouvez|avez-vous|como|cuanto|cual|cuales|que|puede|pueden|tienen|tiene|tienes|come|quanto|quale|quali|potete|avete|hoe|wat|welke|kunnen|kan|hebben jullie|heeft u|heb je|ha|hanno|quais|qual|podem|pode|tem|voces tem)\b.{0,80}\b(lavorate|lavorano|arbeiten sie|arbeitet ihr|travaillez|trabajais|trabajan|werken jullie|trabalham|cost|price|pricing|charge|work|integrat|setup|set up|shopify|app|plan|plans|contract|results|case|roi|support|timeline|onboarding|next step|example|reference|process|structure|engagement|clients|brands|stores|kost|preis|funktion|vertrag|ergebnis|beispiel|referenz|branche|kunden|ablauf|konkret|prix|coute|fonctionne|contrat|resultat|exemple|reference|etape|precio|cuesta|cobran|funciona|contrato|ejemplo|referencia|resultado|prezzo|costa|funziona|contratto|esempi|referenz|risultat|prijs|werkt|voorbeeld|referentie|resultaten|preco|custa|cobram|exemplo|resultado)/;
+const SKEPTIC_QUESTION = /\b(who|why|how did you|where did you|wer|warum|woher|qui|pourquoi|quien|por que|chi|perche|wie (ben|bent|is|zijn)|waarom|quem|por que)\b/;
 
 function negated(clause: string, index: number): boolean {
   return NEGATION.test(clause.slice(Math.max(0, index - 40), index));
@@ -154,8 +248,13 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
     scores[label] += w;
     why.push({ label, name, w });
   };
+  let wrongPersonW = 0;
+  let referral = false;
+  let meetingW = 0;
+  let later = false;
 
   const clauses = sentences(body);
+  const hasQuestion = body.includes('?');
   // Most cues appear nowhere in a short reply: test each once on the whole text, then per clause only those that hit.
   const present = CUES.filter((c) => c.re.test(body));
   const coldPresent = present.filter((c) => c.label === 'COLD');
@@ -175,18 +274,32 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
       if (hasInnerContrast) factor = pi === 0 ? 0.6 : 1.4;
       else if (contrastAt >= 0) factor = ci < contrastAt ? 0.7 : ci === contrastAt ? 1.3 : 1;
       const matchedCold = coldPresent.some((c) => c.re.test(piece));
+      let hit = false;
+      // The same words matched by several languages' cues ("call", "demo", "interessante") count once.
+      let spans = '';
       for (const cue of present) {
         const m = cue.re.exec(piece);
         if (!m) continue;
+        hit = true;
+        const span = `|${cue.label}${m.index}:${m[0].length}|`;
+        if (spans.includes(span)) continue;
+        spans += span;
         if (cue.label === 'WARM') {
-          if (matchedCold && cue.negatable !== false && /interess|interest/.test(cue.name)) continue; // "not interested" already counted
+          if (matchedCold && cue.negatable !== false && cue.interest) continue; // "not interested" already counted
           if (cue.negatable !== false && negated(piece, m.index)) {
             add('COLD', cue.weight * 0.8 * factor, `not ${cue.name}`);
             continue;
           }
         }
+        if (cue.wrongPerson) wrongPersonW += cue.weight * factor;
+        if (cue.referral) referral = true;
+        if (cue.meeting) meetingW += cue.weight * factor;
+        if (LATER.has(cue.name)) later = true;
         add(cue.label, cue.weight * factor, cue.name);
       }
+      // No cue, no question anywhere, but a negation: a declarative "no" to an offer ("Das ist nichts für uns",
+      // "It won't be", "Não faz parte dos planos") leans to a refusal; explicit cues outweigh it.
+      if (!hit && !hasQuestion && NEG_DECL.test(piece) && !NEG_IDIOM.test(piece)) add('COLD', 1.5 * factor, 'negative answer');
       if (piece.includes('?')) {
         if (PRODUCT_QUESTION.test(piece) && !SKEPTIC_QUESTION.test(piece)) add('WARM', 1.5 * factor, 'product question');
         else if (SKEPTIC_QUESTION.test(piece)) add('NEUTRAL', 1 * factor, 'question');
@@ -198,6 +311,23 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
   // A referral by address ("please contact anna@shop.com") is neutral: someone else may be warm.
   if (/[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/.test(body) && /\b(contact|reach|write|email|talk|try|ask|kontakt|wenden|contacte|contacter|escriba|scriv|contatt|neem contact|mail)/.test(body)) {
     add('NEUTRAL', 2, 'points to another address');
+    referral = true;
+  }
+  // "Not the right person" is a refusal only when the reply points nowhere else; with a referral it is neutral.
+  if (referral && wrongPersonW > 0) {
+    scores.COLD -= wrongPersonW;
+    scores.NEUTRAL += wrongPersonW;
+    for (const w of why) if (w.label === 'COLD' && CUES_BY_NAME.get(w.name)?.wrongPerson) w.label = 'NEUTRAL';
+  }
+  // "Get back to me in six months and we can talk then": with a later, talking is its form, not interest now.
+  if (later && meetingW > 0) {
+    scores.WARM -= 0.6 * meetingW;
+  }
+  // A short reply is its answer: "No thanks.", "Kein Bedarf", "Pas intéressé", "nope", "Not now", "Ok".
+  const core = shortCore(body);
+  if (core !== null && body.trim()) {
+    const label = core === '' ? 'NEUTRAL' : SHORT.get(core);
+    if (label) add(label, 5, core === '' ? 'acknowledged' : `short reply: ${core}`);
   }
   // The subject of a reply sometimes carries the answer ("Re: demo? yes").
   if (!body.trim() && subject) {

@@ -11,29 +11,37 @@ const ATTRIBUTION = [
   /^il\b.{0,200}\bha\s+scritto\s*:?\s*$/i,
   /^op\b.{0,200}\bschreef\b.{0,120}:?\s*$/i,
   /^em\b.{0,200}\bescreveu\s*:?\s*$/i,
-  /^.{0,200}\b(wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|schreef|escreveu)\s*:\s*$/i,
+  /^.{0,200}\b(wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|schreef|escreveu|het volgende geschreven|skrev|napisał)\s*:\s*$/i,
 ];
 
 /** Separators of forwarded/quoted originals. */
 const SEPARATOR = [
   /^-{2,}\s*(original message|urspr[üu]ngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|mensagem original|forwarded message|weitergeleitete nachricht|message transf[ée]r[ée])\s*-{2,}\s*$/i,
+  /^(begin forwarded message|anfang der weitergeleiteten (nachricht|e-mail)|d[ée]but du message r[ée]exp[ée]di[ée]|inicio del mensaje reenviado|inizio messaggio inoltrato|begin doorgestuurd bericht|in[íi]cio da mensagem (reencaminhada|encaminhada))\s*:\s*$/i,
   /^_{10,}\s*$/,
   /^-{5,}\s*$/,
 ];
 
 /** Outlook-style header block of the quoted original: "From: ..." followed by "Sent:"/"Date:" within 4 lines. */
 const HEADER_FROM = /^\*?(from|von|de|da|van|de la part de)\s*:\*?\s*\S/i;
-const HEADER_NEXT = /^\*?(sent|date|gesendet|datum|envoy[ée]|enviado|fecha|inviato|data|verzonden|verstuurd|to|an|[àa]|para|a|aan|subject|betreff|objet|asunto|oggetto|onderwerp|assunto)\s*:\*?/i;
+const HEADER_NEXT = /^\*?(sent|date|gesendet|datum|envoy[ée]|enviad[oa]( el| em)?|fecha|inviato|data|verzonden|verstuurd|to|an|[àa]|para|a|aan|cc|subject|betreff|objet|asunto|oggetto|onderwerp|assunto)\s*:\*?/i;
 
 /** Lines that start the signature block. */
 const SIGNATURE_START = [
   /^--\s*$/,
-  /^(sent from|get outlook for|von meinem|gesendet von|envoy[ée] de|enviado desde|enviado de|inviato da|verzonden (vanaf|met)|enviado do)\b/i,
+  /^(sent from|sent via|sent with|get outlook for|von meinem|gesendet (von|mit|vom)|holen sie sich outlook|envoy[ée] (de|depuis|avec)|t[ée]l[ée]charger outlook|obtenir outlook|enviado (desde|con|de|do|pelo|a partir)|obt(ener|enha|er o) outlook|descarga outlook|inviato (da|dal|con)|scarica outlook|verzonden (vanaf|met|via)|verstuurd (vanaf|met|via)|outlook voor (ios|android) downloaden)\b/i,
 ];
+
+/** Where a legal footer, confidentiality notice or company imprint starts: everything after it is boilerplate.
+ * A notice line must also carry one of NOTICE_WORDS (so "This email is the third one you sent" stays). */
+const IMPRINT = /^(gesch[äa]ftsf[üu]hr(er|erin|ung)|amtsgericht|registergericht|handelsregister|ust-?id(nr)?|sitz der gesellschaft|kvk|p\.?\s?iva|siret|cnpj|cif|nif)\b.{0,200}$/i;
+const NOTICE_WORDS = /confidential|vertraulich|confidentiel|confidencial|riservat|vertrouwelijk|intended|destinatari|destinataire|geadresseerde|adressat|privileg|in error|irrt[üu]mlich|par erreur|por error|per errore|por engano|abusivamente|prohibited|untersagt|interdit|prohibid|vietat|verboden|proibid/i;
+const DISCLAIMER_START =
+  /^(\*+\s*)?(confidentiality( notice)?|disclaimer|privileged (and|&) confidential|this (e-?mail|message|communication)( and any( of its)? (attachments?|files))? (is|are|may|contains?|and|is intended)|the information (contained )?in this (e-?mail|message)|if you (are not|have received this|received this)|diese (e-?mail|nachricht)( und (alle|etwaige) anh[äa]nge)? (enth[äa]lt|ist|kann)|der inhalt dieser|gesch[äa]ftsf[üu]hr(er|erin|ung)\s*:|amtsgericht|registergericht|handelsregister|ust-?id|sitz der gesellschaft|ce (message|courriel|mail)( et (ses|toutes les) pi[èe]ces jointes)? (est|sont|peut|contient)|les informations contenues|aviso (legal|de confidencialidad)|este (mensaje|correo)( y sus (archivos )?adjuntos)? (es|va|puede|contiene)|la informaci[óo]n contenida|le informazioni contenute|questo messaggio( e i suoi allegati)? (è|e|pu[òo]|contiene)|ai sensi del|dit (e-?mail)?bericht( en eventuele bijlagen)? (is|kan|bevat)|de informatie (in|verzonden)|esta mensagem( e seus anexos)? (é|e|s[ãa]o|pode|cont[ée]m)|as informa[çc][õo]es contidas|aviso de confidencialidade)\b/i;
 
 /** Closing formulas; when followed only by a few short lines, the rest is a signature. */
 const CLOSING =
-  /^(best( regards| wishes)?|kind regards|warm regards|regards|many thanks|thanks( again| a lot)?|thank you|cheers|all the best|sincerely|br|mit freundlichen gr[üu](ss|ß)en|freundliche gr[üu](ss|ß)e|viele gr[üu](ss|ß)e|beste gr[üu](ss|ß)e|liebe gr[üu](ss|ß)e|sch[öo]ne gr[üu](ss|ß)e|gru(ss|ß)|lg|vg|mfg|cordialement|bien [àa] (vous|toi)|bonne (journ[ée]e|soir[ée]e)|salutations|merci( beaucoup| d'avance)?|saludos( cordiales)?|un saludo|atentamente|gracias|cordiali saluti|distinti saluti|saluti|grazie( mille)?|un saluto|buona giornata|met vriendelijke groet(en)?|vriendelijke groet(en)?|groet(en|jes)?|hartelijke groet|bedankt|atenciosamente|cumprimentos|abra[çc]os?|obrigad[oa]|att)\b[\s,.!]*$/i;
+  /^(best( regards| wishes)?|kind regards|many thanks|thanks( so much| very much)?|talk soon|take care|warmly|herzliche gr[üu](ss|ß)e|besten dank|bien cordialement|tr[èe]s cordialement|un abrazo|abrazos|saludos cordiales|a presto|saluti cordiali|cordialmente|hartelijke groet(en)?|mvg|abs|beijos|saudaç[õo]es|warm regards|regards|many thanks|thanks( again| a lot)?|thank you|cheers|all the best|sincerely|br|mit freundlichen gr[üu](ss|ß)en|freundliche gr[üu](ss|ß)e|viele gr[üu](ss|ß)e|beste gr[üu](ss|ß)e|liebe gr[üu](ss|ß)e|sch[öo]ne gr[üu](ss|ß)e|gru(ss|ß)|lg|vg|mfg|cordialement|bien [àa] (vous|toi)|bonne (journ[ée]e|soir[ée]e)|salutations|merci( beaucoup| d'avance)?|saludos( cordiales)?|un saludo|atentamente|gracias|cordiali saluti|distinti saluti|saluti|grazie( mille)?|un saluto|buona giornata|met vriendelijke groet(en)?|vriendelijke groet(en)?|groet(en|jes)?|hartelijke groet|bedankt|atenciosamente|cumprimentos|abra[çc]os?|obrigad[oa]|att)\b[\s,.!]*$/i;
 
 export interface Stripped {
   /** The new text the sender wrote. */
@@ -75,15 +83,18 @@ export function stripReply(input: string): Stripped {
     }
   }
   let kept = lines.slice(0, end).filter((l) => !l.trim().startsWith('>'));
-  // Signature: an explicit delimiter, a mobile footer, or a closing followed by a few short lines.
+  // Signature: an explicit delimiter, a mobile footer, a legal notice, or a closing followed by a few short lines.
   let hadSignature = false;
   for (let i = 0; i < kept.length; i++) {
     const line = kept[i]!.trim();
-    if (SIGNATURE_START.some((re) => re.test(line))) {
+    if (SIGNATURE_START.some((re) => re.test(line)) || (i > 0 && (IMPRINT.test(line) || (DISCLAIMER_START.test(line) && NOTICE_WORDS.test(line))))) {
       kept = kept.slice(0, i);
       hadSignature = true;
       break;
     }
+  }
+  for (let i = 0; i < kept.length; i++) {
+    const line = kept[i]!.trim();
     if (i > 0 && CLOSING.test(line)) {
       const rest = kept.slice(i + 1).filter((l) => l.trim());
       if (rest.length <= 8 && rest.every((l) => l.trim().length <= 80)) {

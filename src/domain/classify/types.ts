@@ -1,3 +1,5 @@
+import { fold } from './text.js';
+
 // The shape every classifier reads: a parsed message reduced to what matters, built by the inbox
 // stage from mailparser's output (or by tests directly). Pure data, no I/O.
 export type Label = 'BOUNCE' | 'AUTO_REPLY' | 'UNSUBSCRIBE' | 'WARM' | 'COLD' | 'NEUTRAL';
@@ -44,6 +46,21 @@ export interface Classification {
   lang?: string;
   /** What the person wrote (quotes and signature stripped). */
   bodyText?: string;
+}
+
+// The same strings (subject, body) are folded by several detectors in a row: remember the last few.
+const foldKeys: string[] = [];
+const foldVals: string[] = [];
+let foldNext = 0;
+
+/** fold(s), computed once for the last few distinct strings (same result, less work). */
+export function foldMemo(s: string): string {
+  for (let i = 0; i < foldKeys.length; i++) if (foldKeys[i] === s) return foldVals[i]!;
+  const v = fold(s);
+  foldKeys[foldNext] = s;
+  foldVals[foldNext] = v;
+  foldNext = (foldNext + 1) % 6;
+  return v;
 }
 
 export function header(input: MailInput, name: string): string {

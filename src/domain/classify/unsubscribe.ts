@@ -22,33 +22,45 @@ const STOP_PATTERNS: RegExp[] = [
   /\bno (more|further) (e-?mails|emails|messages|contact|mail)\b/,
   /\b(not|never) (to )?(contact|e-?mail) (me|us) again\b/,
   /\bmark (me|this|us) as (unsubscribed|do not contact)\b/,
+  /\b(don'?t|do not|no longer) (want|wish|like) to (receive|get) (any )?(more |further |these |your )?(e-?mails|emails|messages|mails?|newsletters?)\b|\b(want|like|wish|ask) to be (removed|taken off|unsubscribed)\b|\bremoved from (your|the|this|any|all)( future)? (list|lists|e-?mails|emails|mailing|database|communications?)\b|\b(delete|remove|erase) (my|our) (contact )?(details|data|information|info|e-?mail( address)?|address|contact)\b/,
+  // the footer of our own mail says "reply STOP": a reply that is only that word is a request to stop
+  /^\W*(please |pls |bitte |svp |por favor |per favore )?(stop|stopp|arret|alto|basta)( it| this| now)?\W*(please|bitte|svp|por favor|per favore|aub)?\W*$/,
   // de
   /\b(abmelden|abbestellen|austragen|abmeldung|abbestellung)\b/,
   /\b(keine|nicht) (weiteren |mehr )?(e-?mails|mails|nachrichten|werbung|kontaktaufnahme|zusendungen)( mehr)?\b/,
   /\b(nicht mehr|nie wieder) (kontaktieren|anschreiben|schreiben|mailen|zu kontaktieren|anzuschreiben)\b/,
   /\b(entfernen|loschen|streichen) sie (mich|uns|meine|unsere)\b|\b(mich|uns) (bitte )?(aus|von) (ihrem|ihrer|dem|der|eurem|eurer) (verteiler|liste|datenbank|mailingliste|e-?mail-?liste)\b/,
+  /\bunterlassen sie\b.{0,40}\b(kontakt\w*|e-?mails|mails|nachrichten|anschreiben|zusendung\w*|werbung)\b|\b(horen|hort|hor) (sie )?auf\b.{0,20}\b(schreiben|mailen|kontaktieren|senden|anzuschreiben)\b|\b(mochte|mochten|will|wollen)\b.{0,20}\bkeine\b.{0,20}\b(e-?mails|mails|nachrichten|werbung)\b/,
+  /\b(verteiler|liste|datenbank|mailingliste|e-?mail-?liste)\b.{0,30}\b(gestrichen|entfernt|geloscht|ausgetragen|genommen) (werden|haben)\b/,
   /\bwiderspreche\b.{0,60}\b(nutzung|verarbeitung|kontakt|werbung)\b|\bwiderspruch gegen\b/,
   // fr
   /\b(desinscri\w*|desabonn\w*|desinscription|desabonnement)\b/,
-  /\bne (plus|jamais) (me|nous) (contacter|ecrire|envoyer|solliciter|relancer)\b|\bne (me|nous) (contactez|ecrivez|envoyez|sollicitez|relancez) plus\b/,
+  /\bne (plus|jamais) (me|nous) (contacter|ecrire|envoyer|solliciter|relancer)\b|\bne (me |m'|nous )(contactez|ecrivez|envoyez|sollicitez|relancez) plus\b/,
   /\b(retirez|supprimez|enlevez|effacez)[- ](moi|nous)\b|\b(retirez|supprimez|enlevez|effacez) (mon|notre|mes|nos) (adresse|e-?mail|contact|coordonnees|donnees)\b|\b(retirer|supprimer|enlever) (mon|notre|mes) (adresse|e-?mail|contact|coordonnees)\b/,
+  /\b(ne )?(souhaite|souhaitons|veux|voulons|desire) (plus|pas|plus jamais) recevoir\b|\bne plus (m'|me |nous )(envoyer|ecrire|contacter|solliciter|relancer)\b/,
   /\b(arretez|cessez) de (m'|nous |me )(envoyer|ecrire|contacter|solliciter)\w*\b/,
+  /\b(me|nous) (retirer|supprimer|enlever|radier|desinscrire|effacer) (de|des) (vos|votre|la|les|cette|ces) (listes?|fichiers?|bases?|mailing|listes de diffusion)\b/,
   // es
   /\b(dar(me|nos)? de baja|darse de baja|baja de (su|la|esta) lista|desuscrib\w*|desinscrib\w*|cancelar (la )?suscripcion)\b/,
-  /\bno (me|nos) (contacte[ns]?|escriba[ns]?|envie[ns]?|mande[ns]?) (mas|nunca)\b|\bno vuelva[ns]? a (contactar|escribir)\w*\b|\bdejen de (enviar|escribir|contactar)\w*\b/,
+  /\bno (quiero|queremos|deseo|deseamos) (recibir|que me (escriban|envien|contacten))\b/,
+  /\bno (me|nos) (contacte[ns]?|escriba[ns]?|envie[ns]?|mande[ns]?) (mas|nunca)\b|\bno (me |nos )?vuelva[ns]? a (contactar|escribir|enviar|mandar)\w*\b|\bdejen de (enviar|escribir|contactar)\w*\b/,
   /\b(elimine[ns]?|borre[ns]?|quite[ns]?|saque[ns]?)(me|nos)?\b.{0,30}\b(lista|base de datos|correo|email)\b|\b(quitar|eliminar|borrar)(me|nos)\b/,
   // it
   /\b(cancellami|cancellatemi|disiscri\w*|annulla(re)? l'iscrizione|rimuovetemi|rimuovermi|toglietemi|togliermi|cancellarmi)\b/,
-  /\bnon (mi|ci) (contattate|scrivete|mandate|inviate|contattare|scrivere) piu\b|\bnon (contattatemi|scrivetemi|contattateci|scriveteci|mandatemi|inviatemi)( piu)?\b|\bsmettete(la)? di (scrivermi|contattarmi|inviarmi|scriverci|contattarci)\b/,
+  /\bnon (mi|ci) (contattate|scrivete|mandate|inviate|contattare|scrivere|contatti|scriva|mandi|invii) piu\b|\bnon (contattatemi|scrivetemi|contattateci|scriveteci|mandatemi|inviatemi)( piu)?\b|\bsmettete(la)? di (scrivermi|contattarmi|inviarmi|scriverci|contattarci)\b/,
+  /\bnon (voglio|vogliamo|desidero|desideriamo) (piu )?ricevere\b/,
   /\b(rimuovere|cancellare|eliminare) (il mio|la mia|i miei|il nostro|la nostra) (indirizzo|email|e-mail|contatto|dati)\b/,
   // nl
   /\b(afmelden|uitschrijven|uitschrijving|afmelding)\b/,
   /\b(verwijder|schrap) (mij|me|ons|mijn|onze)\b|\b(mij|ons) (graag )?(verwijderen|uitschrijven|afmelden)\b/,
-  /\bgeen (e-?mails|mails|berichten|contact) meer\b|\bniet (meer|langer) (mailen|contacteren|benaderen|e-?mailen)\b|\bstop (met|maar met) (mailen|e-?mailen|sturen)\b/,
+  /\b(van|uit) (de|jullie|uw|je|deze|het) (mailing ?|verzend)?(lijst|lijsten|bestand|database|mailinglijst) (te )?(halen|verwijderen|afhalen|schrappen|uitschrijven)\b|\bhaal (mij|me|ons)\b.{0,30}\b(lijst|bestand|mailinglijst|database)\b/,
+  /\bgeen (e-?mails|mails|berichten|contact) meer\b|\bniet (meer|langer) (te )?(mailen|contacteren|benaderen|e-?mailen|sturen)\b|\bstop (met|maar met) (mailen|e-?mailen|sturen)\b/,
   // pt
   /\b(descadastr\w*|cancelar (a )?(minha )?inscricao|remover (o )?meu (e-?mail|contato|endereco)|retirar (o )?meu)\b/,
   /\b(remova|removam|retire|retirem|excluam|apaguem)(-me|-nos)?\b.{0,30}\b(lista|e-?mail|cadastro|contato)\b/,
-  /\bnao (me|nos) (enviem|mandem|contatem|contactem|escrevam) mais\b|\bparem de (me |nos )?(enviar|mandar|contatar|contactar|escrever)\b/,
+  /\b(tire|tirem|tirar|tira)(-me|-nos| me| nos)? (da|dessa|desta|de sua|da sua) (lista|base|mailing|cadastro)\b/,
+  /\bnao (quero|queremos|desejo|desejamos) (mais )?receber\b/,
+  /\bnao (me|nos) (envie|enviem|mande|mandem|contate|contatem|contacte|contactem|escreva|escrevam) mais\b|\bparem de (me |nos )?(enviar|mandar|contatar|contactar|escrever)\b/,
 ];
 
 /** Asked for the whole company to be left alone, not only this person. */

@@ -18,12 +18,21 @@ function headerEnd(buf: Buffer): { at: number; sep: number } | null {
   return null;
 }
 
+// A TextDecoder per charset label, made once: constructing one costs more than decoding a short body.
+// decode() without {stream} keeps no state between calls, so sharing them is safe.
+const decoders = new Map<string, TextDecoder | null>();
 function decoder(charset: string): TextDecoder | null {
-  try {
-    return new TextDecoder(charset.trim().toLowerCase() || 'utf-8');
-  } catch {
-    return null;
+  const label = charset.trim().toLowerCase() || 'utf-8';
+  let d = decoders.get(label);
+  if (d === undefined) {
+    try {
+      d = new TextDecoder(label);
+    } catch {
+      d = null;
+    }
+    if (decoders.size < 200) decoders.set(label, d);
   }
+  return d;
 }
 
 function decodeQP(s: string): Buffer {

@@ -7,7 +7,8 @@ import { ImapMailbox, type ImapConfig, type FolderState } from '../../adapters/i
 import { readMailFiles } from '../../adapters/mailfile.js';
 import type { Notifier, ReplySummary } from '../../adapters/notify.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
-import { addToSummary, emptySummary, processRaw, type InboxSummary, type ProcessOptions, type ProcessedMessage, type ReplyClassifier } from './process.js';
+import { Analyzer, type AnalyzeResult } from './analyzer.js';
+import { addToSummary, emptySummary, processRaw, storeAnalyzed, type InboxSummary, type ProcessOptions, type ProcessedMessage, type ReplyClassifier } from './process.js';
 import { ownAddresses, resumeDuePauses, stmt } from './store.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './parse.js';
 
@@ -24,7 +25,15 @@ export interface InboxOptions {
   signal?: AbortSignal;
   onProgress?: (text: string) => void;
   onMessage?: (r: ProcessedMessage) => void;
+  /** Parse and classify (offline) on a worker thread while IMAP and the database stay on this one (default true). */
+  analyzeInWorker?: boolean;
 }
+
+/** Messages (and bytes of them) in flight between the IMAP reader and the commits: memory stays flat. */
+const WINDOW = 128;
+const WINDOW_BYTES = 16 * 1024 * 1024;
+/** Most messages per commit when offline (the commit also happens after 1 s). */
+const BATCH_MAX = 1000;
 
 export interface MailboxRef {
   id: number;
@@ -55,7 +64,7 @@ function processOptions(db: Db, o: InboxOptions): ProcessOptions {
 
 function leadDomain(db: Db, leadId: number | null | undefined): string | null {
   if (!leadId) return null;
-  return (db.sqlite.prepare('SELECT domain FROM leads WHERE id = ?').get(leadId) as { domain: string } | undefined)?.domain ?? null;
+  return (stmt(db, 'SELECT domain FROM leads WHERE id = ?').get(leadId) as { domain: string } | undefined)?.domain ?? null;
 }
 
 /** Notifies each WARM reply (after its commit); a failing webhook never fails the sync. */
@@ -117,74 +126,126 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
   try {
     s.resumed = tx(db, () => resumeDuePauses(db, (o.now ?? (() => new Date()))()));
     const po = processOptions(db, o);
-    for (const mb of mailboxes) {
-      if (o.signal?.aborted) break;
-      const conn = new ImapMailbox(mb.imap);
-      o.onProgress?.(`Connecting to ${mb.imap.host} (${mb.name})`);
-      await conn.connect();
-      try {
-        for (const folder of await conn.folders()) {
-          if (o.signal?.aborted) break;
-          const state = getState(db, mb.id, folder);
-          let n = 0;
-          // Offline, messages are committed in small batches (200 or 1 s): the UID moves with them, so a cut
-          // connection still loses nothing (the uncommitted tail is fetched again), at a fraction of the fsyncs.
-          // With a model, each message commits alone so no write lock is held across a model call.
-          const batching = !o.classifier;
-          let inBatch = false;
-          let batchN = 0;
-          let batchAt = 0;
-          const commit = () => {
-            if (inBatch) db.sqlite.exec('COMMIT');
-            inBatch = false;
-          };
-          let res: Awaited<ReturnType<typeof conn.syncFolder>>;
-          try {
-          res = await conn.syncFolder(
-            folder,
-            state,
-            async (msg, snap) => {
-              let r: ProcessedMessage;
-              const where = { mailboxId: mb.id, folder, uid: msg.uid, uidValidity: snap.uidValidity, classifier: 'offline' };
-              // The UID moves forward in the same transaction as the message: a cut connection loses nothing.
-              const advance = () => saveState(db, mb.id, folder, { uidValidity: snap.uidValidity, lastUid: msg.uid });
-              if (batching && !inBatch) {
-                db.sqlite.exec('BEGIN IMMEDIATE');
-                inBatch = true;
-                batchN = 0;
-                batchAt = Date.now();
-              }
-              try {
-                r = await processRaw(db, msg.source, where, po, advance);
-              } catch (err) {
-                if (o.signal?.aborted) throw err;
-                // A message we cannot process is recorded as such and skipped, never a stuck sync.
-                s.errors.push(`${mb.name}/${folder} UID ${msg.uid}: ${(err as Error).message}`);
-                tx(db, advance);
-                return;
-              }
+    // Started on the first message to analyze (an empty re-sync never pays for the thread).
+    const worker: { analyzer: Analyzer | null } = { analyzer: null };
+    try {
+      for (const mb of mailboxes) {
+        if (o.signal?.aborted) break;
+        const conn = new ImapMailbox(mb.imap);
+        o.onProgress?.(`Connecting to ${mb.imap.host} (${mb.name})`);
+        await conn.connect();
+        try {
+          for (const folder of await conn.folders()) {
+            if (o.signal?.aborted) break;
+            const state = getState(db, mb.id, folder);
+            let n = 0;
+            // Offline, messages are committed in batches (1,000 or 1 s) and the folder's last UID is written in
+            // the same transaction as the batch's messages, so a cut connection still loses nothing (the
+            // uncommitted tail is fetched again), at a fraction of the fsyncs. Parsing and classifying run on a
+            // worker thread (analyzer) while this thread reads IMAP and commits; at most WINDOW messages are
+            // in flight between the two, in UID order. With a model, each message commits alone (with its UID)
+            // so no write lock is held across a model call.
+            const batching = !o.classifier;
+            let inBatch = false;
+            let batchN = 0;
+            let batchAt = 0;
+            let batchUid: { uid: number; uidValidity: number } | null = null;
+            const begin = () => {
+              if (inBatch) return;
+              db.sqlite.exec('BEGIN IMMEDIATE');
+              inBatch = true;
+              batchN = 0;
+              batchAt = Date.now();
+              batchUid = null;
+            };
+            const commit = () => {
+              if (!inBatch) return;
+              if (batchUid) saveState(db, mb.id, folder, { uidValidity: batchUid.uidValidity, lastUid: batchUid.uid });
+              db.sqlite.exec('COMMIT');
+              inBatch = false;
+              batchUid = null;
+            };
+            const done = (r: ProcessedMessage) => {
               addToSummary(s, r);
               o.onMessage?.(r);
               if (++n % 100 === 0) o.onProgress?.(`${mb.name}/${folder}: ${n} messages`);
-              if (inBatch && (++batchN >= 200 || Date.now() - batchAt > 1000)) commit();
-            },
-            { signal: o.signal },
-          );
-          commit();
-          } finally {
-            // An error mid-batch: the batch and its UIDs roll back together; the next run fetches them again.
-            if (inBatch && db.sqlite.inTransaction) db.sqlite.exec('ROLLBACK');
-            inBatch = false;
+            };
+            const queue: { uid: number; uidValidity: number; size: number; result: Promise<AnalyzeResult> }[] = [];
+            let queuedBytes = 0;
+            // Commits the oldest message in flight (its analysis is awaited first).
+            const settle = async () => {
+              const q = queue.shift()!;
+              const r = await q.result;
+              queuedBytes -= q.size;
+              const where = { mailboxId: mb.id, folder, uid: q.uid, uidValidity: q.uidValidity, classifier: 'offline' };
+              begin();
+              let pm: ProcessedMessage | null = null;
+              try {
+                if (!r.ok) throw new Error(r.error);
+                pm = storeAnalyzed(db, r.a, where, po);
+              } catch (err) {
+                if (o.signal?.aborted) throw err;
+                // A message we cannot process is recorded as such and skipped, never a stuck sync.
+                s.errors.push(`${mb.name}/${folder} UID ${q.uid}: ${(err as Error).message}`);
+              }
+              batchUid = { uid: q.uid, uidValidity: q.uidValidity };
+              if (pm) done(pm);
+              // Each commit is an fsync (synchronous = FULL): one a second at most, and a crash redoes at most that.
+              if (++batchN >= BATCH_MAX || Date.now() - batchAt > 1000) commit();
+            };
+            let res: Awaited<ReturnType<typeof conn.syncFolder>>;
+            try {
+              res = await conn.syncFolder(
+                folder,
+                state,
+                async (msg, snap) => {
+                  if (batching) {
+                    worker.analyzer ??= new Analyzer(po.limits ?? DEFAULT_LIMITS, o.analyzeInWorker ?? true);
+                    queue.push({ uid: msg.uid, uidValidity: snap.uidValidity, size: msg.source.length, result: worker.analyzer.analyze(msg.source) });
+                    queuedBytes += msg.source.length;
+                    while (queue.length >= WINDOW || queuedBytes > WINDOW_BYTES) await settle();
+                    return;
+                  }
+                  let r: ProcessedMessage;
+                  const where = { mailboxId: mb.id, folder, uid: msg.uid, uidValidity: snap.uidValidity, classifier: 'offline' };
+                  // The UID moves forward in the same transaction as the message: a cut connection loses nothing.
+                  const advance = () => saveState(db, mb.id, folder, { uidValidity: snap.uidValidity, lastUid: msg.uid });
+                  try {
+                    r = await processRaw(db, msg.source, where, po, advance);
+                  } catch (err) {
+                    if (o.signal?.aborted) throw err;
+                    // A message we cannot process is recorded as such and skipped, never a stuck sync.
+                    s.errors.push(`${mb.name}/${folder} UID ${msg.uid}: ${(err as Error).message}`);
+                    tx(db, advance);
+                    return;
+                  }
+                  done(r);
+                },
+                { signal: o.signal },
+              );
+              // Everything fetched is committed, in UID order, before the folder counts as read.
+              while (queue.length) await settle();
+              commit();
+            } finally {
+              // An error mid-batch: the batch and its UIDs roll back together; the next run fetches them again
+              // (and whatever was still in flight).
+              queue.length = 0;
+              queuedBytes = 0;
+              if (inBatch && db.sqlite.inTransaction) db.sqlite.exec('ROLLBACK');
+              inBatch = false;
+            }
+            if (!o.signal?.aborted) {
+              // The whole folder is in: remember its HIGHESTMODSEQ for the next quick check.
+              tx(db, () => saveState(db, mb.id, folder, { uidValidity: res.snapshot.uidValidity, highestModseq: res.snapshot.highestModseq, lastUid: res.fullResync && res.fetched === 0 ? 0 : undefined }));
+            }
+            s.folders.push({ mailbox: mb.name, folder, fetched: res.fetched, fullResync: res.fullResync, unchanged: res.unchanged });
           }
-          if (!o.signal?.aborted) {
-            // The whole folder is in: remember its HIGHESTMODSEQ for the next quick check.
-            tx(db, () => saveState(db, mb.id, folder, { uidValidity: res.snapshot.uidValidity, highestModseq: res.snapshot.highestModseq, lastUid: res.fullResync && res.fetched === 0 ? 0 : undefined }));
-          }
-          s.folders.push({ mailbox: mb.name, folder, fetched: res.fetched, fullResync: res.fullResync, unchanged: res.unchanged });
+        } finally {
+          await conn.close();
         }
-      } finally {
-        await conn.close();
       }
+    } finally {
+      await worker.analyzer?.close();
     }
     await notifyWarm(db, s, o.notifier);
     return s;

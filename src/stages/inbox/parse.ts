@@ -50,10 +50,14 @@ export interface ParsedMessage {
 
 const CTRL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
 const CRLF = /[\r\n]+/g;
+/** Any character either replacement above would touch (most header values have none: skip both then). */
+const MESSAGE_ID_WORD = /message-id/i;
+const CTRL_OR_CRLF = /[\u0000-\u001f\u007f]/;
 
 /** One line, no control characters: what every header-derived field stored or printed goes through. */
 export function clean(s: string | undefined | null, max = 998): string {
-  return (s ?? '').replace(CRLF, ' ').replace(CTRL, '').trim().slice(0, max);
+  const v = s ?? '';
+  return (CTRL_OR_CRLF.test(v) ? v.replace(CRLF, ' ').replace(CTRL, '') : v).trim().slice(0, max);
 }
 
 export function stripAngles(id: string): string {
@@ -121,10 +125,21 @@ function mimeDepth(raw: Buffer, limit: number): number {
   return count;
 }
 
+const headerRes = new Map<string, RegExp>();
+let lastFolded = '';
+let lastUnfolded = '';
+
 /** Unfolded header lines of a text block (for attached originals and rfc822-headers parts). */
 function headerLinesOf(text: string, name: string): string[] {
-  const unfolded = text.replace(/\r?\n[ \t]+/g, ' ');
-  const re = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'gim');
+  // The same header block is often asked for several names in a row: unfold it once.
+  if (text !== lastFolded) {
+    lastFolded = text;
+    lastUnfolded = text.replace(/\r?\n[ \t]+/g, ' ');
+  }
+  const unfolded = lastUnfolded;
+  let re = headerRes.get(name);
+  if (!re) headerRes.set(name, (re = new RegExp(`^${name}\\s*:\\s*(.*)$`, 'gim')));
+  re.lastIndex = 0;
   const out: string[] = [];
   let m: RegExpExecArray | null;
   while ((m = re.exec(unfolded))) out.push(m[1]!);
@@ -213,7 +228,8 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
     text = source.subarray(headerSection(source).length, Math.min(source.length, 256 * 1024)).toString('utf8');
   }
   if (text.includes('\uFFFD')) problems.push('undecodable characters (bad or unknown charset)');
-  text = text.replace(/\u0000/g, '').slice(0, 1024 * 1024);
+  if (text.includes('\u0000')) text = text.replace(/\u0000/g, '');
+  text = text.slice(0, 1024 * 1024);
 
   let deliveryStatus = '';
   let feedbackReport = '';
@@ -232,7 +248,8 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   // Bounces that quote the original inline: its Message-ID appears in the text.
   const originalIds = new Set<string>();
   for (const v of headerLinesOf(originalHeaders, 'message-id')) for (const id of splitIds(v)) originalIds.add(id);
-  for (const m of text.slice(0, 200_000).matchAll(/^\s*message-id\s*:\s*(<[^<>\s]{1,500}>)/gim)) originalIds.add(stripAngles(m[1]!));
+  // (The literal test first: the anchored pattern is slow to scan and almost never matches a reply.)
+  if (MESSAGE_ID_WORD.test(text)) for (const m of text.slice(0, 200_000).matchAll(/^\s*message-id\s*:\s*(<[^<>\s]{1,500}>)/gim)) originalIds.add(stripAngles(m[1]!));
   const originalTo = headerLinesOf(originalHeaders, 'to').flatMap((v) => (v.match(/[^\s<>,;"]+@[^\s<>,;"]+/g) ?? []).map((x) => x.toLowerCase()));
 
   let messageId = stripAngles(parsed?.messageId ?? headers['message-id']?.[0] ?? '');

@@ -5,7 +5,8 @@ import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
 import { classifyAutomatic, classifyIntent, type Classification } from '../../domain/classify/index.js';
 import { parseMessage, DEFAULT_LIMITS, type ParseLimits, type ParsedMessage } from './parse.js';
-import { applyEffects, inboundExists, insertInbound, isOwnMessage, recordSpend, threadMessage, touchInbound, type Effect, type Match, type StoredInbound } from './store.js';
+import type { Analyzed } from './analyze.js';
+import { applyEffects, atomic, inboundExists, insertInbound, isOwnMessage, recordSpend, threadMessage, touchInbound, type Effect, type Match, type StoredInbound } from './store.js';
 
 /** The part of the draft stage's model adapter the inbox uses. */
 export interface ReplyClassifier {
@@ -74,12 +75,8 @@ async function classify(p: ParsedMessage, o: ProcessOptions): Promise<{ c: Class
   return { c: { label: offline.label, confidence: offline.confidence, reason: offline.reason, lang: offline.lang, bodyText }, classifier: 'offline' };
 }
 
-/**
- * Processes one raw message. `inTx` runs inside the same transaction as the insert (sync uses it to
- * move the folder's last UID forward with the message, so a cut connection loses nothing).
- */
-export async function processRaw(db: Db, source: Buffer, where: StoredInbound, o: ProcessOptions, inTx?: () => void): Promise<ProcessedMessage> {
-  const p = await parseMessage(source, o.limits ?? DEFAULT_LIMITS);
+/** Our own copy, or a message stored before (refreshes where it lives): never classified again. */
+function ownOrDuplicate(db: Db, p: ParsedMessage, where: StoredInbound, o: ProcessOptions, inTx?: () => void): ProcessedMessage | null {
   const base = { messageId: p.messageId, from: p.from, subject: p.subject, problems: p.problems, effects: [] as Effect[] };
   if (isOwnMessage(db, p, o.ownAddresses)) {
     if (inTx) tx(db, inTx);
@@ -92,10 +89,22 @@ export async function processRaw(db: Db, source: Buffer, where: StoredInbound, o
     });
     return { ...base, status: 'duplicate' };
   }
-  const { c, classifier, usage, model, modelError } = await classify(p, o);
-  if (modelError) p.problems.push(`model classification failed, used offline: ${modelError}`);
+  return null;
+}
+
+/** Threads, stores and applies the effects of a classified message, in one transaction. */
+function commitMessage(
+  db: Db,
+  p: ParsedMessage,
+  r: { c: Classification; classifier: string; usage?: Parameters<typeof recordSpend>[4]; model?: string; modelError?: string },
+  where: StoredInbound,
+  o: ProcessOptions,
+  inTx?: () => void,
+): ProcessedMessage {
+  const { c, classifier, usage, model, modelError } = r;
+  const base = { messageId: p.messageId, from: p.from, subject: p.subject, problems: p.problems, effects: [] as Effect[] };
   const now = (o.now ?? (() => new Date()))();
-  return tx(db, () => {
+  return atomic(db, () => {
     const m = threadMessage(db, p, c.label === 'BOUNCE' ? c.bounceRecipient : undefined);
     const id = insertInbound(db, p, c, m, { ...where, classifier });
     inTx?.();
@@ -117,6 +126,30 @@ export async function processRaw(db: Db, source: Buffer, where: StoredInbound, o
       bodyText: c.bodyText,
     };
   });
+}
+
+/**
+ * Processes one raw message. `inTx` runs inside the same transaction as the insert (sync uses it to
+ * move the folder's last UID forward with the message, so a cut connection loses nothing).
+ */
+export async function processRaw(db: Db, source: Buffer, where: StoredInbound, o: ProcessOptions, inTx?: () => void): Promise<ProcessedMessage> {
+  const p = await parseMessage(source, o.limits ?? DEFAULT_LIMITS);
+  const seen = ownOrDuplicate(db, p, where, o, inTx);
+  if (seen) return seen;
+  const r = await classify(p, o);
+  if (r.modelError) p.problems.push(`model classification failed, used offline: ${r.modelError}`);
+  return commitMessage(db, p, r, where, o, inTx);
+}
+
+/**
+ * Stores a message already parsed and classified offline (by analyzeOffline, on the worker thread):
+ * the same checks, transaction and effects as processRaw with no model.
+ */
+export function storeAnalyzed(db: Db, a: Analyzed, where: StoredInbound, o: ProcessOptions, inTx?: () => void): ProcessedMessage {
+  const seen = ownOrDuplicate(db, a.p, where, o, inTx);
+  if (seen) return seen;
+  if (!a.c) throw new Error(a.classifyError ?? 'classification failed');
+  return commitMessage(db, a.p, { c: a.c, classifier: 'offline' }, where, o, inTx);
 }
 
 export interface InboxSummary {

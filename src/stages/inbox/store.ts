@@ -2,6 +2,7 @@
 // what each label means to the pipeline (suppress, stop, pause, advance). Every write runs inside the
 // caller's transaction; nothing here does network I/O.
 import type { Db } from '../../db/open.js';
+import { tx } from '../../db/open.js';
 import type { Statement } from 'better-sqlite3';
 import { addSuppression, findSuppression } from '../../db/suppressions.js';
 import { addEvent } from '../../db/events.js';
@@ -202,11 +203,45 @@ export interface Effect {
 
 const NOW_SQL = `strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
 
+// Built once: stmt() finds a prepared statement by its text, and a string built per call must be hashed
+// and compared in full on every lookup (advanceStageSql is also a long CASE built from the stage list).
+const SQL = {
+  stopEnrollment: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ? AND status IN ('active','paused')`,
+  stopLead: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE lead_id = ? AND status IN ('active','paused')`,
+  stopBounced: `UPDATE enrollments SET status = 'stopped', stop_reason = 'bounced', paused_until = NULL, updated_at = ${NOW_SQL}
+              WHERE lead_id = ? AND status IN ('active','paused') AND (id = ? OR contact_id IN (SELECT id FROM contacts WHERE email = ?) OR contact_id IS NULL)`,
+  leadBounced: `UPDATE leads SET stage = 'bounced', updated_at = ${NOW_SQL} WHERE id = ?`,
+  pauseOoo: `UPDATE enrollments SET status = 'paused', stop_reason = 'out_of_office', paused_until = ?, updated_at = ${NOW_SQL}
+              WHERE lead_id = ? AND (status = 'active' OR (status = 'paused' AND stop_reason = 'out_of_office'))`,
+  leadUnsubscribed: `UPDATE leads SET stage = 'unsubscribed', updated_at = ${NOW_SQL} WHERE id = ?`,
+  leadReplied: `UPDATE leads SET stage = ${advanceStageSql("'replied'")}, updated_at = ${NOW_SQL} WHERE id = ?`,
+  resume: `UPDATE enrollments SET status = 'active', stop_reason = NULL, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ?`,
+} as const;
+
+/**
+ * Runs fn as one unit: its own transaction, or a savepoint inside the caller's (a batch), so a message
+ * that fails half-way leaves nothing behind. The same as tx() but with statements prepared once.
+ */
+export function atomic<T>(db: Db, fn: () => T): T {
+  if (!db.sqlite.inTransaction) return tx(db, fn);
+  stmt(db, 'SAVEPOINT inbox_message').run();
+  let r: T;
+  try {
+    r = fn();
+  } catch (err) {
+    stmt(db, 'ROLLBACK TO inbox_message').run();
+    stmt(db, 'RELEASE inbox_message').run();
+    throw err;
+  }
+  stmt(db, 'RELEASE inbox_message').run();
+  return r;
+}
+
 function stopLead(db: Db, leadId: number, reason: string, onlyEnrollment?: number | null): number {
   if (onlyEnrollment) {
-    return stmt(db, `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ? AND status IN ('active','paused')`).run(reason, onlyEnrollment).changes;
+    return stmt(db, SQL.stopEnrollment).run(reason, onlyEnrollment).changes;
   }
-  return stmt(db, `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE lead_id = ? AND status IN ('active','paused')`).run(reason, leadId).changes;
+  return stmt(db, SQL.stopLead).run(reason, leadId).changes;
 }
 
 /** The next business day (Mon-Fri) after the date, as the start of that day in UTC. */
@@ -240,15 +275,11 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
       if (addSuppression(db, { kind: 'email', value: email, reason: 'bounced', source: 'inbox', note })) effects.push({ kind: 'suppressed', detail: email });
       if (m.leadId) {
         // Stop what goes to that address; the lead's other contacts are not at fault.
-        const n = stmt(db, 
-            `UPDATE enrollments SET status = 'stopped', stop_reason = 'bounced', paused_until = NULL, updated_at = ${NOW_SQL}
-              WHERE lead_id = ? AND status IN ('active','paused') AND (id = ? OR contact_id IN (SELECT id FROM contacts WHERE email = ?) OR contact_id IS NULL)`,
-          )
-          .run(m.leadId, m.enrollmentId, email).changes;
+        const n = stmt(db, SQL.stopBounced).run(m.leadId, m.enrollmentId, email).changes;
         if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): bounced` });
         // The lead is bounced when no contact of it can still be mailed.
         const contacts = stmt(db, 'SELECT email FROM contacts WHERE lead_id = ?').all(m.leadId) as { email: string }[];
-        if (contacts.every((ct) => findSuppression(db, ct.email))) stmt(db, `UPDATE leads SET stage = 'bounced', updated_at = ${NOW_SQL} WHERE id = ?`).run(m.leadId);
+        if (contacts.every((ct) => findSuppression(db, ct.email))) stmt(db, SQL.leadBounced).run(m.leadId);
       }
     }
     return effects;
@@ -259,11 +290,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
     if (c.returnDate && m.leadId) {
       const until = dayAfterReturn(c.returnDate);
       if (until > o.now.toISOString()) {
-        const n = stmt(db, 
-            `UPDATE enrollments SET status = 'paused', stop_reason = 'out_of_office', paused_until = ?, updated_at = ${NOW_SQL}
-              WHERE lead_id = ? AND (status = 'active' OR (status = 'paused' AND stop_reason = 'out_of_office'))`,
-          )
-          .run(until, m.leadId).changes;
+        const n = stmt(db, SQL.pauseOoo).run(until, m.leadId).changes;
         if (n) {
           effects.push({ kind: 'paused', detail: `until ${until.slice(0, 10)}` });
           ev('paused', { until, reason: 'out_of_office' });
@@ -291,7 +318,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
     if (m.leadId) {
       const n = stopLead(db, m.leadId, reason);
       if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): ${reason}` });
-      stmt(db, `UPDATE leads SET stage = 'unsubscribed', updated_at = ${NOW_SQL} WHERE id = ?`).run(m.leadId);
+      stmt(db, SQL.leadUnsubscribed).run(m.leadId);
     }
     ev(c.complaint ? 'complained' : 'unsubscribed', { email, domainWide: Boolean(c.domainWide) });
     return effects;
@@ -301,7 +328,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
   if (!m.leadId) return effects;
   const n = stopLead(db, m.leadId, 'replied');
   if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): replied` });
-  stmt(db, `UPDATE leads SET stage = ${advanceStageSql("'replied'")}, updated_at = ${NOW_SQL} WHERE id = ?`).run(m.leadId);
+  stmt(db, SQL.leadReplied).run(m.leadId);
   ev('replied', { label: c.label, confidence: c.confidence, from: p.from, subject: p.subject });
   effects.push({ kind: 'replied', detail: c.label });
   return effects;
@@ -311,7 +338,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
 export function resumeDuePauses(db: Db, now: Date): number {
   const rows = stmt(db, `SELECT id, lead_id, campaign_id FROM enrollments WHERE status = 'paused' AND stop_reason = 'out_of_office' AND paused_until IS NOT NULL AND paused_until <= ?`).all(now.toISOString()) as { id: number; lead_id: number; campaign_id: number }[];
   for (const r of rows) {
-    stmt(db, `UPDATE enrollments SET status = 'active', stop_reason = NULL, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ?`).run(r.id);
+    stmt(db, SQL.resume).run(r.id);
     addEvent(db, { leadId: r.lead_id, type: 'resumed', campaignId: r.campaign_id, data: { reason: 'back from out of office' } });
   }
   return rows.length;

@@ -137,7 +137,7 @@ async function exportParallel(
   sqlite.pragma(`busy_timeout = ${busy}`);
   const workers: Worker[] = [];
   let locked = true;
-  const results = new Map<number, { text: string; n: number }>();
+  const results = new Map<number, { parts: string[]; n: number }>();
   let wakeWriter: (() => void) | null = null;
   let failure: Error | null = null;
   let next = 0; // next range to hand out
@@ -156,18 +156,16 @@ async function exportParallel(
     for (let i = 0; i < Math.min(threads, ranges.length); i++) {
       const w = new Worker(new URL('./export-worker.js', import.meta.url), {
         workerData: { path: db.path, filter: opts.filter, format: opts.format },
-        // a small young generation: the worker's garbage is short-lived strings (keeps peak RSS down)
-        resourceLimits: { maxYoungGenerationSizeMb: 8 },
       });
       workers.push(w);
       ready.push(
         new Promise<void>((resolve, reject) => {
-          w.on('message', (m: { t: string; seq?: number; text?: string; n?: number; message?: string }) => {
+          w.on('message', (m: { t: string; seq?: number; parts?: string[]; n?: number; message?: string }) => {
             if (m.t === 'ready') {
               idle.push(w);
               resolve();
             } else if (m.t === 'rows') {
-              results.set(m.seq!, { text: m.text!, n: m.n! });
+              results.set(m.seq!, { parts: m.parts!, n: m.n! });
               idle.push(w);
               wakeWriter?.();
             } else if (m.t === 'error') {
@@ -202,7 +200,7 @@ async function exportParallel(
       written++;
       assign();
       n += r.n;
-      await write(r.text);
+      for (const p of r.parts) await write(p);
     }
     return n;
   } finally {

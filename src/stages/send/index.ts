@@ -33,12 +33,27 @@ export interface SentFolderLike {
   close(): Promise<void>;
 }
 
+export interface InboxEvidenceLike {
+  uid: number;
+  kind: 'reply' | 'bounce' | 'mention';
+  from: string | null;
+  subject: string | null;
+}
+
+export interface InboxLike {
+  /** Mail received since `since` that names these Message-IDs (replies, bounces, auto-replies). */
+  findReferencing(messageIds: string[], since?: Date | null): Promise<Map<string, InboxEvidenceLike>>;
+  close(): Promise<void>;
+}
+
 export interface SendAdapters {
   clock: Clock;
   /** An SMTP session for a mailbox (the CLI fills in the password from the environment). */
   smtp(m: MailboxRow): SmtpSender;
   /** The mailbox's Sent folder over IMAP, or null when it has no IMAP account. Throws when it cannot log in. */
   sentFolder(m: MailboxRow): Promise<SentFolderLike | null>;
+  /** The mailbox's INBOX over IMAP (recipient-side evidence for --resolve-unknown), or null without IMAP. */
+  inbox?(m: MailboxRow): Promise<InboxLike | null>;
   /** Is this process (of this host) alive? Used to spot claims left by a killed `send`. */
   isAlive(pid: number): boolean;
   hostname: string;
@@ -134,9 +149,15 @@ interface Claimed {
   inReplyTo: string | null;
   references: string[];
   lastStep: boolean;
+  /** The message built ahead (while the previous one was with the server), if it was. */
+  built?: Promise<Built>;
 }
 
+type Built = { raw: Buffer; date: Date } | { error: string };
+
 const DAY_MS = 86_400_000;
+/** Claims made ahead in one durable transaction when pacing is off (one fsync for that many messages). */
+const AHEAD = 8;
 
 export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions): Promise<SendReport> {
   const s = opts.settings;
@@ -168,13 +189,25 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
   const limit = opts.limit ?? Infinity;
   let sentThisRun = 0;
 
+  // Today's count per mailbox is read from the database, except when the cap is far away: then our own
+  // claims are added to the last count (re-read every minute, since another `send` may use the mailbox).
+  const countMemo = new Map<number, { day: string; count: number; atMs: number; claimsAtCount: number }>();
+  let claimsMade = 0;
   const remainingToday = (m: MailboxState, now: Date): number => {
     const lim = dailyLimit(
       { dailyCap: m.row.daily_cap, rampStart: m.row.ramp_start, rampStep: m.row.ramp_step, rampStartedAt: m.row.ramp_started_at },
       now,
       senderZone,
     );
-    return lim - sentSince(db, m.row.id, startOfDay(now, senderZone).toISOString());
+    const day = startOfDay(now, senderZone).toISOString();
+    const memo = countMemo.get(m.row.id);
+    if (memo && memo.day === day && now.getTime() - memo.atMs < 60_000) {
+      const estimate = lim - memo.count - (claimsMade - memo.claimsAtCount);
+      if (estimate > 1000) return estimate;
+    }
+    const count = sentSince(db, m.row.id, day);
+    countMemo.set(m.row.id, { day, count, atMs: now.getTime(), claimsAtCount: claimsMade });
+    return lim - count;
   };
 
   const mailboxReady = (m: MailboxState, nowMs: number): number => {
@@ -201,6 +234,18 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
     return throttleMemo.can;
   };
 
+  // Window bounds are whole minutes (HH:MM) and zone offsets too: the answer holds for the minute.
+  const windowMemo = new Map<string, boolean>();
+  const inWindowMemo = (now: Date, zone: string): boolean => {
+    const k = `${Math.floor(now.getTime() / 60_000)}|${zone}`;
+    let v = windowMemo.get(k);
+    if (v === undefined) {
+      if (windowMemo.size > 1000) windowMemo.clear();
+      windowMemo.set(k, (v = inWindow(now, zone, window)));
+    }
+    return v;
+  };
+
   /** Decides about one candidate, right now. Reads only. */
   const judge = (c: Candidate, now: Date, simulated?: Map<number, number>): Verdict => {
     const nowMs = now.getTime();
@@ -220,13 +265,13 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
     }
 
     // Sequence: step k waits for step k-1 to be sent, plus its delay in business days.
-    const thread = store.threadMessages(db, c.enrollment_id).filter((m) => m.position < c.position);
     const prevPos = store.previousPosition(db, c.campaign_id, c.position);
     let firstSubject = c.subject;
     let inReplyTo: string | null = null;
     let references: string[] = [];
     let threadMailbox: number | null = null;
     if (prevPos !== null) {
+      const thread = store.threadMessages(db, c.enrollment_id).filter((m) => m.position < c.position);
       const prev = thread.filter((m) => m.position === prevPos && m.state === 'sent').pop();
       if (!prev || !prev.sent_at) return { kind: 'skip', reason: `step ${prevPos} not sent yet` };
       const due = addBusinessDays(new Date(prev.sent_at), c.delay_days, senderZone, s.sending.days).getTime();
@@ -240,7 +285,7 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
     }
 
     const zone = windowZone(senderZone, c.lead_country, s.sending.recipient_timezone);
-    if (!inWindow(now, zone, window)) {
+    if (!inWindowMemo(now, zone)) {
       const next = nextWindowStart(now, zone, window);
       return { kind: 'wait', until: next ? next.getTime() : null, reason: `outside the sending window (${zone})` };
     }
@@ -268,7 +313,11 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
     if (!ready.length) return { kind: 'wait', until: Math.min(...withCap.map((x) => mailboxReady(x.m, nowMs))), reason: 'spacing' };
     // A queued first email keeps the mailbox (and so the Message-ID) it was given, while that mailbox can send.
     const own = c.message_mailbox_id !== null ? ready.find((x) => x.m.row.id === c.message_mailbox_id) : undefined;
-    const id = own ? own.m.row.id : pickMailbox(ready.map((x) => ({ id: x.m.row.id, remaining: x.rem, lastSentAt: lastSentAt(db, x.m.row.id) })));
+    const id = own
+      ? own.m.row.id
+      : ready.length === 1
+        ? ready[0]!.m.row.id
+        : pickMailbox(ready.map((x) => ({ id: x.m.row.id, remaining: x.rem, lastSentAt: lastSentAt(db, x.m.row.id) })));
     return { kind: 'send', mailbox: mailboxes.get(id!)!, to, subject, inReplyTo, references, firstSubject };
   };
 
@@ -316,7 +365,7 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
   }
 
   /** In one write transaction: find the first candidate that can go now and claim it. */
-  const claimNext = (): { claimed: Claimed | null; waitUntil: number | null } => {
+  const claimNext = (by: string = claimedBy): { claimed: Claimed | null; waitUntil: number | null } => {
       const now = clock.now();
       const nowIso = now.toISOString();
       const nowMs = now.getTime();
@@ -388,7 +437,7 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
           // A message that never reached a server may change mailbox (first emails only); it then gets an id on that domain.
           const keepId = c.message_mailbox_id === m.row.id && c.message_id;
           messageId = keepId ? c.message_id! : makeMessageId(domain, randomUUID());
-          const ok = store.claimExisting(db, c.message_row_id, claimedBy, nowIso, {
+          const ok = store.claimExisting(db, c.message_row_id, by, nowIso, {
             mailboxId: m.row.id, fromEmail: m.row.email, messageId, toEmail: v.to, subject: v.subject, inReplyTo: v.inReplyTo, references,
           });
           if (!ok) {
@@ -405,12 +454,13 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
               stepId: c.step_id, variantId: c.variant_id, mailboxId: m.row.id, toEmail: v.to, fromEmail: m.row.email, subject: v.subject,
               messageId, inReplyTo: v.inReplyTo, references,
             },
-            claimedBy,
+            by,
             nowIso,
             opts.runId ?? null,
           );
         }
         drop();
+        claimsMade++;
         return {
           claimed: {
             ref: {
@@ -435,10 +485,10 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
    * Builds and sends one claimed message. Returns what to commit: the caller commits it in the same
    * transaction as the next claim (one durable write per message), and then runs `after`.
    */
-  const deliver = async (cl: Claimed, onBodySent?: () => void): Promise<{ commit: () => void; after?: () => Promise<void> }> => {
+  /** MIME build and DKIM signature of a claimed message; never rejects. */
+  const build = async (cl: Claimed): Promise<Built> => {
     const m = cl.mailbox;
     const now = clock.now();
-    const runId = opts.runId ?? null;
     const url = unsubscribeUrl(s.unsubscribe.base_url, makeUnsubscribeToken(opts.secret, cl.ref.messageId));
     const mailto = `mailto:${s.unsubscribe.mailto || m.row.email}?subject=unsubscribe`;
     const mail: OutgoingMail = {
@@ -458,11 +508,19 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
     };
     const fromDomain = m.row.email.split('@')[1]!.toLowerCase();
     const dkim = opts.dkim && (!opts.dkim.onlyDomain || opts.dkim.onlyDomain.toLowerCase() === fromDomain) ? { ...opts.dkim, domainName: opts.dkim.domainName || fromDomain } : null;
-    let raw: Buffer;
     try {
-      raw = await composeMessage(mail, dkim);
+      return { raw: await composeMessage(mail, dkim), date: now };
     } catch (err) {
-      const reason = `cannot build the message: ${(err as Error).message}`;
+      return { error: `cannot build the message: ${(err as Error).message}` };
+    }
+  };
+
+  const deliver = async (cl: Claimed, onBodySent?: () => void): Promise<{ commit: () => void; after?: () => Promise<void> }> => {
+    const m = cl.mailbox;
+    const runId = opts.runId ?? null;
+    const built = await (cl.built ?? build(cl));
+    if ('error' in built) {
+      const reason = built.error;
       return {
         commit: () => {
           store.markFailed(db, cl.ref, { nowIso: clock.now().toISOString(), reason, hardBounce: false, runId });
@@ -470,6 +528,7 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
         },
       };
     }
+    const { raw, date } = built;
     if (!m.client) m.client = adapters.smtp(m.row);
     let result: SendResult | null = null;
     let failure: SmtpError | null = null;
@@ -499,7 +558,7 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
               try {
                 const folder = await adapters.sentFolder(m.row);
                 if (folder) {
-                  await folder.append(raw, now);
+                  await folder.append(raw, date);
                   await folder.close();
                 }
               } catch (err) {
@@ -565,14 +624,17 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
   };
 
   // The loop. A claim ('sending', Message-ID) is committed durably (synchronous=FULL) before its SMTP
-  // transaction starts. Without pacing, the claim of the next message is made while the server is busy
-  // with the current body (onBodySent), and the outcome of a message is committed without waiting for the
-  // disk (synchronous=NORMAL: it survives a killed process; after a power cut recoverStaleClaims treats
-  // every claim of the old boot as unknown). So one fsync per message, overlapped with the server's work.
-  // A process has at most two claims: the one on the wire and the next one, which provably never started
-  // while the first is still 'sending' (see recoverStaleClaims).
+  // transaction starts. Without pacing, claims are made ahead, AHEAD at a time in one FULL transaction
+  // (one fsync for all of them), while the server is busy with the current body (onBodySent); such a
+  // claim carries the mark `:ahead` in claimed_by. The outcome of a message is committed without waiting
+  // for the disk (synchronous=NORMAL: it survives a killed process; after a power cut recoverStaleClaims
+  // treats every claim of the old boot as unknown), and the same commit removes the `:ahead` mark of the
+  // next message, right before its SMTP transaction starts. So a process has one started message at a
+  // time: a killed run leaves one unknown at most; its claims still marked ahead provably never started
+  // and go back to the queue (see recoverStaleClaims).
   const canStop = () => opts.signal?.aborted || sentThisRun >= limit || (opts.until !== undefined && opts.until !== null && clock.now().getTime() >= opts.until.getTime());
-  let preclaimed: Claimed | null = null;
+  const aheadBy = `${claimedBy}:ahead`;
+  const ahead: Claimed[] = [];
   const release = (cl: Claimed, reason: string) => store.releaseClaim(db, cl.ref.id, reason, clock.now().toISOString());
   const commitFast = (fn: () => void) => {
     db.sqlite.pragma('synchronous = NORMAL');
@@ -582,11 +644,32 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
       db.sqlite.pragma('synchronous = FULL');
     }
   };
+  /** Marks the first claim ahead as started (in the caller's transaction); gives back the ones that must not go. */
+  const startNextAhead = () => {
+    while (ahead.length) {
+      const next = ahead[0]!;
+      const c = next.cand;
+      // Claimed a few messages ago: the checks that protect people are made again right before it goes.
+      const stop = next.mailbox.skipped
+        ? `mailbox ${next.mailbox.row.name}: ${next.mailbox.skipped}`
+        : canStop()
+          ? 'run stopped before sending it'
+          : findSuppression(db, next.ref.toEmail) || findDomainSuppression(db, c.lead_domain) || store.leadReplied(db, c.lead_id)
+            ? 'to be judged again (suppressed or replied since it was claimed)'
+            : null;
+      if (stop) {
+        release(next, stop);
+        ahead.shift();
+        continue;
+      }
+      if (store.startClaim(db, next.ref.id, aheadBy, claimedBy)) return;
+      ahead.shift(); // taken from us (cannot happen while we are alive): leave it
+    }
+  };
   try {
     for (;;) {
       if (canStop()) break;
-      let claimed: Claimed | null = preclaimed;
-      preclaimed = null;
+      let claimed: Claimed | null = ahead.shift() ?? null;
       if (!claimed) {
         const r = tx(db, () => claimNext());
         claimed = r.claimed;
@@ -605,35 +688,46 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
       }
       sentThisRun++;
       const mayPipeline = !pacing && sentThisRun < limit;
-      let hookOpen = true; // a hook firing after this message settled must not leave a claim behind
-      const preclaim = mayPipeline
+      let hookOpen = true; // a hook firing after this message settled must not claim behind our back
+      const onBodySent = mayPipeline
         ? () => {
             if (!hookOpen || canStop()) return;
-            try {
-              preclaimed = tx(db, () => claimNext()).claimed;
-            } catch {
-              preclaimed = null; // a busy database: claim after this message instead
+            if (!ahead.length) {
+              try {
+                const want = Math.min(AHEAD, limit - sentThisRun);
+                tx(db, () => {
+                  for (let i = 0; i < want; i++) {
+                    const next = claimNext(aheadBy).claimed;
+                    if (!next) break;
+                    ahead.push(next);
+                  }
+                });
+              } catch {
+                ahead.length = 0; // a busy database (the transaction rolled back): claim after this message instead
+              }
             }
+            // Build the next one now, while the server works on the current one (the CPU is otherwise idle).
+            const next = ahead[0];
+            if (next && !next.built) next.built = build(next);
           }
         : undefined;
-      const outcome = await deliver(claimed, preclaim);
+      const outcome = await deliver(claimed, onBodySent);
       hookOpen = false;
-      const next = preclaimed as Claimed | null;
       commitFast(() => {
         outcome.commit();
-        // The next claim never started: give it back if its mailbox just stopped.
-        if (next && next.mailbox.skipped) {
-          release(next, `mailbox ${next.mailbox.row.name}: ${next.mailbox.skipped}`);
-          preclaimed = null;
-        }
+        startNextAhead();
       });
       await outcome.after?.();
       opts.onProgress?.({ ...counts });
       if (pacing) claimed.mailbox.nextAt = clock.now().getTime() + randomGapMs(s.sending.min_gap_seconds, s.sending.max_gap_seconds, () => clock.random());
     }
   } finally {
-    const left = preclaimed as Claimed | null;
-    if (left) tx(db, () => release(left, 'run stopped before sending it'));
+    if (ahead.length) {
+      const left = ahead.splice(0);
+      tx(db, () => {
+        for (const cl of left) release(cl, 'run stopped before sending it');
+      });
+    }
     for (const m of mailboxes.values()) await closeClient(m);
   }
   for (const [name, w] of waitingOnMailbox) {
@@ -668,19 +762,21 @@ export function claimerId(a: Pick<SendAdapters, 'hostname' | 'pid' | 'bootId'>):
 
 /**
  * Claims whose process is gone become 'unknown': that process may have handed the message to the server
- * before it died. Same host: the pid is checked; another host: only after staleClaimMs. A dead process
- * of this boot with two claims was sending the older one; the newer one was claimed ahead and never
- * started (its SMTP transaction begins only after the older one's outcome is committed), so it goes back
- * to the queue. After a reboot the last commits may be lost, so every claim of the old boot is unknown.
+ * before it died. Same host: the pid is checked; another host: only after staleClaimMs. A claim still
+ * marked `:ahead` by a dead process of this boot never started (the mark goes in the same commit that
+ * precedes its SMTP transaction, and a commit survives a killed process), so it goes back to the queue.
+ * After a reboot the last commits may be lost, so every claim of the old boot is unknown.
  */
 export function recoverStaleClaims(db: Db, adapters: Pick<SendAdapters, 'clock' | 'hostname' | 'isAlive' | 'bootId'>, opts: Pick<SendOptions, 'staleClaimMs' | 'runId'>): number {
   const now = adapters.clock.now();
   const nowIso = now.toISOString();
   const staleMs = opts.staleClaimMs ?? 30 * 60_000;
-  const byClaimer = new Map<string, store.ClaimRow[]>();
+  const byClaimer = new Map<string, (store.ClaimRow & { ahead: boolean })[]>();
   for (const c of store.sendingClaims(db)) {
-    const k = c.claimed_by ?? '';
-    byClaimer.set(k, [...(byClaimer.get(k) ?? []), c]);
+    const by = c.claimed_by ?? '';
+    const ahead = by.endsWith(':ahead');
+    const k = ahead ? by.slice(0, -':ahead'.length) : by;
+    byClaimer.set(k, [...(byClaimer.get(k) ?? []), { ...c, ahead }]);
   }
   let n = 0;
   for (const [claimer, rows] of byClaimer) {
@@ -691,12 +787,11 @@ export function recoverStaleClaims(db: Db, adapters: Pick<SendAdapters, 'clock' 
     const sameBoot = sameHost && (boot ?? '') === (adapters.bootId ?? '');
     const dead = sameHost ? !sameBoot || !adapters.isAlive(pid) : age > staleMs;
     if (!dead) continue;
-    rows.sort((a, b) => (a.claimed_at ?? '').localeCompare(b.claimed_at ?? '') || a.id - b.id);
     tx(db, () => {
-      rows.forEach((c, i) => {
-        if (sameBoot && rows.length === 2 && i === 1) {
+      for (const c of rows) {
+        if (sameBoot && c.ahead) {
           store.releaseClaim(db, c.id, 'claimed ahead by a stopped run, never sent', nowIso);
-          return;
+          continue;
         }
         const changed = store.markUnknown(db, { id: c.id, leadId: c.lead_id, campaignId: c.campaign_id, messageId: c.message_id }, {
           nowIso,
@@ -704,7 +799,7 @@ export function recoverStaleClaims(db: Db, adapters: Pick<SendAdapters, 'clock' 
           runId: opts.runId ?? null,
         });
         if (changed) n++;
-      });
+      }
     });
   }
   return n;
@@ -717,6 +812,11 @@ export interface ResolveOptions {
   settleAfterMs?: number;
 }
 
+export type Evidence =
+  | { source: 'sent-folder'; uid: number }
+  | { source: 'inbound'; inboundId: number; how: 'reply' | 'quoted'; label: string | null; from: string | null }
+  | { source: 'inbox'; uid: number; kind: 'reply' | 'bounce' | 'mention'; from: string | null; subject: string | null };
+
 export interface ResolveReport {
   checked: number;
   sent: number;
@@ -724,75 +824,243 @@ export interface ResolveReport {
   stillUnknown: number;
   staleToUnknown: number;
   problems: { mailbox: string; problem: string }[];
-  details: { messageId: string; to: string; outcome: 'sent' | 'requeued' | 'unknown'; reason: string }[];
+  details: { id: number; messageId: string; to: string; mailbox: string | null; outcome: 'sent' | 'requeued' | 'unknown'; reason: string; evidence?: Evidence }[];
 }
 
-/** `send --resolve-unknown`: looks for each unknown message in its mailbox's Sent folder and settles it. */
+function describeEvidence(e: Evidence): string {
+  switch (e.source) {
+    case 'sent-folder':
+      return `found in the Sent folder (uid ${e.uid})`;
+    case 'inbound':
+      return e.how === 'reply'
+        ? `a reply${e.from ? ` from ${e.from}` : ''} names it (inbound #${e.inboundId}${e.label ? `, ${e.label}` : ''})`
+        : `${e.label === 'BOUNCE' ? 'a bounce' : 'received mail'}${e.from ? ` from ${e.from}` : ''} quotes it (inbound #${e.inboundId})`;
+    case 'inbox':
+      return `${e.kind === 'reply' ? 'a reply' : e.kind === 'bounce' ? 'a bounce' : 'a message'}${e.from ? ` from ${e.from}` : ''} in the INBOX names it (uid ${e.uid})`;
+  }
+}
+
+/**
+ * `send --resolve-unknown`: settles each unknown message from the evidence there is. It went out when
+ * (1) the mailbox's Sent folder has it, or (2) mail received since names its Message-ID: a reply
+ * (In-Reply-To/References), a bounce or auto-reply quoting it, first as already read by the inbox stage,
+ * then by searching the INBOX over IMAP. It never reached the server when the server keeps Sent copies
+ * and, some minutes later, neither the Sent folder nor the INBOX has it: it is queued again. A mailbox
+ * that does not keep copies itself (--append-sent) gives no proof of absence: without evidence the
+ * message stays unknown for the operator (`send --list-unknown`, `send --settle ID --as sent|failed|retry`).
+ */
 export async function resolveUnknown(db: Db, adapters: SendAdapters, opts: ResolveOptions = {}): Promise<ResolveReport> {
   const rep: ResolveReport = { checked: 0, sent: 0, requeued: 0, stillUnknown: 0, staleToUnknown: 0, problems: [], details: [] };
   rep.staleToUnknown = recoverStaleClaims(db, adapters, opts);
   const settleMs = opts.settleAfterMs ?? 10 * 60_000;
+  const runId = opts.runId ?? null;
   const all = store.unknownMessages(db, opts.campaign ?? null);
   const byMailbox = new Map<number | null, store.UnknownRow[]>();
   for (const u of all) byMailbox.set(u.mailbox_id, [...(byMailbox.get(u.mailbox_id) ?? []), u]);
   const mailboxes = new Map(listMailboxRows(db).map((m) => [m.id, m]));
+  const refOf = (u: store.UnknownRow, mailboxId: number): MessageRef => ({
+    id: u.id, leadId: u.lead_id ?? 0, campaignId: u.campaign_id ?? 0, enrollmentId: u.enrollment_id ?? 0, draftId: u.draft_id ?? 0,
+    mailboxId, messageId: u.message_id, position: u.position ?? 1, toEmail: u.to_email,
+  });
+  const since = (u: store.UnknownRow): string | null => (u.claimed_at ? new Date(new Date(u.claimed_at).getTime() - 86_400_000).toISOString() : null);
+  const settleSent = (u: store.UnknownRow, m: MailboxRow, ev: Evidence, sentAt: string) => {
+    const lastStep = u.campaign_id !== null && u.position !== null ? store.isLastStep(db, u.campaign_id, u.position) : false;
+    const reason = describeEvidence(ev);
+    const ok = tx(db, () => store.markSent(db, refOf(u, m.id), { nowIso: adapters.clock.now().toISOString(), sentAt, response: reason, from: 'unknown', runId, lastStep }));
+    if (ok) {
+      rep.sent++;
+      rep.details.push({ id: u.id, messageId: u.message_id, to: u.to_email, mailbox: m.name, outcome: 'sent', reason, evidence: ev });
+    }
+  };
+  const keep = (u: store.UnknownRow, m: MailboxRow | undefined, reason: string) => {
+    rep.stillUnknown++;
+    rep.details.push({ id: u.id, messageId: u.message_id, to: u.to_email, mailbox: m?.name ?? null, outcome: 'unknown', reason });
+  };
+
   for (const [mailboxId, rows] of byMailbox) {
     rep.checked += rows.length;
     const m = mailboxId === null ? undefined : mailboxes.get(mailboxId);
-    const keep = (reason: string) => {
-      for (const u of rows) rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'unknown', reason });
-      rep.stillUnknown += rows.length;
-    };
+    // What the inbox stage already read needs no network (and works for a removed mailbox too).
+    const open: store.UnknownRow[] = [];
+    for (const u of rows) {
+      const hit = store.inboundEvidence(db, u.message_id, since(u));
+      if (hit && m) settleSent(u, m, { source: 'inbound', inboundId: hit.id, how: hit.how, label: hit.label, from: hit.from }, u.claimed_at ?? adapters.clock.now().toISOString());
+      else open.push(u);
+    }
+    if (!open.length) continue;
     if (!m) {
-      keep('its mailbox was removed');
+      for (const u of open) keep(u, m, 'its mailbox was removed: settle it by hand');
       continue;
     }
-    let folder: SentFolderLike | null;
+
+    // 1. The Sent folder.
+    const inSent = new Map<string, { uid: number; date: string | null }>();
+    let sentReadable = false;
+    let sentProblem = '';
     try {
-      folder = await adapters.sentFolder(m);
-    } catch (err) {
-      rep.problems.push({ mailbox: m.name, problem: (err as Error).message });
-      keep(`cannot read ${m.name}'s Sent folder`);
-      continue;
-    }
-    if (!folder) {
-      rep.problems.push({ mailbox: m.name, problem: 'no IMAP account: cannot look in the Sent folder' });
-      keep('no IMAP account for its mailbox');
-      continue;
-    }
-    try {
-      const found = await folder.find(rows.map((u) => u.message_id));
-      const now = adapters.clock.now();
-      for (const u of rows) {
-        const hit = found.get(u.message_id);
-        const ref: MessageRef = {
-          id: u.id, leadId: u.lead_id ?? 0, campaignId: u.campaign_id ?? 0, enrollmentId: u.enrollment_id ?? 0, draftId: u.draft_id ?? 0,
-          mailboxId: m.id, messageId: u.message_id, position: u.position ?? 1, toEmail: u.to_email,
-        };
-        if (hit) {
-          const sentAt = hit.date ?? u.claimed_at ?? now.toISOString();
-          const lastStep = u.campaign_id !== null && u.position !== null ? store.isLastStep(db, u.campaign_id, u.position) : false;
-          tx(db, () => store.markSent(db, ref, { nowIso: now.toISOString(), sentAt, response: `found in the Sent folder (uid ${hit.uid})`, from: 'unknown', runId: opts.runId ?? null, lastStep }));
-          rep.sent++;
-          rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'sent', reason: 'found in the Sent folder' });
-        } else if (m.append_sent) {
-          // This server keeps no copy of its own (we append one after sending): absence proves nothing.
-          rep.stillUnknown++;
-          rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'unknown', reason: `${m.name} does not keep sent copies itself: cannot tell` });
-        } else if (u.claimed_at && now.getTime() - new Date(u.claimed_at).getTime() < settleMs) {
-          rep.stillUnknown++;
-          rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'unknown', reason: 'too recent: the Sent copy may still be on its way' });
-        } else {
-          tx(db, () => store.requeueUnknown(db, ref, { nowIso: now.toISOString(), reason: 'not in the Sent folder: the server never accepted it', runId: opts.runId ?? null }));
-          rep.requeued++;
-          rep.details.push({ messageId: u.message_id, to: u.to_email, outcome: 'requeued', reason: 'not in the Sent folder: will be sent by the next run' });
+      const folder = await adapters.sentFolder(m);
+      if (!folder) sentProblem = 'no IMAP account: cannot look in the Sent folder';
+      else {
+        try {
+          for (const [k, v] of await folder.find(open.map((u) => u.message_id))) inSent.set(k, v);
+          sentReadable = true;
+        } catch (err) {
+          sentProblem = `searching the Sent folder failed: ${(err as Error).message}`;
+        } finally {
+          await folder.close().catch(() => undefined);
         }
       }
     } catch (err) {
-      rep.problems.push({ mailbox: m.name, problem: `searching the Sent folder failed: ${(err as Error).message}` });
-    } finally {
-      await folder.close().catch(() => undefined);
+      sentProblem = (err as Error).message;
+    }
+    if (sentProblem) rep.problems.push({ mailbox: m.name, problem: sentProblem });
+
+    // 2. Recipient-side evidence in the INBOX, for what the Sent folder did not settle.
+    const notInSent = open.filter((u) => !inSent.has(u.message_id));
+    const inInbox = new Map<string, InboxEvidenceLike>();
+    let inboxReadable = false;
+    if (notInSent.length && adapters.inbox) {
+      try {
+        const inbox = await adapters.inbox(m);
+        if (inbox) {
+          try {
+            const oldest = notInSent.map((u) => u.claimed_at).filter((x): x is string => Boolean(x)).sort()[0];
+            for (const [k, v] of await inbox.findReferencing(notInSent.map((u) => u.message_id), oldest ? new Date(oldest) : null)) inInbox.set(k, v);
+            inboxReadable = true;
+          } finally {
+            await inbox.close().catch(() => undefined);
+          }
+        }
+      } catch (err) {
+        rep.problems.push({ mailbox: m.name, problem: `searching the INBOX failed: ${(err as Error).message}` });
+      }
+    }
+
+    const now = adapters.clock.now();
+    for (const u of open) {
+      const s = inSent.get(u.message_id);
+      if (s) {
+        settleSent(u, m, { source: 'sent-folder', uid: s.uid }, s.date ?? u.claimed_at ?? now.toISOString());
+        continue;
+      }
+      const e = inInbox.get(u.message_id);
+      if (e) {
+        settleSent(u, m, { source: 'inbox', uid: e.uid, kind: e.kind, from: e.from, subject: e.subject }, u.claimed_at ?? now.toISOString());
+        continue;
+      }
+      if (!sentReadable) keep(u, m, `cannot read ${m.name}'s Sent folder`);
+      else if (m.append_sent) {
+        // This server keeps no copy of its own (we append one after sending): absence from Sent proves nothing.
+        keep(u, m, `${m.name} does not keep sent copies itself and no reply or bounce names it${inboxReadable ? '' : ' (INBOX not searched)'}: settle it by hand with \`outreach send --settle ${u.message_id} --as sent|failed|retry\``);
+      } else if (u.claimed_at && now.getTime() - new Date(u.claimed_at).getTime() < settleMs) {
+        keep(u, m, 'too recent: the Sent copy may still be on its way');
+      } else {
+        const ok = tx(db, () => store.requeueUnknown(db, refOf(u, m.id), { nowIso: now.toISOString(), reason: 'not in the Sent folder: the server never accepted it', runId }));
+        if (ok) {
+          rep.requeued++;
+          rep.details.push({ id: u.id, messageId: u.message_id, to: u.to_email, mailbox: m.name, outcome: 'requeued', reason: 'not in the Sent folder: will be sent by the next run' });
+        }
+      }
     }
   }
   return rep;
+}
+
+export interface UnknownListing {
+  staleToUnknown: number;
+  unknown: {
+    id: number;
+    messageId: string;
+    to: string;
+    subject: string | null;
+    mailbox: string | null;
+    /** False when the mailbox is set to --append-sent: its server keeps no Sent copy, so --resolve-unknown may not settle it. */
+    serverKeepsSentCopy: boolean | null;
+    campaign: string | null;
+    step: number | null;
+    claimedAt: string | null;
+    reason: string | null;
+  }[];
+}
+
+/** `send --list-unknown`: the messages whose fate is unknown (after turning dead processes' claims into unknown). */
+export function listUnknown(db: Db, adapters: Pick<SendAdapters, 'clock' | 'hostname' | 'isAlive' | 'bootId'>, opts: { campaign?: string | null; runId?: number | null } = {}): UnknownListing {
+  const staleToUnknown = recoverStaleClaims(db, adapters, opts);
+  return {
+    staleToUnknown,
+    unknown: store.unknownDetails(db, opts.campaign ?? null).map((u) => ({
+      id: u.id,
+      messageId: u.message_id,
+      to: u.to_email,
+      subject: u.subject,
+      mailbox: u.mailbox_name,
+      serverKeepsSentCopy: u.append_sent === null ? null : !u.append_sent,
+      campaign: u.campaign_name,
+      step: u.position,
+      claimedAt: u.claimed_at,
+      reason: u.last_error,
+    })),
+  };
+}
+
+export type SettleAs = 'sent' | 'failed' | 'retry';
+
+export interface SettleResult {
+  id: number;
+  messageId: string;
+  to: string;
+  from: string;
+  to_state: 'sent' | 'failed' | 'queued';
+}
+
+export class SettleError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'SettleError';
+  }
+}
+
+/**
+ * `send --settle ID --as sent|failed|retry`: the operator's verdict on one unknown message, recorded
+ * with their note. sent: it went out (the thread goes on); failed: it did not and is not to be sent;
+ * retry: it did not, send it again (a double send if that is wrong).
+ */
+export function settleMessage(
+  db: Db,
+  adapters: Pick<SendAdapters, 'clock' | 'hostname' | 'isAlive' | 'bootId'>,
+  opts: { ref: string; as: SettleAs; note?: string | null; runId?: number | null },
+): SettleResult {
+  recoverStaleClaims(db, adapters, { runId: opts.runId });
+  const u = store.findMessage(db, opts.ref);
+  if (!u) throw new SettleError(`no message ${opts.ref}`, 'List the unknown ones with `outreach send --list-unknown`.');
+  if (u.state !== 'unknown') {
+    throw new SettleError(
+      `message ${u.message_id} (to ${u.to_email}) is ${u.state}, not unknown: only a message whose fate is unknown can be settled`,
+      u.state === 'sending' ? 'A running `send` is sending it now; wait for it to finish.' : undefined,
+    );
+  }
+  const nowIso = adapters.clock.now().toISOString();
+  const runId = opts.runId ?? null;
+  const note = opts.note ? `: ${opts.note}` : '';
+  const mini = { id: u.id, leadId: u.lead_id, campaignId: u.campaign_id, messageId: u.message_id };
+  let ok: boolean;
+  let toState: SettleResult['to_state'];
+  if (opts.as === 'sent') {
+    if (u.mailbox_id === null) throw new SettleError(`message ${u.message_id} has no mailbox any more (removed): it cannot be recorded as sent from one`);
+    const lastStep = u.campaign_id !== null && u.position !== null ? store.isLastStep(db, u.campaign_id, u.position) : false;
+    const ref: MessageRef = {
+      id: u.id, leadId: u.lead_id ?? 0, campaignId: u.campaign_id ?? 0, enrollmentId: u.enrollment_id ?? 0, draftId: u.draft_id ?? 0,
+      mailboxId: u.mailbox_id, messageId: u.message_id, position: u.position ?? 1, toEmail: u.to_email,
+    };
+    ok = tx(db, () => store.markSent(db, ref, { nowIso, sentAt: u.claimed_at ?? nowIso, response: `settled by hand as sent${note}`, from: 'unknown', runId, lastStep }));
+    toState = 'sent';
+  } else if (opts.as === 'failed') {
+    ok = tx(db, () => store.failUnknown(db, mini, { nowIso, reason: `settled by hand as not sent${note}`, runId }));
+    toState = 'failed';
+  } else {
+    ok = tx(db, () => store.requeueUnknown(db, mini, { nowIso, reason: `settled by hand: send it again${note}`, runId }));
+    toState = 'queued';
+  }
+  if (!ok) throw new SettleError(`message ${u.message_id} changed while settling it: look again with \`outreach send --list-unknown\``);
+  return { id: u.id, messageId: u.message_id, to: u.to_email, from: 'unknown', to_state: toState };
 }

@@ -309,6 +309,11 @@ export function markUnknown(db: Db, m: { id: number; leadId: number | null; camp
   return r.changes === 1;
 }
 
+/** A claim made ahead becomes the one being sent: its `:ahead` mark goes, right before its SMTP transaction. */
+export function startClaim(db: Db, rowId: number, aheadBy: string, claimedBy: string): boolean {
+  return q(db, `UPDATE messages SET claimed_by = ? WHERE id = ? AND state = 'sending' AND claimed_by = ?`).run(claimedBy, rowId, aheadBy).changes === 1;
+}
+
 /** sending → queued: it provably never reached the server (connection refused, login failed, ...). */
 export function releaseClaim(db: Db, rowId: number, reason: string, nowIso: string): void {
   q(db, 
@@ -318,12 +323,13 @@ export function releaseClaim(db: Db, rowId: number, reason: string, nowIso: stri
 }
 
 /** unknown → queued after the Sent folder showed it was never accepted. Keeps its Message-ID. */
-export function requeueUnknown(db: Db, m: { id: number; leadId: number | null; campaignId: number | null; messageId: string }, p: { nowIso: string; reason: string; runId: number | null }): void {
+export function requeueUnknown(db: Db, m: { id: number; leadId: number | null; campaignId: number | null; messageId: string }, p: { nowIso: string; reason: string; runId: number | null }): boolean {
   const r = q(db, `UPDATE messages SET state = 'queued', claimed_by = NULL, claimed_at = NULL, last_error = ?, updated_at = ? WHERE id = ? AND state = 'unknown'`)
     .run(p.reason, p.nowIso, m.id);
   if (r.changes === 1) {
     addEvent(db, { leadId: m.leadId, type: 'queued', campaignId: m.campaignId, messageId: m.id, runId: p.runId, at: p.nowIso, data: { messageId: m.messageId, resolved: p.reason } });
   }
+  return r.changes === 1;
 }
 
 export interface ClaimRow {
@@ -361,4 +367,55 @@ export function unknownMessages(db: Db, campaign: string | null): UnknownRow[] {
        WHERE m.state = 'unknown' AND (? IS NULL OR c.name = ?) ORDER BY m.id`,
     )
     .all(campaign, campaign) as UnknownRow[];
+}
+
+/**
+ * Mail the inbox stage already read that names this Message-ID: a reply (In-Reply-To/References) or a
+ * bounce quoting it (in the raw text kept). Proof that the message left our server.
+ */
+export function inboundEvidence(db: Db, messageId: string, sinceIso: string | null): { id: number; label: string | null; from: string | null; how: 'reply' | 'quoted' } | undefined {
+  const bracketed = `<${messageId}>`;
+  const r = q(db,
+      `SELECT id, label, from_email AS "from",
+              CASE WHEN instr(COALESCE(in_reply_to, ''), @b) > 0 OR instr(COALESCE("references", ''), @b) > 0 THEN 'reply' ELSE 'quoted' END AS how
+       FROM inbound
+       WHERE (@since IS NULL OR received_at >= @since)
+         AND (instr(COALESCE(in_reply_to, ''), @b) > 0 OR instr(COALESCE("references", ''), @b) > 0 OR instr(CAST(raw AS TEXT), @id) > 0)
+       ORDER BY how DESC, id LIMIT 1`,
+    )
+    .get({ b: bracketed, id: messageId, since: sinceIso }) as { id: number; label: string | null; from: string | null; how: 'reply' | 'quoted' } | undefined;
+  return r;
+}
+
+export interface MessageForSettle extends UnknownRow {
+  state: string;
+  mailbox_name: string | null;
+  append_sent: number | null;
+  campaign_name: string | null;
+  last_error: string | null;
+  subject: string | null;
+}
+
+const SETTLE_SELECT = `SELECT m.id, m.message_id, m.mailbox_id, m.lead_id, m.campaign_id, m.enrollment_id, m.draft_id, m.step_id, m.to_email, m.claimed_at,
+         s.position, m.state, mb.name AS mailbox_name, mb.append_sent, c.name AS campaign_name, m.last_error, m.subject
+       FROM messages m LEFT JOIN steps s ON s.id = m.step_id LEFT JOIN campaigns c ON c.id = m.campaign_id LEFT JOIN mailboxes mb ON mb.id = m.mailbox_id`;
+
+/** A message by its Message-ID (with or without angle brackets) or its row id. */
+export function findMessage(db: Db, ref: string): MessageForSettle | undefined {
+  const t = ref.trim().replace(/^<|>$/g, '');
+  if (/^\d+$/.test(t)) return q(db, `${SETTLE_SELECT} WHERE m.id = ?`).get(Number(t)) as MessageForSettle | undefined;
+  return q(db, `${SETTLE_SELECT} WHERE m.message_id = ?`).get(t) as MessageForSettle | undefined;
+}
+
+export function unknownDetails(db: Db, campaign: string | null): MessageForSettle[] {
+  return q(db, `${SETTLE_SELECT} WHERE m.state = 'unknown' AND (? IS NULL OR c.name = ?) ORDER BY m.id`).all(campaign, campaign) as MessageForSettle[];
+}
+
+/** unknown → failed, settled by the operator: it did not go out and is not to be retried. */
+export function failUnknown(db: Db, m: { id: number; leadId: number | null; campaignId: number | null; messageId: string }, p: { nowIso: string; reason: string; runId: number | null }): boolean {
+  const r = q(db, `UPDATE messages SET state = 'failed', last_error = ?, claimed_by = NULL, updated_at = ? WHERE id = ? AND state = 'unknown'`).run(p.reason, p.nowIso, m.id);
+  if (r.changes === 1) {
+    addEvent(db, { leadId: m.leadId, type: 'failed', campaignId: m.campaignId, messageId: m.id, runId: p.runId, at: p.nowIso, data: { messageId: m.messageId, reason: p.reason, resolvedFrom: 'unknown' } });
+  }
+  return r.changes === 1;
 }
