@@ -187,7 +187,9 @@ async function testVersion(target, { npm, snapshotDir, vitestArgs, verbose, rebu
   // the target's headers (nodedir), never downloading any. npm_* variables of an outer `npm run` are dropped.
   const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   baseEnv.PATH = `${target.binDir}${delimiter}${process.env.PATH ?? ''}`;
-  const installEnv = { ...baseEnv, npm_config_build_from_source: 'true', npm_config_update_notifier: 'false', JOBS: 'max' };
+  // node_version: npm checks `engines` against the target, not its own node, so optional dependencies
+  // meant for it (better-sqlite3-napi: Node >= 22) are installed, as `npm ci` run by that node would do.
+  const installEnv = { ...baseEnv, npm_config_build_from_source: 'true', npm_config_update_notifier: 'false', npm_config_node_version: target.version, JOBS: 'max' };
   if (target.nodedir) installEnv.npm_config_nodedir = target.nodedir;
   const common = { cwd: work, log, verbose };
 

@@ -1,6 +1,7 @@
 // Opens the one SQLite file: checks that it is ours, sets the pragmas that let cron jobs, `send` and
 // `serve` share it (WAL, busy timeout), and applies pending migrations from migrations/ (forward-only).
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Database } from './driver.js';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
@@ -13,7 +14,7 @@ export type Orm = BetterSQLite3Database<typeof schema>;
 
 export interface Db {
   /** The raw better-sqlite3 handle: prepared statements for hot paths. */
-  sqlite: Database.Database;
+  sqlite: BetterSqlite3.Database;
   /** drizzle-orm over the same connection. */
   orm: Orm;
   path: string;
@@ -84,7 +85,7 @@ function checkHeader(path: string): void {
 }
 
 /** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */
-export function migrate(sqlite: Database.Database, dir = MIGRATIONS_DIR, path = ''): number {
+export function migrate(sqlite: BetterSqlite3.Database, dir = MIGRATIONS_DIR, path = ''): number {
   const all = loadMigrations(dir);
   sqlite.exec(
     `CREATE TABLE IF NOT EXISTS schema_migrations (idx INTEGER PRIMARY KEY, tag TEXT NOT NULL, hash TEXT NOT NULL, applied_at TEXT NOT NULL)`,
@@ -120,7 +121,7 @@ export function migrate(sqlite: Database.Database, dir = MIGRATIONS_DIR, path = 
   return count;
 }
 
-function userTables(sqlite: Database.Database): string[] {
+function userTables(sqlite: BetterSqlite3.Database): string[] {
   return (
     sqlite
       .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
@@ -142,7 +143,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       checkHeader(path);
     }
   }
-  let sqlite: Database.Database;
+  let sqlite: BetterSqlite3.Database;
   try {
     sqlite = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: !create });
   } catch (err) {

@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/db/driver.js';
 import { runCli, tempDir, type CliResult } from '../helpers/cli.js';
 
 const t = tempDir('outreach-demo-test-');

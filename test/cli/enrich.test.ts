@@ -4,7 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { copyFileSync, existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/db/driver.js';
 import { runCli, tempDir, BIN } from '../helpers/cli.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 

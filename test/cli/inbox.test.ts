@@ -3,7 +3,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/db/driver.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { startMailstack, mailstackAvailable, type Mailstack } from '../helpers/mailstack.js';
 

@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/db/driver.js';
 import { runCli, tempDir, ROOT } from '../helpers/cli.js';
 
 const FIX = resolve(ROOT, 'test/fixtures/leads');

@@ -26,7 +26,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command, Option } from 'commander';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/db/driver.js';
 import dns2 from 'dns2';
 import { BIN, ROOT, runCli, tempDir } from '../helpers/cli.js';
 import { buildProgram } from '../../src/cli/main.js';

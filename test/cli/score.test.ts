@@ -1,6 +1,6 @@
 // The built binary, the way a user runs it: imported leads with facts → `outreach score` → ranked output.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/db/driver.js';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';

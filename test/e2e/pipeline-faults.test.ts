@@ -22,7 +22,7 @@ import { createServer, connect, type Server, type Socket, type AddressInfo } fro
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/db/driver.js';
 import nodemailer from 'nodemailer';
 import { BIN, ROOT, runCli, tempDir, type CliResult } from '../helpers/cli.js';
 import { startMailstack, mailstackAvailable, type Mailstack, type MailboxMessage } from '../helpers/mailstack.js';

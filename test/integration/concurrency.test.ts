@@ -4,7 +4,7 @@ import { describe, it, expect, afterAll } from 'vitest';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import { Database } from '../../src/db/driver.js';
 import { tempDir, ROOT } from '../helpers/cli.js';
 
 const t = tempDir();

@@ -2,7 +2,8 @@
 // migration applied: the data survives, foreign keys and integrity hold. Generic, so new migrations
 // are covered the moment drizzle-kit writes them.
 import { describe, it, expect, afterAll } from 'vitest';
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { Database } from '../../src/db/driver.js';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMigrations, migrate, MIGRATIONS_DIR, openDb } from '../../src/db/open.js';
@@ -31,7 +32,7 @@ interface Col {
 }
 
 /** Inserts one row into every table, in foreign-key order, filling every required column. */
-function seedEveryTable(db: Database.Database): Record<string, number> {
+function seedEveryTable(db: BetterSqlite3.Database): Record<string, number> {
   const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'`).all() as { name: string }[]).map((r) => r.name);
   const fks = new Map(tables.map((tb) => [tb, db.prepare(`PRAGMA foreign_key_list(${tb})`).all() as { table: string; from: string; to: string }[]]));
   const done = new Set<string>();

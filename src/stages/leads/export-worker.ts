@@ -2,7 +2,7 @@
 // transaction (its snapshot is taken while the main thread holds the write lock, so every worker sees the
 // same data), then formats the ranges of lead ids it is handed.
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { Database } from '../../db/driver.js';
 import { buildLeadQuery, type LeadFilter } from './query.js';
 import { formatRows, type ExportFormat } from './export.js';
 
