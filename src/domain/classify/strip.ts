@@ -55,6 +55,7 @@ export function stripReply(input: string): Stripped {
   const lines = input.replace(/\r\n?/g, '\n').slice(0, 200_000).split('\n');
   let end = lines.length;
   let hadQuote = false;
+  let attributionAt = -1;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     const two = i + 1 < lines.length ? `${line} ${lines[i + 1]!.trim()}` : line;
@@ -65,6 +66,7 @@ export function stripReply(input: string): Stripped {
     }
     if (ATTRIBUTION.some((re) => re.test(line)) || (line.length < 200 && /^(on|am|le|el|il|op|em)\b/i.test(line) && ATTRIBUTION.some((re) => re.test(two)))) {
       end = i;
+      attributionAt = i;
       hadQuote = true;
       break;
     }
@@ -83,6 +85,21 @@ export function stripReply(input: string): Stripped {
     }
   }
   let kept = lines.slice(0, end).filter((l) => !l.trim().startsWith('>'));
+  // Bottom-posted or inline answer: nothing above "On ... wrote:", the original quoted with "> ", and the
+  // person's text below or between the quoted lines. (An unquoted original below an attribution is never read.)
+  if (attributionAt >= 0 && kept.every((l) => !l.trim())) {
+    const after = lines.slice(attributionAt + 1, attributionAt + 1 + 2000);
+    const firstQuoted = after.findIndex((l) => l.trim().startsWith('>'));
+    if (firstQuoted >= 0 && after.slice(0, firstQuoted).every((l) => !l.trim() || ATTRIBUTION.some((re) => re.test(l.trim())) || l.trim().length < 80)) {
+      const below: string[] = [];
+      for (const l of after.slice(firstQuoted)) {
+        const t = l.trim();
+        if (ATTRIBUTION.some((re) => re.test(t)) || SEPARATOR.some((re) => re.test(t))) break;
+        if (!t.startsWith('>')) below.push(l);
+      }
+      if (below.some((l) => l.trim())) kept = below;
+    }
+  }
   // Signature: an explicit delimiter, a mobile footer, a legal notice, or a closing followed by a few short lines.
   let hadSignature = false;
   for (let i = 0; i < kept.length; i++) {

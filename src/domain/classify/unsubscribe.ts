@@ -20,6 +20,7 @@ const STOP_PATTERNS: RegExp[] = [
   /\b(do not|don't|dont|never|please don't|pls don't) (e-?mail|contact|write to|message|mail|spam|send (me|us)|reach out to) (me|us|this|again|anymore|any more)\b/,
   /\b(do not|don't|dont) (ever )?(e-?mail|contact|write|message)\b.{0,30}\b(again|anymore|any more|ever)\b/,
   /\bno (more|further) (e-?mails|emails|messages|contact|mail)\b/,
+  /\b(cease|stop|end|discontinue) (all|any|further) (communication|communications|contact|correspondence|e-?mails|emails|outreach)\b/,
   /\b(not|never) (to )?(contact|e-?mail) (me|us) again\b/,
   /\bmark (me|this|us) as (unsubscribed|do not contact)\b/,
   /\b(don'?t|do not|no longer) (want|wish|like) to (receive|get) (any )?(more |further |these |your )?(e-?mails|emails|messages|mails?|newsletters?)\b|\b(want|like|wish|ask) to be (removed|taken off|unsubscribed)\b|\bremoved from (your|the|this|any|all)( future)? (list|lists|e-?mails|emails|mailing|database|communications?)\b|\b(delete|remove|erase) (my|our) (contact )?(details|data|information|info|e-?mail( address)?|address|contact)\b/,

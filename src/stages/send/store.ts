@@ -256,7 +256,8 @@ export function markSent(db: Db, m: MessageRef, p: { nowIso: string; sentAt: str
     )
     .run(m.mailboxId, m.messageId, p.lastStep ? 1 : 0, p.nowIso, m.enrollmentId);
   q(db, `UPDATE leads SET stage = ${advanceStageSql('@stage')}, updated_at = @now WHERE id = @id`).run({ stage: 'contacted', now: p.nowIso, id: m.leadId });
-  q(db, `UPDATE mailboxes SET ramp_started_at = COALESCE(ramp_started_at, ?) WHERE id = ?`).run(p.sentAt, m.mailboxId);
+  // Only the first message writes (an UPDATE that changes nothing still rewrites the page).
+  q(db, `UPDATE mailboxes SET ramp_started_at = ? WHERE id = ? AND ramp_started_at IS NULL`).run(p.sentAt, m.mailboxId);
   addEvent(db, {
     leadId: m.leadId,
     type: 'sent',
