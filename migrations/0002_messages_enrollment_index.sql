@@ -1,0 +1,1 @@
+CREATE INDEX `messages_enrollment_idx` ON `messages` (`enrollment_id`);
