@@ -182,19 +182,19 @@ async function testVersion(target, { npm, snapshotDir, vitestArgs, verbose, rebu
   result.log = logPath;
   const log = createWriteStream(logPath);
 
-  // npm runs with this script's node (same npm, config, CA and cache as `npm`), but install scripts
+  // npm is the npm beside this script's node (same config, CA and cache as `npm`), run by the target node; install scripts
   // (prebuild-install, node-gyp, esbuild's) find the target node first on PATH, and node-gyp compiles against
   // the target's headers (nodedir), never downloading any. npm_* variables of an outer `npm run` are dropped.
   const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
   baseEnv.PATH = `${target.binDir}${delimiter}${process.env.PATH ?? ''}`;
-  // node_version: npm checks `engines` against the target, not its own node, so optional dependencies
-  // meant for it (better-sqlite3-napi: Node >= 22) are installed, as `npm ci` run by that node would do.
-  const installEnv = { ...baseEnv, npm_config_build_from_source: 'true', npm_config_update_notifier: 'false', npm_config_node_version: target.version, JOBS: 'max' };
+  const installEnv = { ...baseEnv, npm_config_build_from_source: 'true', npm_config_update_notifier: 'false', JOBS: 'max' };
   if (target.nodedir) installEnv.npm_config_nodedir = target.nodedir;
   const common = { cwd: work, log, verbose };
 
   say(`${label}: npm ci in ${work}`);
-  const ci = await run(npm.cmd, [...npm.args, 'ci', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
+  // `npm ci` itself runs on the target node: npm checks `engines` against the node it runs on, and installs
+  // the optional dependencies meant for that version (better-sqlite3-napi: Node >= 22) only there.
+  const ci = await run(target.node, [...npm.args, 'ci', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], {
     ...common,
     env: installEnv,
     timeoutMs: 20 * 60_000,
@@ -227,7 +227,8 @@ async function testVersion(target, { npm, snapshotDir, vitestArgs, verbose, rebu
   // The addon must load in the target node: this catches a build against the wrong headers (ABI mismatch).
   const probe = await run(
     target.node,
-    ['-e', "const D=require('better-sqlite3');const db=new D(':memory:');console.log(process.version+' ABI '+process.versions.modules+' better-sqlite3 '+require('better-sqlite3/package.json').version+' SQLite '+db.prepare('select sqlite_version() v').get().v)"],
+    // ... and says which build src/db/driver.ts will use (better-sqlite3-napi on Node >= 22 when installed)
+    ['-e', "const D=require('better-sqlite3');const db=new D(':memory:');let u='better-sqlite3 '+require('better-sqlite3/package.json').version;if(+process.versions.node.split('.')[0]>=22){try{const N=require('better-sqlite3-napi');new N(':memory:').close();u='better-sqlite3-napi '+require('better-sqlite3-napi/package.json').version}catch{}}console.log(process.version+' ABI '+process.versions.modules+' better-sqlite3 '+require('better-sqlite3/package.json').version+' SQLite '+db.prepare('select sqlite_version() v').get().v+'; the project uses '+u)"],
     { ...common, env: baseEnv, timeoutMs: 60_000 },
   );
   if (probe.code !== 0) {

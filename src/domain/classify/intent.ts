@@ -4,7 +4,8 @@
 // - negation in front of a positive cue turns it negative ("not interested", "nicht interessiert");
 // - after "but/aber/mais/pero/ma/maar/mas" the later clause counts more ("sounds good, but not now");
 // - product questions (price, integration, how it works) are interest; "who are you" is not.
-import { fold, sentences } from './text.js';
+import { sentences } from './text.js';
+import { foldMemo } from './types.js';
 import { guessLanguage } from './lang.js';
 
 export type Intent = 'WARM' | 'COLD' | 'NEUTRAL';
@@ -241,7 +242,8 @@ function negated(clause: string, index: number): boolean {
 
 /** Classifies what the person wrote (already stripped of quotes and signature). */
 export function classifyIntent(text: string, subject = ''): IntentResult {
-  const body = fold(text).slice(0, 6000);
+  // The same folded text as the auto-reply and unsubscribe checks (memoized), so it is folded once per message.
+  const body = foldMemo(text.slice(0, 6000));
   const lang = guessLanguage(body);
   const scores: Record<Intent, number> = { WARM: 0, COLD: 0, NEUTRAL: 0 };
   const why: { label: Intent; name: string; w: number }[] = [];

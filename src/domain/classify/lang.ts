@@ -1,6 +1,6 @@
 // A small stop-word language guess (en, de, fr, es, it, nl, pt): enough to pick date order and to
 // report which language a reply was in. Returns 'en' when nothing stands out.
-import { fold } from './text.js';
+import { foldMemo } from './types.js';
 
 const STOP: Record<string, string[]> = {
   en: ['the', 'and', 'you', 'we', 'is', 'are', 'not', 'for', 'this', 'with', 'have', 'our', 'thanks', 'please', 'would', 'interested', 'i', 'it', 'to', 'of'],
@@ -15,7 +15,7 @@ const STOP: Record<string, string[]> = {
 const SETS = Object.entries(STOP).map(([lang, list]) => [lang, new Set(list)] as const);
 
 export function guessLanguage(text: string): string {
-  const words = fold(text.slice(0, 4000)).match(/[a-z]+/g) ?? [];
+  const words = foldMemo(text.slice(0, 4000)).match(/[a-z]+/g) ?? [];
   if (!words.length) return 'en';
   let best = 'en';
   let bestScore = 0;

@@ -1,7 +1,6 @@
 // Requests to stop, in several languages, read from what the person wrote (never from the quoted
 // original, which carries our own footer). ARF spam complaints count as unsubscribe requests.
-import { fold } from './text.js';
-import type { MailInput } from './types.js';
+import { foldMemo, type MailInput } from './types.js';
 
 export interface UnsubscribeResult {
   confidence: number;
@@ -83,8 +82,8 @@ export function isComplaint(input: MailInput): boolean {
 }
 
 export function detectUnsubscribe(text: string, subject = ''): UnsubscribeResult | null {
-  const t = fold(text.slice(0, 6000));
-  const s = fold(subject);
+  const t = foldMemo(text.slice(0, 6000));
+  const s = foldMemo(subject);
   const hits = STOP_PATTERNS.filter((re) => re.test(t));
   // Subject "Unsubscribe" with an empty body is how mail clients send a List-Unsubscribe mailto.
   const subjectHit = /^\s*(re:\s*)?(unsubscribe|remove|abmelden|desinscription|baja|cancellami|afmelden|descadastrar)\b/.test(s);

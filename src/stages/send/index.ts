@@ -149,6 +149,8 @@ interface Claimed {
   inReplyTo: string | null;
   references: string[];
   lastStep: boolean;
+  /** When it was judged and claimed (ms). */
+  claimedAtMs: number;
   /** The message built ahead (while the previous one was with the server), if it was. */
   built?: Promise<Built>;
 }
@@ -480,6 +482,7 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
             inReplyTo: v.inReplyTo,
             references: v.references,
             lastStep: store.isLastStep(db, c.campaign_id, c.position),
+            claimedAtMs: nowMs,
           },
           waitUntil: null,
         };
@@ -660,12 +663,14 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
     while (ahead.length) {
       const next = ahead[0]!;
       const c = next.cand;
-      // Claimed a few messages ago: the checks that protect people are made again right before it goes.
+      // Claimed a few messages ago: once that is more than a second, the checks that protect people
+      // (suppressions, replies) are made again right before it goes.
       const stop = next.mailbox.skipped
         ? `mailbox ${next.mailbox.row.name}: ${next.mailbox.skipped}`
         : canStop()
           ? 'run stopped before sending it'
-          : findSuppression(db, next.ref.toEmail) || findDomainSuppression(db, c.lead_domain) || store.leadReplied(db, c.lead_id)
+          : clock.now().getTime() - next.claimedAtMs > 1000 &&
+              (findSuppression(db, next.ref.toEmail) || findDomainSuppression(db, c.lead_domain) || store.leadReplied(db, c.lead_id))
             ? 'to be judged again (suppressed or replied since it was claimed)'
             : null;
       if (stop) {
