@@ -95,7 +95,12 @@ export const contacts = sqliteTable(
     createdAt: text('created_at').notNull().default(now),
     updatedAt: text('updated_at').notNull().default(now),
   },
-  (t) => [uniqueIndex('contacts_lead_email_uq').on(t.leadId, t.email), index('contacts_email_idx').on(t.email)],
+  (t) => [
+    uniqueIndex('contacts_lead_email_uq').on(t.leadId, t.email),
+    index('contacts_email_idx').on(t.email),
+    // inbox: a reply from a colleague at the same company (an unknown address at a contact's domain)
+    index('contacts_email_domain_idx').on(sql`substr(${t.email}, instr(${t.email}, '@') + 1)`),
+  ],
 );
 
 /** Each enrichment fact, with its source URL and when it was observed. Multi-valued keys have one row per value. */

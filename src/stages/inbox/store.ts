@@ -122,7 +122,8 @@ export function threadMessage(db: Db, p: ParsedMessage, bounceRecipient?: string
   const domain = addr.slice(addr.lastIndexOf('@') + 1);
   let leadId = contact?.lead_id ?? null;
   if (!leadId && domain && !FREEMAIL.has(domain)) {
-    const viaContact = stmt(db, `SELECT lead_id FROM contacts WHERE email LIKE ? ESCAPE '\\' ORDER BY id DESC LIMIT 1`).get(`%@${domain.replace(/[\\%_]/g, (x) => '\\' + x)}`) as { lead_id: number } | undefined;
+    // substr(...) is the expression of the index contacts_email_domain_idx (a LIKE '%@domain' scanned them all)
+    const viaContact = stmt(db, `SELECT lead_id FROM contacts WHERE substr(email, instr(email, '@') + 1) = ? ORDER BY id DESC LIMIT 1`).get(domain) as { lead_id: number } | undefined;
     const viaLead = viaContact ? undefined : (stmt(db, 'SELECT id AS lead_id FROM leads WHERE domain = ? OR domain = ?').get(domain, domain.replace(/^(mail|email|mx)\./, '')) as { lead_id: number } | undefined);
     leadId = viaContact?.lead_id ?? viaLead?.lead_id ?? null;
   }
