@@ -11,7 +11,7 @@ import { ManualClock } from '../../src/adapters/clock.js';
 import { SmtpClient } from '../../src/adapters/smtp.js';
 import { runSend, recoverStaleClaims, type SendAdapters } from '../../src/stages/send/index.js';
 import { smtpConfigOf } from '../../src/stages/mailbox/index.js';
-import { findSuppression } from '../../src/db/suppressions.js';
+import { findSuppression, addSuppression } from '../../src/db/suppressions.js';
 import type { Db } from '../../src/db/open.js';
 
 const t = tempDir();
@@ -158,6 +158,30 @@ describe('send against a faulty SMTP server', () => {
       expect(times[i]! - times[i - 1]!).toBeLessThanOrEqual(121_000);
     }
     expect(messageStates(db)).toEqual({ sent: 3 });
+    db.close();
+  });
+
+  it('an unsubscribe committed while messages are claimed ahead stops the one to that address (checked when it starts)', async () => {
+    let db!: Db;
+    let seeded!: ReturnType<typeof seedCampaign>;
+    // While the server takes the second message, the fourth recipient unsubscribes (the send has already
+    // claimed it ahead, pacing being off); the clock has not moved, so no time-based re-check would catch it.
+    const s = await start({
+      rcpt: (_address, count) => {
+        if (count === 2) addSuppression(db, { kind: 'email', value: seeded.enrollments[3]!.email, reason: 'unsubscribed', source: 'test' });
+        return 'accept';
+      },
+    });
+    db = fresh();
+    seeded = seedCampaign(db, { leads: 6 });
+    box(db, s);
+    const clock = new ManualClock('2026-11-30T10:00:00Z');
+    const r = await runSend(db, adapters(clock), { settings: testSettings(), secret: SECRET });
+    const to = s.accepted().flatMap((m) => m.to);
+    expect(to).toHaveLength(5);
+    expect(to).not.toContain(seeded.enrollments[3]!.email);
+    expect(r.sent).toBe(5);
+    expect(messageStates(db).sent).toBe(5);
     db.close();
   });
 });
