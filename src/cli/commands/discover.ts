@@ -106,16 +106,17 @@ export function register(program: Command): void {
           }
         }
 
+        const inFlight = Math.max(16, flags.concurrency * 3);
         const http = createHttp({
           userAgent: userAgentFor(packageVersion(), operatorWebsite(ctx)),
           allowPrivate: Boolean(flags.allowPrivate),
           perHostDelayMs: flags.delay,
           timeoutMs: Math.round(flags.timeout * 1000),
-          globalConcurrency: Math.max(16, flags.concurrency * 3),
+          globalConcurrency: inFlight,
         });
         // Each request in flight listens on the command's abort signal: allow that many (plus the stage's own)
         // without Node's "possible EventTarget memory leak" warning on stderr, which cron would mail.
-        setMaxListeners(Math.max(16, flags.concurrency * 3) + 16, ctx.signal);
+        setMaxListeners(inFlight + 16, ctx.signal);
         const sp = ctx.out.spinner('Discovering stores');
         let result;
         try {

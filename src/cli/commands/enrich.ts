@@ -54,16 +54,17 @@ export function register(program: Command): void {
           domains.push(n.value.domain);
         }
         const servers = flags.dnsServer.length ? flags.dnsServer : (ctx.env.OUTREACH_DNS_SERVERS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const inFlight = Math.max(16, flags.concurrency * 4);
         const http = createHttp({
           userAgent: userAgentFor(packageVersion(), operatorWebsite(ctx)),
           allowPrivate: Boolean(flags.allowPrivate),
           perHostDelayMs: flags.delay,
           timeoutMs: Math.round(flags.timeout * 1000),
-          globalConcurrency: Math.max(16, flags.concurrency * 4),
+          globalConcurrency: inFlight,
         });
         // Each request in flight listens on the command's abort signal: allow that many (plus the stage's own)
         // without Node's "possible EventTarget memory leak" warning on stderr, which cron would mail.
-        setMaxListeners(Math.max(16, flags.concurrency * 4) + 16, ctx.signal);
+        setMaxListeners(inFlight + 16, ctx.signal);
         let dns;
         try {
           dns = flags.mx ? createDns({ servers }) : undefined;
