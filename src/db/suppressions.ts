@@ -2,6 +2,7 @@
 // (GDPR erasure) are kept only as a keyed hash, so they are recognised without being stored.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from './open.js';
+import type { Statement } from 'better-sqlite3';
 
 export type SuppressionKind = 'email' | 'domain' | 'email_hash' | 'domain_hash';
 export type SuppressionReason = 'unsubscribed' | 'bounced' | 'complained' | 'forgotten' | 'manual' | 'imported';
@@ -89,13 +90,19 @@ export function findDomainSuppression(db: Db, domain: string): SuppressionHit | 
   return null;
 }
 
+// Prepared once per connection: `inbox sync` adds one per bounce or unsubscribe in its hot loop.
+const insertStatements = new WeakMap<Db['sqlite'], Statement>();
+
 /** Adds a suppression (idempotent: the first reason recorded is kept). Returns true when it is new. */
 export function addSuppression(
   db: Db,
   s: { kind: SuppressionKind; value: string; reason: SuppressionReason; source?: string; note?: string },
 ): boolean {
-  const r = db.sqlite
-    .prepare(`INSERT INTO suppressions (kind, value, reason, source, note) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING`)
-    .run(s.kind, s.kind.endsWith('_hash') ? s.value : s.value.toLowerCase(), s.reason, s.source ?? null, s.note ?? null);
+  let st = insertStatements.get(db.sqlite);
+  if (!st) {
+    st = db.sqlite.prepare(`INSERT INTO suppressions (kind, value, reason, source, note) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING`);
+    insertStatements.set(db.sqlite, st);
+  }
+  const r = st.run(s.kind, s.kind.endsWith('_hash') ? s.value : s.value.toLowerCase(), s.reason, s.source ?? null, s.note ?? null);
   return r.changes > 0;
 }

@@ -148,7 +148,7 @@ describe('the fast path agrees with mailparser', () => {
         const fast = fastParse(raw);
         if (!fast) continue;
         checked++;
-        const slow = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
+        const slow = await simpleParser(raw, { keepDeliveryStatus: true, skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true }); // as parseMessage calls it
         expect(fast.subject, f).toBe(slow.subject);
         expect((fast.from as any)?.value[0]?.address, f).toBe(slow.from?.value[0]?.address);
         expect((fast.from as any)?.value[0]?.name, f).toBe(slow.from?.value[0]?.name);
@@ -170,9 +170,80 @@ describe('the fast path agrees with mailparser', () => {
     const b64 = fastParse(Buffer.from('From: a@x.example\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n' + Buffer.from('Oui, ça m’intéresse').toString('base64') + '\r\n'));
     expect(b64?.text).toBe('Oui, ça m’intéresse');
     // Anything unusual is left to mailparser.
-    expect(fastParse(Buffer.from('From: a@x.example\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x--\r\n'))).toBeNull();
+    expect(fastParse(Buffer.from('From: a@x.example\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x--\r\n'))).toBeNull(); // no parts
     expect(fastParse(Buffer.from('From: a@x.example\r\nSubject: =?x-nope?Q?a?=\r\n\r\nhi\r\n'))).toBeNull();
     expect(fastParse(Buffer.from('From: a@x.example, b@y.example\r\n\r\nhi\r\n'))).toBeNull();
+  });
+});
+
+describe('the fast path reads bounces and complaints as mailparser does', () => {
+  const head = (ct: string, extra = '') =>
+    `From: Mail Delivery System <MAILER-DAEMON@mx.example>\r\nTo: sam@ours.example\r\nSubject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.example>\r\nDate: Mon, 02 Mar 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n${extra}Content-Type: ${ct}\r\n\r\n`;
+  const dsn = 'Reporting-MTA: dns; mx.example\r\n\r\nFinal-Recipient: rfc822; gone@shop.example\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 User unknown\r\n';
+  const original = 'From: sam@ours.example\r\nTo: gone@shop.example\r\nMessage-ID: <out-7@ours.example>\r\nSubject: Quick question\r\n\r\nHello there\r\n';
+  const report = (parts: string[], b = 'B1', pre = 'This is a MIME report.\r\n', post = 'epilogue\r\n') =>
+    head(`multipart/report; report-type=delivery-status; boundary="${b}"`) + pre + parts.map((p) => `--${b}\r\n${p}\r\n`).join('') + `--${b}--\r\n` + post;
+  const accepted: [string, string][] = [
+    ['text, delivery status and the original', report(['Content-Type: text/plain\r\n\r\nI could not deliver your message.\r\n', `Content-Type: message/delivery-status\r\n\r\n${dsn}`, `Content-Type: message/rfc822\r\n\r\n${original}`])],
+    ['only the original headers', report(['Content-Type: text/plain; charset=us-ascii\r\n\r\nUser unknown.', `Content-Type: message/delivery-status\r\n\r\n${dsn}`, `Content-Type: text/rfc822-headers\r\n\r\n${original.split('\r\n\r\n')[0]}\r\n`])],
+    ['a quoted-printable text part and a base64 original', report(['Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nZustellung fehlgeschlagen: Empf=C3=A4nger unbekannt.=\r\n Bitte pr=C3=BCfen.\r\n', `Content-Type: message/delivery-status\r\n\r\n${dsn}`, `Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from(original).toString('base64')}\r\n`])],
+    ['a part without headers (text/plain by default), no preamble', report(['\r\nYour message could not be delivered.\r\n', `Content-Type: message/delivery-status\r\n\r\n${dsn}`], 'xyz', '', '')],
+    ['LF line endings', report(['Content-Type: text/plain\r\n\r\nNot delivered.\r\n', `Content-Type: message/delivery-status\r\n\r\n${dsn}`]).replace(/\r\n/g, '\n')],
+    [
+      'an ARF spam complaint',
+      head('multipart/report; report-type=feedback-report; boundary="arf"').replace('MAILER-DAEMON@mx.example', 'abuse@isp.example') +
+        '--arf\r\nContent-Type: text/plain\r\n\r\nThis is an email abuse report.\r\n\r\n--arf\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: isp/1.0\r\nVersion: 1\r\n\r\n--arf\r\nContent-Type: message/rfc822\r\n\r\n' +
+        original +
+        '\r\n--arf--\r\n',
+    ],
+    ['multipart/mixed with a forwarded original', head('multipart/mixed; boundary=m1') + '--m1\r\nContent-Type: text/plain\r\n\r\nDelivery failed for gone@shop.example: 550 no such user\r\n--m1\r\nContent-Type: message/rfc822\r\n\r\n' + original + '--m1--\r\n'],
+  ];
+
+  it.each(accepted)('%s', async (_name, mail) => {
+    const { fastParse } = await import('../../src/stages/inbox/fastparse.js');
+    const raw = Buffer.from(mail);
+    expect(fastParse(raw)).not.toBeNull();
+    const fast = await parseMessage(raw);
+    const slow = await parseMessage(raw, DEFAULT_LIMITS, { fastPath: false });
+    const pick = (p: typeof fast) => ({
+      text: p.input.text,
+      deliveryStatus: p.input.deliveryStatus,
+      feedbackReport: p.input.feedbackReport,
+      originalHeaders: p.input.originalHeaders,
+      originalIds: p.originalIds,
+      originalTo: p.originalTo,
+      attachments: p.attachments,
+      problems: p.problems,
+      messageId: p.messageId,
+      from: p.from,
+      subject: p.subject,
+      date: p.date?.toISOString(),
+    });
+    expect(pick(fast)).toEqual(pick(slow));
+    expect(classifyMail(fast.input)).toEqual(classifyMail(slow.input));
+  });
+
+  it('the original Message-ID and recipient are found, so the bounce threads to what we sent', async () => {
+    const p = await parseMessage(Buffer.from(accepted[0]![1]));
+    expect(p.originalIds).toEqual(['out-7@ours.example']);
+    expect(p.originalTo).toEqual(['gone@shop.example']);
+    expect(classifyMail(p.input)).toMatchObject({ label: 'BOUNCE', bounceType: 'hard', bounceRecipient: 'gone@shop.example', bounceStatus: '5.1.1' });
+  });
+
+  it.each([
+    ['an HTML part', report(['Content-Type: text/html\r\n\r\n<p>Not delivered</p>\r\n', `Content-Type: message/delivery-status\r\n\r\n${dsn}`])],
+    ['a nested multipart', report(['Content-Type: multipart/alternative; boundary=inner\r\n\r\n--inner\r\nContent-Type: text/plain\r\n\r\nx\r\n--inner--\r\n', `Content-Type: message/delivery-status\r\n\r\n${dsn}`])],
+    ['no closing boundary (truncated)', report(['Content-Type: text/plain\r\n\r\nNot delivered.\r\n', `Content-Type: message/delivery-status\r\n\r\n${dsn}`]).replace('--B1--\r\n', '')],
+    ['a line that only starts like the boundary', report(['Content-Type: text/plain\r\n\r\n--B1x is not a delimiter\r\n', `Content-Type: message/delivery-status\r\n\r\n${dsn}`])],
+    ['a file attachment', report(['Content-Type: text/plain\r\n\r\nSee attached.\r\n', 'Content-Type: application/pdf; name="a.pdf"\r\nContent-Disposition: attachment; filename="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n'])],
+    ['two text parts', report(['Content-Type: text/plain\r\n\r\none\r\n', 'Content-Type: text/plain\r\n\r\ntwo\r\n'])],
+    ['8-bit part headers', report(['Content-Type: text/plain\r\nX-Note: caf\u00e9\r\n\r\nx\r\n', `Content-Type: message/delivery-status\r\n\r\n${dsn}`])],
+    ['multipart/alternative', head('multipart/alternative; boundary=a') + '--a\r\nContent-Type: text/plain\r\n\r\nx\r\n--a--\r\n'],
+  ])('is left to mailparser with %s', async (_name, mail) => {
+    const { fastParse } = await import('../../src/stages/inbox/fastparse.js');
+    expect(fastParse(Buffer.from(mail))).toBeNull();
+    // And the message still parses (through mailparser).
+    expect((await parseMessage(Buffer.from(mail))).messageId).toBe('dsn-1@mx.example');
   });
 });
 

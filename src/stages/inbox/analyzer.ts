@@ -11,7 +11,7 @@ import type { ParseLimits } from './parse.js';
 import type { WorkerReply } from './analyze-worker.js';
 
 /** Messages per post to the worker (a post costs about as much as parsing a short reply). */
-const BATCH = 32;
+const BATCH = 128;
 
 export type AnalyzeResult = { ok: true; a: Analyzed } | { ok: false; error: string };
 

