@@ -432,7 +432,14 @@ export const events = sqliteTable(
     data: text('data'), // JSON
     runId: integer('run_id'),
   },
-  (t) => [index('events_lead_at_idx').on(t.leadId, t.at), index('events_type_at_idx').on(t.type, t.at)],
+  (t) => [
+    index('events_lead_at_idx').on(t.leadId, t.at),
+    index('events_type_at_idx').on(t.type, t.at),
+    // inbox: an address's earlier soft bounces (suppressed after repeated ones) without reading every bounce event
+    index('events_bounce_email_idx')
+      .on(sql`json_extract(${t.data}, '$.email')`)
+      .where(sql`${t.type} = 'bounced'`),
+  ],
 );
 
 /** Model tokens and cost, per call. */

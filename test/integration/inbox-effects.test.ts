@@ -9,7 +9,7 @@ import { openDb, type Db } from '../../src/db/open.js';
 import { findSuppression } from '../../src/db/suppressions.js';
 import { importMail, SYNC_LOCK, syncInbox } from '../../src/stages/inbox/index.js';
 import { acquireLock, releaseLock } from '../../src/stages/inbox/lock.js';
-import { dayAfterReturn, resumeDuePauses, baseSubject } from '../../src/stages/inbox/store.js';
+import { dayAfterReturn, resumeDuePauses, baseSubject, INBOX_SQL } from '../../src/stages/inbox/store.js';
 import { createNotifier } from '../../src/adapters/notify.js';
 import { createModelAdapter } from '../../src/adapters/llm/index.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../helpers/fake-anthropic.js';
@@ -96,6 +96,11 @@ describe('effects of each label', () => {
     await importMail(db, soft(2), { ...base, softBounceLimit: 2 });
     expect(findSuppression(db, 'person4@store4.example')).toMatchObject({ reason: 'bounced' });
     expect(enrollment(4).status).toBe('stopped');
+  });
+
+  it('counts an address\'s soft bounces from an index, not by reading every bounce event', () => {
+    const plan = (db.sqlite.prepare(`EXPLAIN QUERY PLAN ${INBOX_SQL.softBounces}`).all('person4@store4.example') as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan).toContain('USING INDEX events_bounce_email_idx');
   });
 
   it('out-of-office pauses until the return date plus one business day, then resumes', async () => {

@@ -2,8 +2,13 @@
 // HTML to text, and a small bounded-length guard so hostile input never makes a regex slow.
 export const MAX_CLASSIFY_CHARS = 20_000;
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Lower-case, accents removed (é → e, ß → ss), whitespace collapsed: what the patterns match against. */
 export function fold(s: string): string {
+  // Plain ASCII (most replies): decomposition and the replacements below change nothing but the backtick.
+  // The same result at a fraction of the cost (the normalization walks the whole text).
+  if (!NON_ASCII.test(s)) return s.slice(0, MAX_CLASSIFY_CHARS).replace(/`/g, "'").toLowerCase();
   return s
     .slice(0, MAX_CLASSIFY_CHARS)
     .normalize('NFD')

@@ -219,7 +219,12 @@ const SQL = {
   leadUnsubscribed: `UPDATE leads SET stage = 'unsubscribed', updated_at = ${NOW_SQL} WHERE id = ? AND stage <> 'unsubscribed'`,
   leadReplied: `UPDATE leads SET stage = 'replied', updated_at = ${NOW_SQL} WHERE id = ? AND ${advanceStageSql("'replied'")} <> stage`,
   resume: `UPDATE enrollments SET status = 'active', stop_reason = NULL, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ?`,
+  // Reads the partial index events_bounce_email_idx (migration 0004): the address's bounce events only.
+  softBounces: `SELECT COUNT(*) AS n FROM events WHERE type = 'bounced' AND json_extract(data, '$.email') = ? AND json_extract(data, '$.type') = 'soft'`,
 } as const;
+
+/** The statements above, for tests that check their query plans. */
+export const INBOX_SQL: Readonly<Record<keyof typeof SQL, string>> = SQL;
 
 /**
  * Runs fn as one unit: its own transaction, or a savepoint inside the caller's (a batch), so a message
@@ -269,7 +274,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
     if (!hard && email) {
       softCount =
         1 +
-        ((stmt(db, `SELECT COUNT(*) AS n FROM events WHERE type = 'bounced' AND json_extract(data, '$.email') = ? AND json_extract(data, '$.type') = 'soft'`).get(email) as { n: number }).n ?? 0);
+        ((stmt(db, SQL.softBounces).get(email) as { n: number }).n ?? 0);
       if (softCount >= o.softBounceLimit) hard = true;
     }
     ev('bounced', { email, type: c.bounceType ?? 'soft', status: c.bounceStatus ?? null, category: c.bounceCategory ?? null, softCount: softCount || undefined });
