@@ -169,6 +169,15 @@ describe('the fast path agrees with mailparser', () => {
     expect(qp?.text).toBe('Grüße, sehr interessant!\n');
     const b64 = fastParse(Buffer.from('From: a@x.example\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n' + Buffer.from('Oui, ça m’intéresse').toString('base64') + '\r\n'));
     expect(b64?.text).toBe('Oui, ça m’intéresse');
+    // 8-bit text with no charset (or us-ascii) is mailparser's: it reads UTF-8 and flags what is not,
+    // where a windows-1252 reading would turn "Grüße" into "GrÃ¼Ãe" and hide the words from the classifier.
+    for (const mail of [
+      'From: a@x.example\r\nMessage-ID: <u1@x.example>\r\nContent-Type: text/plain\r\n\r\nJa, gerne. Grüße aus Köln\r\n',
+      'From: a@x.example\r\nMessage-ID: <u2@x.example>\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nGrüße aus Köln\r\n--q--\r\n',
+    ]) {
+      expect(fastParse(Buffer.from(mail))).toBeNull();
+      expect((await parseMessage(Buffer.from(mail))).input.text).toContain('Grüße aus Köln');
+    }
     // Anything unusual is left to mailparser.
     expect(fastParse(Buffer.from('From: a@x.example\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x--\r\n'))).toBeNull(); // no parts
     expect(fastParse(Buffer.from('From: a@x.example\r\nSubject: =?x-nope?Q?a?=\r\n\r\nhi\r\n'))).toBeNull();

@@ -105,6 +105,11 @@ function readHeaders(headText: string): HeaderBlock | null {
   return { all, headerLines };
 }
 
+function has8bit(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
 /** A body decoded by its Content-Transfer-Encoding; null for an encoding we leave to mailparser. */
 function decodeTransfer(body: Buffer, cteHeader: string | undefined): Buffer | null {
   const cte = (cteHeader ?? '7bit').toLowerCase().trim();
@@ -116,7 +121,11 @@ function decodeTransfer(body: Buffer, cteHeader: string | undefined): Buffer | n
 
 /** A text part as mailparser renders it (CRLF → LF); null when its charset or bytes are not clean. */
 function decodeText(bytes: Buffer, charset: string | undefined): string | null {
-  const d = decoder(charset ?? 'us-ascii');
+  // 8-bit bytes without a charset that can hold them (none, or us-ascii): mailparser reads them as UTF-8
+  // and flags what is not; a TextDecoder('us-ascii') would read them as windows-1252 (mojibake).
+  const label = (charset ?? 'us-ascii').trim().toLowerCase();
+  if ((label === 'us-ascii' || label === 'ascii' || label === '') && has8bit(bytes)) return null;
+  const d = decoder(label);
   if (!d) return null;
   const text = d.decode(bytes).replace(/\r\n/g, '\n'); // as mailparser does
   if (text.includes('\uFFFD') || text.includes('\u0000')) return null; // let mailparser record the problem
