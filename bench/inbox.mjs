@@ -119,6 +119,7 @@ async function runOurs(dbPath, imapPort) {
   const samples = [];
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const s = await syncInbox(db, [mailbox], {
     classifier: null,
     onProgress: () => {
@@ -130,11 +131,13 @@ async function runOurs(dbPath, imapPort) {
   });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(c0); // every thread of the process (the worker too)
+  // How busy the main thread (IMAP + SQLite) was: near 1 means it, not the worker, sets the pace.
+  const mainBusy = performance.eventLoopUtilization(elu0).utilization;
   const t1 = performance.now();
   const again = await syncInbox(db, [mailbox], { classifier: null });
   const emptyMs = performance.now() - t1;
   db.close();
-  process.stdout.write(JSON.stringify({ n: s.scanned, byLabel: s.byLabel, errors: s.errors.length, ms, cpuMs: (cpu.user + cpu.system) / 1000, emptyMs, emptyScanned: again.scanned, maxRssKb: process.resourceUsage().maxRSS, rss: samples.map((x) => x.rssMb) }) + '\n');
+  process.stdout.write(JSON.stringify({ n: s.scanned, byLabel: s.byLabel, errors: s.errors.length, ms, cpuMs: (cpu.user + cpu.system) / 1000, emptyMs, emptyScanned: again.scanned, mainBusy, maxRssKb: process.resourceUsage().maxRSS, rss: samples.map((x) => x.rssMb) }) + '\n');
 }
 
 function child(kind, rest) {
@@ -183,6 +186,7 @@ async function main() {
     console.log(`  first sync ratio ${ratio.toFixed(2)}x (goal <= 1.5) ${ratio <= 1.5 ? 'OK' : 'OVER'}; CPU ratio ${(ours.cpuMs / plain.cpuMs).toFixed(2)}x; empty re-sync ${(ours.emptyMs / 1000).toFixed(2)}s (goal < 1) ${ours.emptyMs < 1000 ? 'OK' : 'OVER'}`);
     console.log(`  same bytes on both sides: each fetches BODY[] (imapflow \`source\`) of all ${N} messages (${(plain.bytes / 1048576).toFixed(1)} MB); ours adds RFC822.SIZE and one UID SEARCH`);
     console.log(`  CPU = user + system of the whole process (ours: main thread + its parse/classify worker); ${cpus().length} cores, load average ${load()} (1/5/15 min) at the end`);
+    console.log(`  our main thread (IMAP + SQLite) was busy ${(ours.mainBusy * 100).toFixed(0)}% of the sync (event-loop utilization; near 100% = it sets the pace, not the worker)`);
     console.log(`  RSS during our sync, one sample a second (MB): ${ours.rss.join(' ')}`);
     console.log(`  labels: ${JSON.stringify(ours.byLabel)}; errors: ${ours.errors}`);
   } finally {

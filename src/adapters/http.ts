@@ -7,6 +7,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import ipaddr from 'ipaddr.js';
 import pLimit, { type LimitFunction } from 'p-limit';
 import robotsParserCjs from 'robots-parser';
@@ -624,9 +625,26 @@ export function createHttp(config: HttpConfig = {}): Http {
     }
   }
 
+  // Each request in flight (and each per-host wait) listens on the caller's abort signal. Allow that many,
+  // plus some for the caller's own listeners, without Node's "possible EventTarget memory leak" warning on
+  // stderr (which cron would mail to the user). Done here because this adapter owns the concurrency.
+  const listenerRoom = cfg.globalConcurrency * 2 + 16;
+  const roomMade = new WeakSet<AbortSignal>();
+  const makeRoom = (signal: AbortSignal | undefined) => {
+    if (!signal || roomMade.has(signal)) return;
+    roomMade.add(signal);
+    if (getMaxListeners(signal) < listenerRoom) setMaxListeners(listenerRoom, signal);
+  };
+
   return {
-    fetch: doFetch,
-    robotsAllows,
+    fetch: (input: string, opts: FetchOptions = {}) => {
+      makeRoom(opts.signal);
+      return doFetch(input, opts);
+    },
+    robotsAllows: (url: string, signal?: AbortSignal) => {
+      makeRoom(signal);
+      return robotsAllows(url, signal);
+    },
     stats,
     userAgent: cfg.userAgent,
     close() {

@@ -111,6 +111,29 @@ describe('http adapter: caps and checks', () => {
     http.close();
   });
 
+  it('many requests on one abort signal raise no "possible memory leak" warning (cron would mail it)', async () => {
+    const server = await startHttp(async (_req, res) => {
+      await new Promise((ok) => setTimeout(ok, 100));
+      res.setHeader('content-type', 'text/html');
+      res.end('<html>ok</html>');
+    });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    const http = createHttp({ allowPrivate: true, perHostDelayMs: 0, perHostConcurrency: 40, globalConcurrency: 40, robots: false });
+    try {
+      const ac = new AbortController();
+      const pages = await Promise.all(Array.from({ length: 60 }, (_, i) => http.fetch(`${server.url}/p${i}`, { signal: ac.signal })));
+      expect(pages.every((p) => p.body.includes('ok'))).toBe(true);
+      await new Promise((ok) => setImmediate(ok)); // warnings are emitted on the next tick
+      expect(warnings.filter((w) => /MaxListeners|memory leak/i.test(w))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      http.close();
+      await server.close();
+    }
+  });
+
   it('stops a redirect loop', async () => {
     const http = fast();
     const err = await http.fetch(web.url('loop') + '/').catch((e) => e);

@@ -1,7 +1,6 @@
 // `outreach discover`: find candidate stores (search providers, a list of domains, or leads never checked)
 // and confirm which run Shopify. Thin wiring: flags and environment in, the discover stage, results out.
 import { Option, type Command } from 'commander';
-import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { action, type Ctx } from '../context.js';
@@ -114,9 +113,6 @@ export function register(program: Command): void {
           timeoutMs: Math.round(flags.timeout * 1000),
           globalConcurrency: inFlight,
         });
-        // Each request in flight listens on the command's abort signal: allow that many (plus the stage's own)
-        // without Node's "possible EventTarget memory leak" warning on stderr, which cron would mail.
-        setMaxListeners(inFlight + 16, ctx.signal);
         const sp = ctx.out.spinner('Discovering stores');
         let result;
         try {

@@ -1,7 +1,6 @@
 // `outreach enrich`: visit each confirmed Shopify store and record facts and contacts. Thin wiring:
 // flags and environment in, the enrich stage, results out.
 import { Option, type Command } from 'commander';
-import { setMaxListeners } from 'node:events';
 import { action, type Ctx } from '../context.js';
 import { operatorWebsite, packageVersion } from '../meta.js';
 import { examples, intOption, numberOption } from '../help.js';
@@ -62,9 +61,6 @@ export function register(program: Command): void {
           timeoutMs: Math.round(flags.timeout * 1000),
           globalConcurrency: inFlight,
         });
-        // Each request in flight listens on the command's abort signal: allow that many (plus the stage's own)
-        // without Node's "possible EventTarget memory leak" warning on stderr, which cron would mail.
-        setMaxListeners(inFlight + 16, ctx.signal);
         let dns;
         try {
           dns = flags.mx ? createDns({ servers }) : undefined;
