@@ -1,6 +1,6 @@
 // The lead's timeline: one row per thing that happened to it, written by every stage.
 import type { Db } from './open.js';
-import type { Statement } from 'better-sqlite3';
+import { cached } from './statements.js';
 
 export interface EventInput {
   leadId: number | null;
@@ -12,17 +12,10 @@ export interface EventInput {
   at?: string;
 }
 
-// Prepared once per connection: stages write an event per message in hot loops (inbox sync, send).
-const insertStmt = new WeakMap<Db['sqlite'], Statement>();
+const INSERT = `INSERT INTO events (lead_id, type, at, campaign_id, message_id, data, run_id)
+       VALUES (?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')), ?, ?, ?, ?)`;
 
+// Prepared once per connection: stages write an event per message in hot loops (inbox sync, send).
 export function addEvent(db: Db, e: EventInput): void {
-  let st = insertStmt.get(db.sqlite);
-  if (!st) {
-    st = db.sqlite.prepare(
-      `INSERT INTO events (lead_id, type, at, campaign_id, message_id, data, run_id)
-       VALUES (?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')), ?, ?, ?, ?)`,
-    );
-    insertStmt.set(db.sqlite, st);
-  }
-  st.run(e.leadId, e.type, e.at ?? null, e.campaignId ?? null, e.messageId ?? null, e.data === undefined ? null : JSON.stringify(e.data), e.runId ?? null);
+  cached(db, INSERT).run(e.leadId, e.type, e.at ?? null, e.campaignId ?? null, e.messageId ?? null, e.data === undefined ? null : JSON.stringify(e.data), e.runId ?? null);
 }

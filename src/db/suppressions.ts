@@ -2,7 +2,7 @@
 // (GDPR erasure) are kept only as a keyed hash, so they are recognised without being stored.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from './open.js';
-import type { Statement } from 'better-sqlite3';
+import { cached } from './statements.js';
 
 export type SuppressionKind = 'email' | 'domain' | 'email_hash' | 'domain_hash';
 export type SuppressionReason = 'unsubscribed' | 'bounced' | 'complained' | 'forgotten' | 'manual' | 'imported';
@@ -37,15 +37,9 @@ export function erasureHash(db: Db, value: string): string {
   return createHmac('sha256', hashSalt(db)).update(value.toLowerCase()).digest('hex');
 }
 
-const lookups = new WeakMap<Db, import('better-sqlite3').Statement>();
 /** One prepared lookup per connection: `send` checks every recipient right before its message. */
 function lookupStatement(db: Db) {
-  let stmt = lookups.get(db);
-  if (!stmt) {
-    stmt = db.sqlite.prepare('SELECT kind, value, reason FROM suppressions WHERE kind = ? AND value = ?');
-    lookups.set(db, stmt);
-  }
-  return stmt;
+  return cached(db, 'SELECT kind, value, reason FROM suppressions WHERE kind = ? AND value = ?');
 }
 
 export interface SuppressionHit {
@@ -90,19 +84,12 @@ export function findDomainSuppression(db: Db, domain: string): SuppressionHit | 
   return null;
 }
 
-// Prepared once per connection: `inbox sync` adds one per bounce or unsubscribe in its hot loop.
-const insertStatements = new WeakMap<Db['sqlite'], Statement>();
-
 /** Adds a suppression (idempotent: the first reason recorded is kept). Returns true when it is new. */
 export function addSuppression(
   db: Db,
   s: { kind: SuppressionKind; value: string; reason: SuppressionReason; source?: string; note?: string },
 ): boolean {
-  let st = insertStatements.get(db.sqlite);
-  if (!st) {
-    st = db.sqlite.prepare(`INSERT INTO suppressions (kind, value, reason, source, note) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING`);
-    insertStatements.set(db.sqlite, st);
-  }
-  const r = st.run(s.kind, s.kind.endsWith('_hash') ? s.value : s.value.toLowerCase(), s.reason, s.source ?? null, s.note ?? null);
+  // Prepared once per connection: `inbox sync` adds one per bounce or unsubscribe in its hot loop.
+  const r = cached(db, `INSERT INTO suppressions (kind, value, reason, source, note) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING`).run(s.kind, s.kind.endsWith('_hash') ? s.value : s.value.toLowerCase(), s.reason, s.source ?? null, s.note ?? null);
   return r.changes > 0;
 }

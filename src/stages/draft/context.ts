@@ -3,6 +3,8 @@
 import type { Db } from '../../db/open.js';
 import type { Settings } from '../../config.js';
 import { findDomainSuppression, findSuppression } from '../../db/suppressions.js';
+import { addEvent } from '../../db/events.js';
+import { cached } from '../../db/statements.js';
 import { UNSUBSCRIBE_URL_MARKER } from '../../domain/unsubscribe.js';
 import { allowedLinkDomains, checkCompliance, passes, recipientCountry, type RuleResult } from '../../domain/compliance.js';
 import { checkClaims, type Claim } from '../../domain/claims.js';
@@ -47,19 +49,14 @@ export interface Stmt {
   get(...params: unknown[]): unknown;
   all(...params: unknown[]): unknown[];
 }
-const stmts = new WeakMap<Db, Map<string, Stmt>>();
-/** Prepared statements, cached per database: the drafting loop runs the same few thousands of times. */
+/** Prepared statements, cached per connection: the drafting loop runs the same few thousands of times. */
 export function stmt(db: Db, sql: string): Stmt {
-  let m = stmts.get(db);
-  if (!m) stmts.set(db, (m = new Map()));
-  let st = m.get(sql);
-  if (!st) m.set(sql, (st = db.sqlite.prepare(sql) as unknown as Stmt));
-  return st;
+  return cached(db, sql) as unknown as Stmt;
 }
 
-/** An event on the lead's timeline (same row as db/events addEvent, through a cached statement). */
+/** An event on the lead's timeline. */
 export function event(db: Db, e: { leadId: number; type: string; campaignId: number; runId?: number | null; data: unknown }): void {
-  stmt(db, `INSERT INTO events (lead_id, type, campaign_id, data, run_id) VALUES (?, ?, ?, ?, ?)`).run(e.leadId, e.type, e.campaignId, JSON.stringify(e.data), e.runId ?? null);
+  addEvent(db, e);
 }
 
 export function loadLeadContext(db: Db, leadId: number, contactId: number | null): LeadContext {

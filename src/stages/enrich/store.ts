@@ -1,28 +1,15 @@
 // The enrich stage's SQL, in named functions: which leads to visit, what we knew, and writing one store's
 // results (facts, contacts, HTTP validators, the lead's status, an event) in one transaction.
-import type { Statement } from 'better-sqlite3';
 import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
+import { cached } from '../../db/statements.js';
 import { addEvent } from '../../db/events.js';
 import { advanceStageSql } from '../../domain/lead.js';
 import { FACT_KEYS } from '../../domain/facts.js';
 import type { Validation } from '../../domain/email-validation.js';
 
 // Statements prepared once per connection: preparing them per store cost more than running them.
-const statements = new WeakMap<object, Map<string, Statement>>();
-function prep(db: Db, sql: string): Statement {
-  let m = statements.get(db.sqlite);
-  if (!m) {
-    m = new Map();
-    statements.set(db.sqlite, m);
-  }
-  let st = m.get(sql);
-  if (!st) {
-    st = db.sqlite.prepare(sql);
-    m.set(sql, st);
-  }
-  return st;
-}
+const prep = cached;
 
 export interface LeadToEnrich {
   id: number;

@@ -3,7 +3,7 @@
 // caller's transaction; nothing here does network I/O.
 import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
-import type { Statement } from 'better-sqlite3';
+import { cached } from '../../db/statements.js';
 import { addSuppression, findSuppression } from '../../db/suppressions.js';
 import { addEvent } from '../../db/events.js';
 import { advanceStageSql } from '../../domain/lead.js';
@@ -21,16 +21,8 @@ export interface Match {
   how: 'message-id' | 'thread' | 'subject+address' | 'address' | 'domain' | 'none';
 }
 
-const cache = new WeakMap<Db, Map<string, Statement>>();
-
-/** A prepared statement, prepared once per database handle (preparing is most of the cost of a small query). */
-export function stmt(db: Db, sql: string): Statement {
-  let m = cache.get(db);
-  if (!m) cache.set(db, (m = new Map()));
-  let st = m.get(sql);
-  if (!st) m.set(sql, (st = db.sqlite.prepare(sql)));
-  return st;
-}
+/** A prepared statement, prepared once per connection (preparing is most of the cost of a small query). */
+export const stmt = cached;
 
 const NONE: Match = { leadId: null, outboundId: null, enrollmentId: null, contactId: null, campaignId: null, toEmail: null, how: 'none' };
 
