@@ -27,8 +27,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command, Option } from 'commander';
 import { Database } from '../../src/db/driver.js';
-import dns2 from 'dns2';
-import { BIN, ROOT, runCli, tempDir } from '../helpers/cli.js';
+import { startAuthDns, type AuthDns } from '../helpers/dns-auth-zone.js';
+import { BIN, ROOT, runCli, runProcess, tempDir } from '../helpers/cli.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 import { startFakeSearch, FAKE_KEY, type FakeSearch } from '../helpers/fake-search.js';
@@ -453,31 +453,13 @@ function notRunReason(e: ReadmeLine): string | null {
 // The run: a solo operator's first week, line by line.
 
 /** DNS for the sending domain (SPF, DKIM, DMARC, MX) and an MX for every other name (the stores' email domains). */
-async function startDns(domain: string): Promise<{ server: string; close(): Promise<void> }> {
-  const Packet = (dns2 as unknown as { Packet: any }).Packet;
+function startDns(domain: string): Promise<AuthDns> {
   const txt: Record<string, string[]> = {
     [domain]: ['v=spf1 ip4:127.0.0.1 -all'],
     [`_dmarc.${domain}`]: ['v=DMARC1; p=quarantine'],
     [`google._domainkey.${domain}`]: ['v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC'],
   };
-  const server = dns2.createServer({
-    udp: true,
-    handle: (request: any, send: (r: any) => void) => {
-      const response = Packet.createResponseFromRequest(request);
-      const [q] = request.questions;
-      const name = String(q.name).toLowerCase().replace(/\.$/, '');
-      const base = { name, class: Packet.CLASS.IN, ttl: 60 };
-      if (q.type === Packet.TYPE.TXT) for (const data of txt[name] ?? []) response.answers.push({ ...base, type: Packet.TYPE.TXT, data: [data] });
-      if (q.type === Packet.TYPE.MX && !name.startsWith('_')) response.answers.push({ ...base, type: Packet.TYPE.MX, exchange: `mx.${name}`, priority: 10 });
-      if (q.type === Packet.TYPE.A) response.answers.push({ ...base, type: Packet.TYPE.A, address: '127.0.0.1' });
-      send(response);
-    },
-  });
-  const addr = await new Promise<{ port: number }>((ok) => {
-    server.on('listening', () => ok(server.addresses().udp as { port: number }));
-    server.listen({ udp: { port: 0, address: '127.0.0.1' } });
-  });
-  return { server: `127.0.0.1:${addr.port}`, close: async () => void (await server.close()) };
+  return startAuthDns((name) => ({ txt: txt[name], mx: name.startsWith('_') ? [] : [{ exchange: `mx.${name}`, priority: 10 }], a: ['127.0.0.1'] }));
 }
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
@@ -576,22 +558,7 @@ syncBuiltinESMExports();
     t.cleanup();
   });
 
-  const sh = (line: string, timeoutMs = 45_000) =>
-    new Promise<{ code: number; stdout: string; stderr: string }>((ok, fail) => {
-      const child = spawn('bash', ['-o', 'pipefail', '-c', line], { cwd: work, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        fail(new Error(`timed out: ${line}\n${stdout}\n${stderr}`));
-      }, timeoutMs);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        ok({ code: code ?? 1, stdout, stderr });
-      });
-    });
+  const sh = (line: string, timeoutMs = 45_000) => runProcess('bash', ['-o', 'pipefail', '-c', line], { cwd: work, env, timeoutMs }, line);
 
   const q = <T>(sql: string): T[] => {
     const db = new Database(join(work, 'outreach.db'), { readonly: true });

@@ -22,19 +22,27 @@ export interface CliOptions {
 
 /** Runs `outreach ...args`. NO_COLOR is set and no TTY is attached, like cron. */
 export function runCli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env })) {
+    if (v !== undefined) env[k] = v;
+  }
+  return runProcess(process.execPath, [BIN, ...args], { ...opts, env, cwd: opts.cwd ?? ROOT }, `outreach ${args.join(' ')}`);
+}
+
+/**
+ * Runs a command with exactly `opts.env`, collecting its output; rejects when it outlives the timeout
+ * (default 60 s), naming it by `label`. Stdin gets `opts.input`, or is closed at once.
+ */
+export function runProcess(command: string, args: string[], opts: CliOptions & { env: Record<string, string> }, label = command): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: '1', ...opts.env })) {
-      if (v !== undefined) env[k] = v;
-    }
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`outreach ${args.join(' ')} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(new Error(`${label} timed out\nstdout: ${stdout}\nstderr: ${stderr}`));
     }, opts.timeoutMs ?? 60_000);
     child.on('error', reject);
     child.on('close', (code, signal) => {

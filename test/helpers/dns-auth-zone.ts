@@ -1,5 +1,6 @@
 // A local DNS server (dns2) serving a sending domain's records: TXT (SPF, DKIM, DMARC), MX and A.
-// Names not in the zone get NXDOMAIN. For doctor's SPF/DKIM/DMARC/MX tests.
+// Names not in the zone get NXDOMAIN. For doctor's SPF/DKIM/DMARC/MX tests, and (with a zone given as a
+// function, to answer any name) the README walkthrough.
 import dns2 from 'dns2';
 
 export interface AuthZoneEntry {
@@ -8,14 +9,17 @@ export interface AuthZoneEntry {
   a?: string[];
 }
 
+/** Records by name, or a function of the (lower-case) name: undefined is NXDOMAIN either way. */
+export type AuthZone = Record<string, AuthZoneEntry> | ((name: string) => AuthZoneEntry | undefined);
+
 export interface AuthDns {
   /** `127.0.0.1:PORT` for OUTREACH_DNS_SERVERS / makeResolver([...]). */
   server: string;
-  zone: Record<string, AuthZoneEntry>;
+  zone: AuthZone;
   close(): Promise<void>;
 }
 
-export async function startAuthDns(zone: Record<string, AuthZoneEntry>): Promise<AuthDns> {
+export async function startAuthDns(zone: AuthZone): Promise<AuthDns> {
   // dns2's bundled types lack RCODE and the MX/TXT/A record shapes.
   const Packet = (dns2 as unknown as { Packet: any }).Packet;
   const server = dns2.createServer({
@@ -24,7 +28,7 @@ export async function startAuthDns(zone: Record<string, AuthZoneEntry>): Promise
       const response = Packet.createResponseFromRequest(request);
       const [q] = request.questions;
       const name = String(q.name).toLowerCase().replace(/\.$/, '');
-      const e = zone[name];
+      const e = typeof zone === 'function' ? zone(name) : zone[name];
       if (!e) {
         response.header.rcode = Packet.RCODE.NXDOMAIN;
         return send(response);
