@@ -35,7 +35,7 @@ export const leads = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     domain: text('domain').notNull(),
-    domainUnicode: text('domain_unicode'),
+    domainUnicode: text('domain_unicode'), // the Unicode form of an IDN; NULL when it is the same as domain
     url: text('url'), // how to reach the store (scheme, host, optional port)
     company: text('company'),
     country: text('country'), // ISO 3166-1 alpha-2

@@ -103,24 +103,32 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   const forgotten = new Set(
     (sqlite.prepare(`SELECT value FROM suppressions WHERE kind IN ('email_hash','domain_hash')`).all() as { value: string }[]).map((r) => r.value),
   );
-  // Insert first, merge only on a duplicate: plain inserts with lastInsertRowid are a third faster than an
-  // upsert with RETURNING (measured on 200,000 rows), and duplicates are the exception.
+  // Rows are stored in batches of BATCH through multi-row INSERT OR IGNORE statements whose lead ids are given
+  // explicitly (the next free ids): one statement per 64 rows instead of one per row, and no RETURNING, is
+  // about a third less time on the main thread (measured on 1,000,000 rows; an UPSERT that looks the lead id
+  // up for each contact was no faster than single rows). A batch where fewer rows went in than were sent had
+  // duplicates (of a lead already stored, or of a row before it in the file): only then are its ids read back
+  // and the duplicates merged, row by row, in file order, with the same COALESCE rules as before.
   // The values every row shares (source, time) are SQL literals of the prepared statements, not bound
   // parameters: each bound string is converted and copied once per row (measured: 5% of the main thread).
   const now = new Date().toISOString();
   const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
-  const insertLead = sqlite.prepare(
-    `INSERT OR IGNORE INTO leads (domain, domain_unicode, url, company, country, source, notes, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ${lit(source)}, ?, ${lit(now)}, ${lit(now)})`,
-  );
+  const BATCH = 64;
+  const leadsSql = (k: number) =>
+    `INSERT OR IGNORE INTO leads (id, domain, domain_unicode, url, company, country, source, notes, created_at, updated_at) VALUES ` +
+    Array(k).fill(`(?, ?, ?, ?, ?, ?, ${lit(source)}, ?, ${lit(now)}, ${lit(now)})`).join(', ');
+  const contactsSql = (k: number) =>
+    `INSERT OR IGNORE INTO contacts (lead_id, email, first_name, last_name, title, phone, is_role, validation, source, created_at, updated_at) VALUES ` +
+    Array(k).fill(`(?, ?, ?, ?, ?, ?, ?, 'syntax_ok', ${lit(source)}, ${lit(now)}, ${lit(now)})`).join(', ');
+  const insertLeads = sqlite.prepare(leadsSql(BATCH));
+  const insertLead = sqlite.prepare(leadsSql(1));
+  const insertContacts = sqlite.prepare(contactsSql(BATCH));
+  const insertContact = sqlite.prepare(contactsSql(1));
+  const leadIdsIn = sqlite.prepare('SELECT id FROM leads WHERE id BETWEEN ? AND ?').pluck();
   const findLead = sqlite.prepare('SELECT id FROM leads WHERE domain = ?').pluck();
   const mergeLead = sqlite.prepare(
     `UPDATE leads SET company = COALESCE(company, ?), country = COALESCE(country, ?), domain_unicode = COALESCE(domain_unicode, ?),
        url = COALESCE(url, ?), notes = COALESCE(notes, ?), updated_at = ? WHERE id = ?`,
-  );
-  const insertContact = sqlite.prepare(
-    `INSERT OR IGNORE INTO contacts (lead_id, email, first_name, last_name, title, phone, is_role, validation, source, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'syntax_ok', ${lit(source)}, ${lit(now)}, ${lit(now)})`,
   );
   const mergeContact = sqlite.prepare(
     `UPDATE contacts SET first_name = COALESCE(first_name, ?), last_name = COALESCE(last_name, ?), title = COALESCE(title, ?),
@@ -144,10 +152,12 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   let header: string[] | null = null;
   let parseErrors: RejectedRow[] = [];
 
-  // Secondary (non-unique) indexes of leads and contacts are dropped once an import is bigger than the
-  // table it goes into, and rebuilt before the commit: building an index from sorted keys once is cheaper
+  // The secondary (non-unique) indexes of contacts, keyed by email, are dropped once an import is bigger than
+  // the table it goes into, and rebuilt before the commit: building an index from sorted keys once is cheaper
   // than a million random inserts into it (measured: a sixth of the SQLite time on 1,000,000 rows). It all
   // happens inside the import's transaction, so no other connection ever sees the tables without them.
+  // leads_stage_idx stays: every new lead's entry ('new', rising id) lands at the same end of the same
+  // leaf pages, which costs less than rebuilding it (0.5 s on 1,000,000 rows).
   // The size of the table from its largest id (a B-tree lookup, where count(*) reads every row on each import,
   // however small): ids only grow, so this is never below the count.
   const existing = sqlite.prepare('SELECT COALESCE(max(id), 0) FROM leads').pluck().get() as number;
@@ -155,11 +165,67 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   let dropped: { name: string; sql: string }[] | null = null;
   const dropIndexes = () => {
     dropped = sqlite
-      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('leads', 'contacts') AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'`)
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'contacts' AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'`)
       .all() as { name: string; sql: string }[];
     for (const ix of dropped) sqlite.exec(`DROP INDEX "${ix.name.replace(/"/g, '""')}"`);
   };
 
+  // Rows waiting for the next batch, in flat arrays (no object per row): 7 lead values each (id, domain,
+  // domain_unicode, url, company, country, notes), 6 contact values each (email or NULL, first and last name,
+  // title, phone, is_role), stored once the row's lead id is known, and the row's tags.
+  let nextId = 0; // set once the write lock is held: the next id no lead ever had (AUTOINCREMENT never reuses one)
+  const leadVals: (string | number | null)[] = [];
+  const rowContacts: (string | number | null)[] = [];
+  const rowTags: string[][] = [];
+  const contactVals: (string | number | null)[] = [];
+  const flushContacts = () => {
+    const n = contactVals.length / 7;
+    if (!n) return;
+    let changes = 0;
+    if (n === BATCH) changes = insertContacts.run(contactVals).changes;
+    else for (let i = 0; i < n; i++) changes += insertContact.run(contactVals.slice(i * 7, i * 7 + 7)).changes;
+    result.contacts += changes;
+    // Fewer went in than were sent: some (lead, email) pairs were there already; merge each row (for a row
+    // just inserted, the merge changes nothing: its own values, the same time).
+    if (changes < n) {
+      for (let i = 0; i < n; i++) {
+        const o = i * 7;
+        mergeContact.run(contactVals[o + 2], contactVals[o + 3], contactVals[o + 4], contactVals[o + 5], now, contactVals[o], contactVals[o + 1]);
+      }
+    }
+    contactVals.length = 0;
+  };
+  const flushLeads = () => {
+    const n = rowTags.length;
+    if (!n) return;
+    const first = nextId;
+    nextId += n;
+    let changes = 0;
+    if (n === BATCH) changes = insertLeads.run(leadVals).changes;
+    else for (let i = 0; i < n; i++) changes += insertLead.run(leadVals.slice(i * 7, i * 7 + 7)).changes;
+    result.leadsCreated += changes;
+    const present = changes === n ? null : new Set(leadIdsIn.all(first, first + n - 1) as number[]);
+    for (let i = 0; i < n; i++) {
+      const o = i * 7;
+      let leadId = first + i;
+      if (present && !present.has(leadId)) {
+        // a duplicate: merge into the lead that has this domain, as if this row came on its own
+        leadId = findLead.get(leadVals[o + 1]) as number;
+        mergeLead.run(leadVals[o + 4], leadVals[o + 5], leadVals[o + 2], leadVals[o + 3], leadVals[o + 6], now, leadId);
+        result.leadsMerged++;
+      }
+      const c = i * 6;
+      if (rowContacts[c] !== null) {
+        contactVals.push(leadId, rowContacts[c]!, rowContacts[c + 1]!, rowContacts[c + 2]!, rowContacts[c + 3]!, rowContacts[c + 4]!, rowContacts[c + 5]!);
+        if (contactVals.length === BATCH * 7) flushContacts();
+      }
+      for (const t of rowTags[i]!) addTag.run(leadId, t);
+      for (const t of extraTags) addTag.run(leadId, t);
+    }
+    leadVals.length = 0;
+    rowContacts.length = 0;
+    rowTags.length = 0;
+  };
   const store = (domain: string, unicode: string, url: string, company: string | null, country: string | null, email: string | null,
     firstName: string | null, lastName: string | null, title: string | null, phone: string | null, tags: string[], notes: string | null, role: number) => {
     if (forgotten.size) {
@@ -173,25 +239,17 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
         result.skippedForgotten++;
       }
     }
-    let leadId: number;
-    const ins = insertLead.run(domain, unicode, url, company, country, notes);
-    if (ins.changes) {
-      leadId = Number(ins.lastInsertRowid);
-      result.leadsCreated++;
-    } else {
-      leadId = findLead.get(domain) as number;
-      mergeLead.run(company, country, unicode, url, notes, now, leadId);
-      result.leadsMerged++;
-    }
-    if (email) {
-      const c = insertContact.run(leadId, email, firstName, lastName, title, phone, role);
-      if (c.changes) result.contacts++;
-      else mergeContact.run(firstName, lastName, title, phone, now, leadId, email);
-    }
-    for (const t of tags) addTag.run(leadId, t);
-    for (const t of extraTags) addTag.run(leadId, t);
+    leadVals.push(nextId + rowTags.length, domain, unicode === domain ? null : unicode, url, company, country, notes);
+    rowContacts.push(email, firstName, lastName, title, phone, role);
+    rowTags.push(tags);
+    if (rowTags.length === BATCH) flushLeads();
+  };
+  const flushAll = () => {
+    flushLeads();
+    flushContacts();
   };
   const NUL = NULL_MARK;
+  const NO_TAGS: string[] = [];
   const n = (v: string): string | null => (v === NUL ? null : v);
   let nextProgress = 10_000;
   const onBatch = (m: { s?: string; a?: unknown[][]; n: number; rejects: RejectedRow[] }) => {
@@ -203,7 +261,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
       for (let i = 0; i + ROW_WIDTH <= f.length; i += ROW_WIDTH) {
         const tags = f[i + 11]!;
         store(f[i + 1]!, f[i + 2]!, f[i + 3]!, n(f[i + 4]!), n(f[i + 5]!), n(f[i + 6]!), n(f[i + 7]!), n(f[i + 8]!), n(f[i + 9]!), n(f[i + 10]!),
-          tags ? tags.split(TAG_SEP) : [], n(f[i + 12]!), f[i + 13] === '1' ? 1 : 0);
+          tags ? tags.split(TAG_SEP) : NO_TAGS, n(f[i + 12]!), f[i + 13] === '1' ? 1 : 0);
       }
     } else {
       for (const r of m.a!) {
@@ -226,7 +284,18 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   const worker = new Worker(new URL('./import-worker.js', import.meta.url), {
     workerData: { delimiter, map: opts.map ?? {}, skipInvalid: Boolean(opts.skipInvalid) } satisfies WorkerInit,
   });
+  // Foreign keys are checked by construction here (every contact and tag goes to the id of a lead this import
+  // just stored or found), so the import skips SQLite's parent lookup per contact (measured: 0.4 s of the
+  // main thread on 1,000,000 rows). The pragma cannot change inside a transaction: it is set before, and the
+  // connection's setting restored after.
+  const fkBefore = sqlite.pragma('foreign_keys', { simple: true }) as number;
+  sqlite.pragma('foreign_keys = OFF');
   sqlite.exec('BEGIN IMMEDIATE');
+  nextId =
+    (sqlite
+      .prepare(`SELECT max(COALESCE((SELECT max(id) FROM leads), 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0)) + 1`)
+      .pluck()
+      .get() as number);
   let stopped = false;
   let wake: (() => void) | null = null;
   try {
@@ -272,31 +341,38 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
       if (!stopped) worker.postMessage({ t: 'end' });
     };
     await Promise.all([pump(), finished]);
+    flushAll();
   } catch (err) {
     stopped = true;
     (wake as (() => void) | null)?.();
     all.destroy();
     if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    sqlite.pragma(`foreign_keys = ${fkBefore ? 'ON' : 'OFF'}`);
     throw err;
   } finally {
     stopped = true;
     void worker.terminate();
     sqlite.pragma(`cache_size = ${cacheBefore}`);
   }
-  if (!header) {
-    sqlite.exec('ROLLBACK');
-    throw new UserError(`${label} has no header row.`);
-  }
-  result.rejected.push(...parseErrors);
-  result.rejected.sort((a, b) => a.line - b.line);
+  try {
+    if (!header) {
+      sqlite.exec('ROLLBACK');
+      throw new UserError(`${label} has no header row.`);
+    }
+    result.rejected.push(...parseErrors);
+    result.rejected.sort((a, b) => a.line - b.line);
 
-  if (result.rejected.length && !opts.skipInvalid) {
-    sqlite.exec('ROLLBACK');
-    result.leadsCreated = result.leadsMerged = result.contacts = 0;
-  } else {
-    if (dropped) for (const ix of dropped as { name: string; sql: string }[]) sqlite.exec(ix.sql);
-    sqlite.exec('COMMIT');
-    result.committed = true;
+    if (result.rejected.length && !opts.skipInvalid) {
+      sqlite.exec('ROLLBACK');
+      result.leadsCreated = result.leadsMerged = result.contacts = 0;
+    } else {
+      if (dropped) for (const ix of dropped as { name: string; sql: string }[]) sqlite.exec(ix.sql);
+      sqlite.exec('COMMIT');
+      result.committed = true;
+    }
+  } finally {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    sqlite.pragma(`foreign_keys = ${fkBefore ? 'ON' : 'OFF'}`);
   }
   if (opts.rejectsFile && result.rejected.length) {
     await writeRejects(opts.rejectsFile, header, result.rejected);

@@ -1,0 +1,165 @@
+// The import stores rows in multi-row batches and merges duplicates only when a batch comes back short.
+// Whatever the batching, the result must be the row-by-row rules: one lead per domain, one contact per
+// (lead, email), and for every field the first non-empty value in file order (across imports too).
+// A reference model of those rules, computed here, is compared with what the database holds.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Database } from '../../src/db/driver.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+let t: ReturnType<typeof tempDir>;
+let db: string;
+const cli = (args: string[]) => runCli(['--db', db, ...args], { cwd: t.dir });
+
+/** A small deterministic generator (mulberry32): the same file on every run. */
+function rng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Row {
+  domain: string;
+  company: string;
+  email: string;
+  first: string;
+  last: string;
+  country: string;
+  tags: string;
+}
+
+/** Rows over a small pool of stores and people, so duplicates fall inside batches, across them and across files. */
+function rows(seed: number, n: number, stores: number): Row[] {
+  const r = rng(seed);
+  const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
+  const out: Row[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = Math.floor(r() * stores);
+    const domain = `shop-${s}.com`;
+    out.push({
+      domain,
+      company: r() < 0.4 ? '' : `Shop ${s} v${i}`,
+      email: r() < 0.15 ? '' : `${pick(['ann', 'bo', 'cy'])}@${domain}`,
+      first: r() < 0.5 ? '' : pick(['Ann', 'Bo', 'Cy', 'Di']) + i,
+      last: r() < 0.6 ? '' : `L${i}`,
+      country: r() < 0.5 ? '' : pick(['US', 'DE', 'FR']),
+      tags: r() < 0.2 ? pick(['a', 'b', 'a;b']) : '',
+    });
+  }
+  return out;
+}
+
+function writeCsv(file: string, data: Row[]) {
+  const lines = ['Company,Website,Email,First Name,Last Name,Country,Tags'];
+  for (const x of data) lines.push([x.company, `https://www.${x.domain}/products`, x.email, x.first, x.last, x.country, x.tags].join(','));
+  writeFileSync(file, lines.join('\n') + '\n');
+}
+
+/** The row-by-row rules. */
+class Model {
+  leads = new Map<string, { company: string | null; country: string | null; tags: Set<string> }>();
+  contacts = new Map<string, { first: string | null; last: string | null }>();
+  apply(data: Row[]) {
+    let created = 0;
+    let added = 0;
+    const nz = (v: string) => v || null;
+    for (const x of data) {
+      let l = this.leads.get(x.domain);
+      if (!l) {
+        l = { company: null, country: null, tags: new Set() };
+        this.leads.set(x.domain, l);
+        created++;
+      }
+      l.company ??= nz(x.company);
+      l.country ??= nz(x.country);
+      for (const tag of x.tags.split(';').filter(Boolean)) l.tags.add(tag);
+      if (!x.email) continue;
+      const key = `${x.domain} ${x.email}`;
+      let c = this.contacts.get(key);
+      if (!c) {
+        c = { first: null, last: null };
+        this.contacts.set(key, c);
+        added++;
+      }
+      c.first ??= nz(x.first);
+      c.last ??= nz(x.last);
+    }
+    return { created, merged: data.length - created, added };
+  }
+}
+
+function snapshot() {
+  const d = new Database(db, { readonly: true });
+  try {
+    const leads = new Map<string, { company: string | null; country: string | null; tags: Set<string> }>();
+    for (const l of d.prepare('SELECT domain, company, country FROM leads').all() as { domain: string; company: string | null; country: string | null }[]) {
+      leads.set(l.domain, { company: l.company, country: l.country, tags: new Set() });
+    }
+    for (const g of d.prepare('SELECT l.domain, g.tag FROM lead_tags g JOIN leads l ON l.id = g.lead_id').all() as { domain: string; tag: string }[]) {
+      leads.get(g.domain)!.tags.add(g.tag);
+    }
+    const contacts = new Map<string, { first: string | null; last: string | null }>();
+    const cs = d.prepare('SELECT l.domain, c.email, c.first_name AS first, c.last_name AS last FROM contacts c JOIN leads l ON l.id = c.lead_id').all() as {
+      domain: string;
+      email: string;
+      first: string | null;
+      last: string | null;
+    }[];
+    for (const c of cs) contacts.set(`${c.domain} ${c.email}`, { first: c.first, last: c.last });
+    const ids = d.prepare('SELECT count(*) AS n, count(DISTINCT domain) AS d FROM leads').get() as { n: number; d: number };
+    return { leads, contacts, ids };
+  } finally {
+    d.close();
+  }
+}
+
+beforeAll(() => {
+  t = tempDir();
+  db = join(t.dir, 'merge.db');
+});
+afterAll(() => t.cleanup());
+
+describe('batched import merges exactly as row by row', () => {
+  const model = new Model();
+  // 1,000 rows over 150 stores: most 64-row batches hold duplicates of each other and of earlier batches;
+  // the second file (900 rows over 260 stores) both merges into leads of the first and adds new ones;
+  // the third has a single short batch (the row-by-row statements).
+  const files: [string, Row[]][] = [
+    ['one.csv', rows(1, 1000, 150)],
+    ['two.csv', rows(2, 900, 260)],
+    ['three.csv', rows(3, 37, 300)],
+  ];
+  for (const [name, data] of files) {
+    it(`imports ${name} (${data.length} rows) with the counts and values the rules give`, async () => {
+      const file = join(t.dir, name);
+      writeCsv(file, data);
+      const r = await cli(['leads', 'import', file, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      const want = model.apply(data);
+      expect({ created: j.leads_created, merged: j.leads_merged, added: j.contacts_added }).toEqual(want);
+      const got = snapshot();
+      expect(got.ids.n).toBe(got.ids.d);
+      expect(got.leads).toEqual(model.leads);
+      expect(got.contacts).toEqual(model.contacts);
+    });
+  }
+
+  it('never reuses the id of a forgotten store', async () => {
+    const d = new Database(db, { readonly: true });
+    const top = d.prepare(`SELECT domain, id FROM leads ORDER BY id DESC LIMIT 1`).get() as { domain: string; id: number };
+    d.close();
+    expect((await cli(['leads', 'forget', top.domain, '--yes'])).code).toBe(0);
+    const file = join(t.dir, 'four.csv');
+    writeCsv(file, rows(4, 70, 1000).map((x) => ({ ...x, domain: `new-${x.domain}` })));
+    expect((await cli(['leads', 'import', file])).code).toBe(0);
+    const e = new Database(db, { readonly: true });
+    const min = e.prepare(`SELECT min(id) AS id FROM leads WHERE domain LIKE 'new-%'`).get() as { id: number };
+    e.close();
+    expect(min.id).toBeGreaterThan(top.id);
+  });
+});
