@@ -18,7 +18,12 @@ export interface NormalizedDomain {
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
+// Two or more valid labels, the last one not all digits: what almost every host is. Checked in one pass
+// (the import runs this twice per row); anything else goes through the label-by-label checks for its reason.
+const PLAIN_HOST = /^(?:(?!-)[a-z0-9-]{1,63}(?<!-)\.)+(?!-)(?!\d+$)[a-z0-9-]{1,63}(?<!-)$/;
+
 function validHostname(host: string): string | null {
+  if (host.length <= 253 && PLAIN_HOST.test(host)) return null;
   if (host.length > 253) return 'the domain is longer than 253 characters';
   const labels = host.split('.');
   if (labels.length < 2) return 'a domain needs a dot (e.g. example.com)';
@@ -102,7 +107,19 @@ export interface NormalizedEmail {
 }
 
 /** Lower-cases, strips `mailto:`, a display name and angle brackets; checks syntax; punycodes the domain. */
+// The common case in one pass: a dot-atom ASCII local part, @, an ASCII host (no display name, mailto:,
+// brackets, `?` (read as a mailto: query below), trailing dot or non-ASCII: those take the general path).
+const PLAIN_EMAIL = /^([a-z0-9!#$%&'*+/=^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=^_`{|}~-]+)*)@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i;
+
 export function normalizeEmail(input: string): Result<NormalizedEmail> {
+  const plain = PLAIN_EMAIL.exec(input);
+  if (plain && plain[1]!.length <= 64 && input.length <= 254) {
+    const domain = plain[2]!.toLowerCase();
+    if (!validHostname(domain)) {
+      const local = plain[1]!.toLowerCase();
+      return { ok: true, value: { email: `${local}@${domain}`, local, domain } };
+    }
+  }
   let s = (input ?? '').trim();
   if (!s) return { ok: false, reason: 'the email is empty' };
   const angle = /<([^<>]+)>\s*$/.exec(s);
@@ -186,8 +203,19 @@ export const ROLE_LOCALS = new Set([
 
 /** Is this local part a role account? `Support+x`, `info2` and `customer.care` count. */
 export function isRoleAccount(local: string): boolean {
-  const base = local.toLowerCase().split('+')[0]!.replace(/[._\-]?\d+$/, '');
-  return ROLE_LOCALS.has(base) || ROLE_LOCALS.has(base.replace(/[._\-]/g, ''));
+  // most local parts are lower-case letters only: one lookup
+  if (/^[a-z]+$/.test(local)) return ROLE_LOCALS.has(local);
+  let base = local.toLowerCase();
+  const plus = base.indexOf('+');
+  if (plus >= 0) base = base.slice(0, plus);
+  // drop trailing digits, and one separator before them: info2, info.2, info-22
+  let end = base.length;
+  while (end > 0 && base.charCodeAt(end - 1) >= 48 && base.charCodeAt(end - 1) <= 57) end--;
+  if (end < base.length) {
+    if (end > 0 && '._-'.includes(base[end - 1]!)) end--;
+    base = base.slice(0, end);
+  }
+  return ROLE_LOCALS.has(base) || (/[._-]/.test(base) && ROLE_LOCALS.has(base.replace(/[._-]/g, '')));
 }
 
 export function isRoleAddress(email: string): boolean {
