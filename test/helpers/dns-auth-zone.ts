@@ -1,12 +1,14 @@
-// A local DNS server (dns2) serving a sending domain's records: TXT (SPF, DKIM, DMARC), MX and A.
-// Names not in the zone get NXDOMAIN. For doctor's SPF/DKIM/DMARC/MX tests, and (with a zone given as a
-// function, to answer any name) the README walkthrough.
+// A local DNS server (dns2) serving a small zone: TXT (SPF, DKIM, DMARC), MX (or a null MX) and A.
+// Names not in the zone get NXDOMAIN. For doctor's SPF/DKIM/DMARC/MX tests, enrich's email validation, and
+// (with a zone given as a function, to answer any name) the README walkthrough.
 import dns2 from 'dns2';
 
 export interface AuthZoneEntry {
   txt?: string[];
   mx?: { exchange: string; priority: number }[];
   a?: string[];
+  /** An RFC 7505 null MX ("0 ."): the domain accepts no mail. */
+  nullMx?: boolean;
 }
 
 /** Records by name, or a function of the (lower-case) name: undefined is NXDOMAIN either way. */
@@ -35,6 +37,7 @@ export async function startAuthDns(zone: AuthZone): Promise<AuthDns> {
       }
       const base = { name, class: Packet.CLASS.IN, ttl: 60 };
       if (q.type === Packet.TYPE.TXT) for (const data of e.txt ?? []) response.answers.push({ ...base, type: Packet.TYPE.TXT, data: data.match(/.{1,255}/g) ?? [''] });
+      if (q.type === Packet.TYPE.MX && e.nullMx) response.answers.push({ ...base, type: Packet.TYPE.MX, exchange: '', priority: 0 });
       if (q.type === Packet.TYPE.MX) for (const m of e.mx ?? []) response.answers.push({ ...base, type: Packet.TYPE.MX, ...m });
       if (q.type === Packet.TYPE.A) for (const address of e.a ?? []) response.answers.push({ ...base, type: Packet.TYPE.A, address });
       send(response);

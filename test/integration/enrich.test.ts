@@ -11,7 +11,7 @@ import { enrich } from '../../src/stages/enrich/index.js';
 import { FACT_KEYS } from '../../src/domain/facts.js';
 import { addSuppression, erasureHash } from '../../src/db/suppressions.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
-import { startDns, type DnsHandle } from '../helpers/enrich-dns.js';
+import { startAuthDns as startDns, type AuthDns as DnsHandle } from '../helpers/dns-auth-zone.js';
 import { tempDir } from '../helpers/cli.js';
 
 const SHOPIFY_SITES = ['liquid-old', 'liquid-new', 'hydrogen', 'password', 'broken', 'injection', 'json404', 'json429', 'huge'];
