@@ -35,7 +35,7 @@ export const leads = sqliteTable(
   {
     id: integer('id').primaryKey({ autoIncrement: true }),
     domain: text('domain').notNull(),
-    domainUnicode: text('domain_unicode'), // the Unicode form of an IDN; NULL when it is the same as domain
+    domainUnicode: text('domain_unicode'), // the Unicode form; NULL when it is the domain itself (older rows may repeat it): read COALESCE(domain_unicode, domain)
     url: text('url'), // how to reach the store (scheme, host, optional port)
     company: text('company'),
     country: text('country'), // ISO 3166-1 alpha-2

@@ -289,16 +289,15 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   // main thread on 1,000,000 rows). The pragma cannot change inside a transaction: it is set before, and the
   // connection's setting restored after.
   const fkBefore = sqlite.pragma('foreign_keys', { simple: true }) as number;
-  sqlite.pragma('foreign_keys = OFF');
-  sqlite.exec('BEGIN IMMEDIATE');
-  nextId =
-    (sqlite
-      .prepare(`SELECT max(COALESCE((SELECT max(id) FROM leads), 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0)) + 1`)
-      .pluck()
-      .get() as number);
   let stopped = false;
   let wake: (() => void) | null = null;
   try {
+    sqlite.pragma('foreign_keys = OFF');
+    sqlite.exec('BEGIN IMMEDIATE');
+    nextId = sqlite
+      .prepare(`SELECT max(COALESCE((SELECT max(id) FROM leads), 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0)) + 1`)
+      .pluck()
+      .get() as number;
     // The main thread feeds the worker chunks of the file, at most MAX_CHUNKS ahead of the rows it has
     // stored (the worker acknowledges each chunk after posting its rows): memory stays flat on any size.
     const MAX_CHUNKS = 8;

@@ -141,7 +141,8 @@ export interface TimelineItem {
 /** Everything about one lead, with a single timeline of events, drafts, messages and replies. */
 export function showLead(db: Db, leadId: number) {
   const q = db.sqlite;
-  const lead = q.prepare('SELECT * FROM leads WHERE id = ?').get(leadId) as Record<string, unknown>;
+  // domain_unicode is stored only for an IDN (NULL when it is the domain itself): shown filled either way
+  const lead = q.prepare('SELECT *, COALESCE(domain_unicode, domain) AS domain_unicode FROM leads WHERE id = ?').get(leadId) as Record<string, unknown>;
   const contacts = q.prepare('SELECT email, first_name, last_name, title, phone, is_primary, is_role, validation, validation_reason, source, source_url FROM contacts WHERE lead_id = ? ORDER BY is_primary DESC, id').all(leadId);
   const tags = (q.prepare('SELECT tag FROM lead_tags WHERE lead_id = ? ORDER BY tag').all(leadId) as { tag: string }[]).map((t) => t.tag);
   const facts = (q.prepare('SELECT key, value, source_url, observed_at FROM facts WHERE lead_id = ? ORDER BY key, id').all(leadId) as { key: string; value: string; source_url: string | null; observed_at: string }[]).map((f) => ({ ...f, value: parseJson(f.value) }));

@@ -114,7 +114,8 @@ export interface LeadDetail {
 
 export function leadDetail(db: Db, id: number): LeadDetail | null {
   const s = db.sqlite;
-  const lead = s.prepare(`SELECT * FROM leads WHERE id = ?`).get(id) as LeadDetail['lead'] | undefined;
+  // domain_unicode is stored only for an IDN (NULL when it is the domain itself): shown filled either way
+  const lead = s.prepare(`SELECT *, COALESCE(domain_unicode, domain) AS domain_unicode FROM leads WHERE id = ?`).get(id) as LeadDetail['lead'] | undefined;
   if (!lead) return null;
   const score = s.prepare(`SELECT fit, intent, fit_confidence, intent_confidence, factors, profile_version, scored_at FROM scores WHERE lead_id = ?`).get(id) as
     | (Omit<NonNullable<LeadDetail['score']>, 'factors'> & { factors: string })
