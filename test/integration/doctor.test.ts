@@ -10,7 +10,8 @@ import { tempDir } from '../helpers/cli.js';
 import { openTestDb, addTestMailbox } from '../helpers/send-fixture.js';
 import { makeResolver, checkSpf, checkDkim, checkDmarc, checkMx } from '../../src/adapters/dns-auth.js';
 import { probeUrl } from '../../src/adapters/http-probe.js';
-import { runDoctor, type DoctorSettings } from '../../src/stages/doctor/index.js';
+import { runDoctor, driverCheck, type DoctorSettings } from '../../src/stages/doctor/index.js';
+import { driverPackage } from '../../src/db/driver.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
 const PRIV = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -136,5 +137,35 @@ describe('runDoctor', () => {
     expect(checks.find((c) => c.check === 'clock')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/ahead of the unsubscribe server by 60\d s/) });
     expect(checks.find((c) => c.check === 'unsubscribe URL')?.status).toBe('pass');
     db.close();
+  });
+});
+
+describe('SQLite driver check', () => {
+  it('warns when Node 24 runs better-sqlite3 12 (a package installed under an older Node)', () => {
+    expect(driverCheck('24.21.0', 'better-sqlite3')).toMatchObject({ status: 'warn', fix: expect.stringMatching(/npm ci/) });
+    expect(driverCheck('24.21.0', 'better-sqlite3-napi')).toMatchObject({ status: 'pass', detail: 'Node 24.21.0, better-sqlite3 13 (Node-API)' });
+    expect(driverCheck('22.23.3', 'better-sqlite3')).toMatchObject({ status: 'pass' });
+    expect(driverCheck('20.20.2', 'better-sqlite3')).toEqual({ status: 'pass', detail: 'Node 20.20.2, better-sqlite3 12' });
+  });
+
+  it('reports the driver this process loaded', async () => {
+    const t = tempDir();
+    const db = openTestDb(join(t.dir, 'drv.db'));
+    try {
+      const settings: DoctorSettings = {
+        sender: { name: 'A', company: 'B', email: 'a@b.test', postal_address: '1 Main St, 12345 Town', sending_domain: 'b.test', timezone: 'UTC' },
+        unsubscribe: { base_url: '', mailto: '' },
+      };
+      const checks = await runDoctor(
+        db,
+        { resolve: async () => [], probe: async () => ({ status: 200 }), now: () => new Date(), env: () => undefined },
+        { settings, secret: '', dkim: { selector: null, privateKey: null }, only: ['runtime'] },
+      );
+      expect(checks).toEqual([{ check: 'SQLite driver', ...driverCheck(process.versions.node, driverPackage) }]);
+      expect(checks[0]!.detail).toContain(process.versions.node);
+    } finally {
+      db.close();
+      t.cleanup();
+    }
   });
 });

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { action } from '../context.js';
 import { examples } from '../help.js';
 
-const GROUPS = ['identity', 'unsubscribe', 'clock', 'mailboxes', 'dns'];
+const GROUPS = ['identity', 'unsubscribe', 'runtime', 'clock', 'mailboxes', 'dns'];
 
 export function register(program: Command): void {
   const cmd = program
     .command('doctor')
-    .description('check the setup before sending: sender identity, postal address, unsubscribe URL, clock, SMTP/IMAP logins, SPF, DKIM, DMARC, MX')
+    .description('check the setup before sending: sender identity, postal address, unsubscribe URL, SQLite driver, clock, SMTP/IMAP logins, SPF, DKIM, DMARC, MX')
     .option('--only <groups>', `comma-separated subset: ${GROUPS.join(', ')}`)
     .action(
       action(async (ctx, flags: { only?: string }) => {

@@ -2,6 +2,7 @@
 // postal address, the unsubscribe secret and URL answering, the clock, SMTP and IMAP logins of every
 // mailbox, and SPF, DKIM, DMARC and MX of each sending domain.
 import type { Db } from '../../db/open.js';
+import { driverPackage } from '../../db/driver.js';
 import { normalizeEmail } from '../../domain/normalize.js';
 import { isValidZone } from '../../domain/pacing.js';
 import { makeUnsubscribeToken, unsubscribeUrl } from '../../domain/unsubscribe.js';
@@ -42,7 +43,7 @@ export interface DoctorOptions {
   settings: DoctorSettings;
   secret: string;
   dkim: { selector: string | null; privateKey: string | null };
-  /** Only these checks (by group): identity, unsubscribe, clock, mailboxes, dns. */
+  /** Only these checks (by group): identity, unsubscribe, runtime, clock, mailboxes, dns. */
   only?: string[];
 }
 
@@ -99,6 +100,8 @@ export async function runDoctor(db: Db, a: DoctorAdapters, o: DoctorOptions): Pr
     }
   }
 
+  if (want('runtime')) add('SQLite driver', driverCheck(process.versions.node, driverPackage));
+
   if (want('clock')) {
     const now = a.now();
     if (now.getUTCFullYear() < 2024) add('clock', { status: 'fail', detail: `the system clock says ${now.toISOString()}`, fix: 'Set the clock (enable NTP: timedatectl set-ntp true).' });
@@ -149,4 +152,23 @@ function sendingDomains(configured: string, mailboxes: MailboxRow[]): string[] {
   if (configured.trim()) set.add(configured.trim().toLowerCase());
   for (const m of mailboxes) set.add(m.email.split('@')[1]!.toLowerCase());
   return [...set];
+}
+
+/**
+ * The SQLite driver against the Node running it (src/db/driver.ts). better-sqlite3 12 on Node 24 can abort the
+ * process ("Assertion failed: (env) != nullptr" in RemoveEnvironmentCleanupHook, when the garbage collector
+ * destroys a statement): a package installed under Node 20 and then run with Node 24 has only version 12,
+ * because npm skips the optional better-sqlite3-napi there. Seen once in about a dozen big imports.
+ */
+export function driverCheck(nodeVersion: string, pkg: string): { status: Status; detail: string; fix?: string } {
+  const major = Number(nodeVersion.split('.')[0]);
+  const detail = `Node ${nodeVersion}, ${pkg === 'better-sqlite3-napi' ? 'better-sqlite3 13 (Node-API)' : 'better-sqlite3 12'}`;
+  if (major >= 24 && pkg === 'better-sqlite3') {
+    return {
+      status: 'warn',
+      detail: `${detail}: version 12 can abort the process on Node 24 (installed under an older Node?)`,
+      fix: 'Reinstall under this Node (npm ci in the package folder, or npm install -g . again): it adds better-sqlite3 13.',
+    };
+  }
+  return { status: 'pass', detail };
 }
