@@ -106,11 +106,11 @@ export interface NormalizedEmail {
   domain: string;
 }
 
-/** Lower-cases, strips `mailto:`, a display name and angle brackets; checks syntax; punycodes the domain. */
 // The common case in one pass: a dot-atom ASCII local part, @, an ASCII host (no display name, mailto:,
 // brackets, `?` (read as a mailto: query below), trailing dot or non-ASCII: those take the general path).
 const PLAIN_EMAIL = /^([a-z0-9!#$%&'*+/=^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=^_`{|}~-]+)*)@([a-z0-9-]+(?:\.[a-z0-9-]+)+)$/i;
 
+/** Lower-cases, strips `mailto:`, a display name and angle brackets; checks syntax; punycodes the domain. */
 export function normalizeEmail(input: string): Result<NormalizedEmail> {
   const plain = PLAIN_EMAIL.exec(input);
   if (plain && plain[1]!.length <= 64 && input.length <= 254) {

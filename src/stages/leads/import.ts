@@ -159,10 +159,9 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   // happens inside the import's transaction, so no other connection ever sees the tables without them.
   // leads_stage_idx stays: every new lead's entry ('new', rising id) lands at the same end of the same
   // leaf pages, which costs less than rebuilding it (0.5 s on 1,000,000 rows).
-  // The size of the table from its largest id (a B-tree lookup, where count(*) reads every row on each import,
-  // however small): ids only grow, so this is never below the count.
-  const existing = sqlite.prepare('SELECT COALESCE(max(id), 0) FROM leads').pluck().get() as number;
-  const dropAfter = Math.max(100_000, existing);
+  // The size of the table from its next id (read under the write lock below; count(*) would read every row on
+  // each import, however small): ids only grow, so this is never below the count.
+  let dropAfter = 0;
   let dropped: { name: string; sql: string }[] | null = null;
   const dropIndexes = () => {
     dropped = sqlite
@@ -294,6 +293,11 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   // main thread on 1,000,000 rows). The pragma cannot change inside a transaction: it is set before, and the
   // connection's setting restored after.
   const fkBefore = sqlite.pragma('foreign_keys', { simple: true }) as number;
+  /** Whatever happened: no transaction left open, and the connection's foreign keys as they were. */
+  const settle = () => {
+    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+    sqlite.pragma(`foreign_keys = ${fkBefore ? 'ON' : 'OFF'}`);
+  };
   let stopped = false;
   let wake: (() => void) | null = null;
   try {
@@ -303,6 +307,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
       .prepare(`SELECT max(COALESCE((SELECT max(id) FROM leads), 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0)) + 1`)
       .pluck()
       .get() as number;
+    dropAfter = Math.max(100_000, nextId - 1);
     // The main thread feeds the worker chunks of the file, at most MAX_CHUNKS ahead of the rows it has
     // stored (the worker acknowledges each chunk after posting its rows): memory stays flat on any size.
     const MAX_CHUNKS = 8;
@@ -350,8 +355,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
     stopped = true;
     (wake as (() => void) | null)?.();
     all.destroy();
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-    sqlite.pragma(`foreign_keys = ${fkBefore ? 'ON' : 'OFF'}`);
+    settle();
     throw err;
   } finally {
     stopped = true;
@@ -376,8 +380,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
       result.committed = true;
     }
   } finally {
-    if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-    sqlite.pragma(`foreign_keys = ${fkBefore ? 'ON' : 'OFF'}`);
+    settle();
   }
   if (opts.rejectsFile && result.rejected.length) {
     await writeRejects(opts.rejectsFile, header, result.rejected);
@@ -397,10 +400,11 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
  * 371-469 MB with the parser capped or not).
  */
 function capYoungGeneration(): { check(): void; release(): void } {
-  const CAP = 16 << 20;
   // the user's own setting of the young generation wins
-  let capped = /semi[-_]space/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`);
-  if (capped) return { check() {}, release() {} };
+  if (/semi[-_]space/.test(`${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`)) return { check() {}, release() {} };
+  const CAP = 16 << 20;
+  const DEFAULT_GROWTH = 2; // V8's default --semi-space-growth-factor (Node 20 to 24)
+  let capped = false;
   return {
     check() {
       if (capped) return;
@@ -416,7 +420,6 @@ function capYoungGeneration(): { check(): void; release(): void } {
     },
   };
 }
-const DEFAULT_GROWTH = 2; // V8's default --semi-space-growth-factor (Node 20 to 24)
 
 /** The error a worker reported, as the error the CLI shows. */
 function workerError(m: Record<string, unknown>, label: string): Error {
