@@ -7,20 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from '../../src/db/driver.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { prng } from '../helpers/prng.js';
 
 let t: ReturnType<typeof tempDir>;
 let db: string;
 const cli = (args: string[]) => runCli(['--db', db, ...args], { cwd: t.dir });
-
-/** A small deterministic generator (mulberry32): the same file on every run. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Row {
   domain: string;
@@ -35,7 +26,7 @@ interface Row {
 
 /** Rows over a small pool of stores and people, so duplicates fall inside batches, across them and across files. */
 function rows(seed: number, n: number, stores: number): Row[] {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)]!;
   const out: Row[] = [];
   for (let i = 0; i < n; i++) {

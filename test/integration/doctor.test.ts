@@ -149,23 +149,17 @@ describe('SQLite driver check', () => {
   });
 
   it('reports the driver this process loaded', async () => {
-    const t = tempDir();
     const db = openTestDb(join(t.dir, 'drv.db'));
     try {
-      const settings: DoctorSettings = {
-        sender: { name: 'A', company: 'B', email: 'a@b.test', postal_address: '1 Main St, 12345 Town', sending_domain: 'b.test', timezone: 'UTC' },
-        unsubscribe: { base_url: '', mailto: '' },
-      };
       const checks = await runDoctor(
         db,
         { resolve: async () => [], probe: async () => ({ status: 200 }), now: () => new Date(), env: () => undefined },
-        { settings, secret: '', dkim: { selector: null, privateKey: null }, only: ['runtime'] },
+        { settings: settings(), secret: '', dkim: { selector: null, privateKey: null }, only: ['runtime'] },
       );
       expect(checks).toEqual([{ check: 'SQLite driver', ...driverCheck(process.versions.node, driverPackage) }]);
       expect(checks[0]!.detail).toContain(process.versions.node);
     } finally {
       db.close();
-      t.cleanup();
     }
   });
 });
