@@ -6,6 +6,7 @@ import type { Db } from '../db/open.js';
 import { tx } from '../db/open.js';
 import { addSuppression, type Suppression, type SuppressionReason } from '../db/suppressions.js';
 import { addEvent } from '../db/events.js';
+import { CONTACT_EMAIL_IS, contactEmailKey } from '../db/contacts.js';
 import { normalizeDomain, normalizeEmail } from '../domain/normalize.js';
 import { UserError } from '../errors.js';
 import { headerKey } from './leads/import.js';
@@ -30,7 +31,7 @@ function stopEnrollments(db: Db, p: ParsedValue, reason: string): number {
   const q = db.sqlite;
   const leads =
     p.kind === 'email'
-      ? (q.prepare('SELECT DISTINCT lead_id AS id FROM contacts WHERE email = ?').all(p.value) as { id: number }[])
+      ? (q.prepare(`SELECT DISTINCT lead_id AS id FROM contacts WHERE ${CONTACT_EMAIL_IS}`).all(...contactEmailKey(p.value)) as { id: number }[])
       : (q.prepare(`SELECT id FROM leads WHERE domain = ? OR domain LIKE ? ESCAPE '\\'`).all(p.value, `%.${p.value.replace(/[\\%_]/g, (m) => '\\' + m)}`) as { id: number }[]);
   let n = 0;
   for (const l of leads) {

@@ -6,6 +6,7 @@ import { tx } from '../../db/open.js';
 import { cached } from '../../db/statements.js';
 import { addSuppression, findSuppression } from '../../db/suppressions.js';
 import { addEvent } from '../../db/events.js';
+import { CONTACT_EMAIL_IS, EMAIL_DOMAIN_SQL, contactEmailKey } from '../../db/contacts.js';
 import { advanceStageSql } from '../../domain/lead.js';
 import { FREEMAIL } from '../../domain/normalize.js';
 import type { Classification } from '../../domain/classify/index.js';
@@ -109,13 +110,13 @@ export function threadMessage(db: Db, p: ParsedMessage, bounceRecipient?: string
   }
   if (sent[0]) return toMatch(sent[0], 'address')!;
   // A contact we know (no message threaded): their lead.
-  const contact = stmt(db, 'SELECT id, lead_id FROM contacts WHERE email = ? ORDER BY id LIMIT 1').get(addr) as { id: number; lead_id: number } | undefined;
+  const contact = stmt(db, SQL.contactByEmail).get(...contactEmailKey(addr)) as { id: number; lead_id: number } | undefined;
   // A colleague at the same domain: the lead whose contacts (or store domain) share it. Free-mail domains never match.
   const domain = addr.slice(addr.lastIndexOf('@') + 1);
   let leadId = contact?.lead_id ?? null;
   if (!leadId && domain && !FREEMAIL.has(domain)) {
-    // substr(...) is the expression of the index contacts_email_domain_idx (a LIKE '%@domain' scanned them all)
-    const viaContact = stmt(db, `SELECT lead_id FROM contacts WHERE substr(email, instr(email, '@') + 1) = ? ORDER BY id DESC LIMIT 1`).get(domain) as { lead_id: number } | undefined;
+    // EMAIL_DOMAIN_SQL is the first column of the index contacts_domain_email_idx (a LIKE '%@domain' scanned them all)
+    const viaContact = stmt(db, SQL.contactByDomain).get(domain) as { lead_id: number } | undefined;
     const viaLead = viaContact ? undefined : (stmt(db, 'SELECT id AS lead_id FROM leads WHERE domain = ? OR domain = ?').get(domain, domain.replace(/^(mail|email|mx)\./, '')) as { lead_id: number } | undefined);
     leadId = viaContact?.lead_id ?? viaLead?.lead_id ?? null;
   }
@@ -202,7 +203,9 @@ const SQL = {
   stopEnrollment: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ? AND status IN ('active','paused')`,
   stopLead: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE lead_id = ? AND status IN ('active','paused')`,
   stopBounced: `UPDATE enrollments SET status = 'stopped', stop_reason = 'bounced', paused_until = NULL, updated_at = ${NOW_SQL}
-              WHERE lead_id = ? AND status IN ('active','paused') AND (id = ? OR contact_id IN (SELECT id FROM contacts WHERE email = ?) OR contact_id IS NULL)`,
+              WHERE lead_id = ? AND status IN ('active','paused') AND (id = ? OR contact_id IN (SELECT id FROM contacts WHERE ${CONTACT_EMAIL_IS}) OR contact_id IS NULL)`,
+  contactByEmail: `SELECT id, lead_id FROM contacts WHERE ${CONTACT_EMAIL_IS} ORDER BY id LIMIT 1`,
+  contactByDomain: `SELECT lead_id FROM contacts WHERE ${EMAIL_DOMAIN_SQL} = ? ORDER BY id DESC LIMIT 1`,
   // A lead row is rewritten only when its stage changes: a lead's second and third replies (common in a
   // thread) leave it as it is, and a rewrite of a row and its indexes costs ten times the check.
   leadBounced: `UPDATE leads SET stage = 'bounced', updated_at = ${NOW_SQL} WHERE id = ? AND stage <> 'bounced'`,
@@ -275,7 +278,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
       if (addSuppression(db, { kind: 'email', value: email, reason: 'bounced', source: 'inbox', note })) effects.push({ kind: 'suppressed', detail: email });
       if (m.leadId) {
         // Stop what goes to that address; the lead's other contacts are not at fault.
-        const n = stmt(db, SQL.stopBounced).run(m.leadId, m.enrollmentId, email).changes;
+        const n = stmt(db, SQL.stopBounced).run(m.leadId, m.enrollmentId, ...contactEmailKey(email)).changes;
         if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): bounced` });
         // The lead is bounced when no contact of it can still be mailed.
         const contacts = stmt(db, 'SELECT email FROM contacts WHERE lead_id = ?').all(m.leadId) as { email: string }[];

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Database } from '../../db/driver.js';
 import { buildLeadQuery, type LeadFilter } from './query.js';
-import { formatRows, type ExportFormat } from './export.js';
+import { formatRows, prepareRows, type ExportFormat } from './export.js';
 
 const { path, filter, format } = workerData as { path: string; filter: LeadFilter; format: ExportFormat };
 const port = parentPort!;
@@ -14,7 +14,7 @@ try {
   sqlite.exec('BEGIN');
   sqlite.prepare('SELECT id FROM leads LIMIT 1').get(); // the read snapshot starts here
   const { sql } = buildLeadQuery(filter, 'created', undefined, undefined, [0, 0]);
-  const stmt = sqlite.prepare(sql);
+  const stmt = prepareRows(sqlite, sql, format);
   port.on('message', (m: { t: 'range'; seq: number; range: [number, number] }) => {
     try {
       const { params } = buildLeadQuery(filter, 'created', undefined, undefined, m.range);

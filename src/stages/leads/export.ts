@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../db/open.js';
-import { csvLine } from '../../domain/csv.js';
+import { csvCell, csvLine } from '../../domain/csv.js';
 import { buildLeadQuery, LEAD_COLUMNS, type LeadFilter, type LeadSort } from './query.js';
 
 export type ExportFormat = 'csv' | 'json' | 'jsonl';
@@ -26,32 +26,45 @@ const RANGE = 8_192;
 /** Below this many leads one thread is as fast (a worker costs ~40 ms to start). */
 const PARALLEL_FROM = 50_000;
 
+/** A lead query (buildLeadQuery) prepared for formatRows. */
+export interface PreparedRows {
+  format: ExportFormat;
+  stmt: Database.Statement;
+  /** CSV: the lead query's row of one lead id, for a row whose text holds a NUL character (see prepareRows). */
+  byId?: Database.Statement;
+}
+
+/**
+ * Prepares a lead query for formatRows. For CSV, SQLite joins each row's columns into one string, with NUL
+ * characters between them (a subquery: its columns, the tags included, are computed once per row), and JS
+ * splits it and formats the cells (csvCell): one string per row crosses from SQLite to JS instead of an
+ * array of 17 values (measured on 980,000 leads, one thread: 5.7 s instead of 7.5-9.9 s). A row whose text
+ * holds a NUL itself splits into too many fields: it is read again, by id, as an array.
+ * JSON rows come as arrays, not objects (a third of the time on a million leads, measured).
+ */
+export function prepareRows(sqlite: Database.Database, sql: string, format: ExportFormat): PreparedRows {
+  if (format !== 'csv') return { format, stmt: sqlite.prepare(sql).raw(true) };
+  const cells = LEAD_COLUMNS.map((c) =>
+    c === 'is_shopify' ? `CASE WHEN "is_shopify" IS NULL THEN '' WHEN "is_shopify" THEN 'true' ELSE 'false' END` : `COALESCE("${c}", '')`,
+  );
+  const byId = buildLeadQuery({}, 'created', undefined, undefined, [0, 0]).sql;
+  return {
+    format,
+    stmt: sqlite.prepare(`SELECT "id" || char(0) || ${cells.join(' || char(0) || ')} FROM (${sql})`).pluck(),
+    byId: sqlite.prepare(byId).raw(true),
+  };
+}
+
 /**
  * Formats the rows of a prepared lead query, in pieces of about 64 KB; returns the number of rows. JSON
  * objects are each preceded by ",\n" (the writer drops the very first comma).
  */
-export function* formatRows(stmt: Database.Statement, params: unknown[], format: ExportFormat): Generator<string, number> {
-  // Rows as arrays, not objects: a third of the export's time on a million leads (measured).
-  stmt.raw(true);
-  const names = stmt.columns().map((c) => c.name);
-  const idx = LEAD_COLUMNS.map((c) => names.indexOf(c));
-  const shopifyAt = LEAD_COLUMNS.indexOf('is_shopify');
-  const tagsAt = LEAD_COLUMNS.indexOf('tags');
-  const values: unknown[] = new Array(LEAD_COLUMNS.length);
+export function* formatRows(rows: PreparedRows, params: unknown[], format: ExportFormat): Generator<string, number> {
+  const text = format === 'csv' ? csvRow(rows) : jsonRow(rows, format);
   let buf = '';
   let n = 0;
-  for (const r of stmt.iterate(...params) as IterableIterator<unknown[]>) {
-    for (let i = 0; i < idx.length; i++) values[i] = r[idx[i]!];
-    values[shopifyAt] = values[shopifyAt] === null ? null : Boolean(values[shopifyAt]);
-    if (format === 'csv') {
-      buf += csvLine(values);
-    } else {
-      const obj: Record<string, unknown> = {};
-      for (let i = 0; i < LEAD_COLUMNS.length; i++) obj[LEAD_COLUMNS[i]!] = values[i];
-      obj.tags = values[tagsAt] ? String(values[tagsAt]).split(';') : [];
-      const text = JSON.stringify(obj);
-      buf += format === 'json' ? ',\n' + text : text + '\n';
-    }
+  for (const r of rows.stmt.iterate(...params) as IterableIterator<never>) {
+    buf += text(r);
     n++;
     if (buf.length > 1 << 16) {
       yield buf;
@@ -60,6 +73,50 @@ export function* formatRows(stmt: Database.Statement, params: unknown[], format:
   }
   if (buf) yield buf;
   return n;
+}
+
+/** A CSV line from a row of prepareRows' CSV statement (the id and the columns, joined by NUL characters). */
+function csvRow(rows: PreparedRows): (joined: string) => string {
+  const width = LEAD_COLUMNS.length + 1; // the id, then the columns
+  return (joined) => {
+    const f = joined.split('\0');
+    if (f.length !== width) {
+      // a NUL in the row's own text: read it again, as values
+      const id = Number(f[0]);
+      return csvLine(leadValues(rows.byId!.get(id, id + 1) as unknown[], columnsOf(rows.byId!)));
+    }
+    let line = csvCell(f[1]);
+    for (let i = 2; i < width; i++) line += ',' + csvCell(f[i]);
+    return line + '\r\n';
+  };
+}
+
+/** A JSON object (preceded by ",\n" for an array) or JSON Lines line from a raw row of the lead query. */
+function jsonRow(rows: PreparedRows, format: 'json' | 'jsonl'): (r: unknown[]) => string {
+  const tagsAt = LEAD_COLUMNS.indexOf('tags');
+  const idx = columnsOf(rows.stmt);
+  return (r) => {
+    const values = leadValues(r, idx);
+    const obj: Record<string, unknown> = {};
+    for (let i = 0; i < LEAD_COLUMNS.length; i++) obj[LEAD_COLUMNS[i]!] = values[i];
+    obj.tags = values[tagsAt] ? String(values[tagsAt]).split(';') : [];
+    const text = JSON.stringify(obj);
+    return format === 'json' ? ',\n' + text : text + '\n';
+  };
+}
+
+/** Where each of LEAD_COLUMNS is in the raw rows of a lead query's statement. */
+function columnsOf(stmt: Database.Statement): number[] {
+  const names = stmt.columns().map((c) => c.name);
+  return LEAD_COLUMNS.map((c) => names.indexOf(c));
+}
+
+const SHOPIFY_AT = LEAD_COLUMNS.indexOf('is_shopify');
+/** A raw row of the lead query as the values of LEAD_COLUMNS, in order, is_shopify as a boolean. */
+function leadValues(r: unknown[], idx: number[]): unknown[] {
+  const values = idx.map((i) => r[i]);
+  values[SHOPIFY_AT] = values[SHOPIFY_AT] === null ? null : Boolean(values[SHOPIFY_AT]);
+  return values;
 }
 
 /** Writes the pieces of `formatRows` as they come; returns the number of rows. */
@@ -101,7 +158,7 @@ export async function exportLeads(db: Db, out: NodeJS.WritableStream, opts: Expo
     n = await exportParallel(db, opts, bounds, threads, write);
   } else {
     const { sql, params } = buildLeadQuery(opts.filter, sort, opts.limit);
-    n = await writeRows(formatRows(db.sqlite.prepare(sql), params, opts.format), write, opts.signal);
+    n = await writeRows(formatRows(prepareRows(db.sqlite, sql, opts.format), params, opts.format), write, opts.signal);
   }
   if (opts.format === 'json') await put(n ? '\n]\n' : ']\n');
   return n;
@@ -132,7 +189,7 @@ async function exportParallel(
   } catch {
     sqlite.pragma(`busy_timeout = ${busy}`);
     const { sql, params } = buildLeadQuery(opts.filter, 'created');
-    return writeRows(formatRows(sqlite.prepare(sql), params, opts.format), write, opts.signal);
+    return writeRows(formatRows(prepareRows(sqlite, sql, opts.format), params, opts.format), write, opts.signal);
   }
   sqlite.pragma(`busy_timeout = ${busy}`);
   const workers: Worker[] = [];

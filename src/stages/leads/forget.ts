@@ -4,6 +4,7 @@ import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
 import { normalizeDomain, normalizeEmail } from '../../domain/normalize.js';
 import { addSuppression, erasureHash } from '../../db/suppressions.js';
+import { CONTACT_EMAIL_IS, contactEmailKey } from '../../db/contacts.js';
 import { UserError } from '../../errors.js';
 
 export interface ForgetResult {
@@ -45,12 +46,12 @@ export function forget(db: Db, target: string): ForgetResult {
       const email = e.value.email;
       const like = `%${email.replace(/[\\%_]/g, (m) => '\\' + m)}%`;
       tx(db, () => {
-        const contactIds = (q.prepare('SELECT id, lead_id FROM contacts WHERE email = ?').all(email) as { id: number; lead_id: number }[]);
+        const contactIds = (q.prepare(`SELECT id, lead_id FROM contacts WHERE ${CONTACT_EMAIL_IS}`).all(...contactEmailKey(email)) as { id: number; lead_id: number }[]);
         for (const c of contactIds) {
           res.draftsDeleted += q.prepare('DELETE FROM drafts WHERE contact_id = ?').run(c.id).changes;
           q.prepare(`UPDATE enrollments SET status = 'stopped', stop_reason = 'forgotten', contact_id = NULL WHERE contact_id = ?`).run(c.id);
         }
-        res.contactsDeleted = q.prepare('DELETE FROM contacts WHERE email = ?').run(email).changes;
+        res.contactsDeleted = q.prepare(`DELETE FROM contacts WHERE ${CONTACT_EMAIL_IS}`).run(...contactEmailKey(email)).changes;
         res.inboundDeleted = q.prepare(`DELETE FROM inbound WHERE lower(from_email) = ? OR lower(to_email) = ?`).run(email, email).changes;
         res.messagesAnonymized = q
           .prepare(`UPDATE messages SET to_email = ?, subject = NULL, smtp_response = NULL, last_error = NULL WHERE lower(to_email) = ?`)
