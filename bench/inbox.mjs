@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench -- inbox [--messages N] [--keep]`: N (default 10,000) messages in a loopback Dovecot INBOX
+// `npm run bench -- inbox [--messages N] [--keep] [--profile DIR]`: N (default 10,000) messages in a loopback Dovecot INBOX
 // (scripts/mailstack, started here on free ports), then side by side:
 //   - a plain imapflow fetch of the same messages (source of every message, nothing else): the baseline;
 //   - `outreach inbox sync` (stage syncInbox, offline classifier): parse, classify, thread, store, effects.
@@ -141,7 +141,9 @@ async function runOurs(dbPath, imapPort) {
 }
 
 function child(kind, rest) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', kind, ...rest], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, BENCH_PW: PASS } });
+  // --profile DIR: a CPU profile of each thread of our sync (node --cpu-prof), to read in Chrome's DevTools
+  const prof = kind === 'ours' && flag('--profile', null) ? ['--cpu-prof', `--cpu-prof-dir=${resolve(flag('--profile'))}`] : [];
+  const r = spawnSync(process.execPath, [...prof, fileURLToPath(import.meta.url), '--child', kind, ...rest], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, BENCH_PW: PASS } });
   if (r.status !== 0) throw new Error(`${kind} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }

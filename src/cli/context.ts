@@ -130,7 +130,7 @@ type Handler = (ctx: Ctx, opts: any, ...args: any[]) => Promise<void> | void;
 
 let envLoaded = false;
 
-// The database and settings modules (better-sqlite3, drizzle, zod, yaml) load only when a command runs,
+// The database and settings modules (better-sqlite3, zod, yaml) load only when a command runs,
 // so `outreach --help` and usage errors stay fast.
 let heavy: { open: typeof import('../db/open.js'); config: typeof import('../config.js') } | null = null;
 async function loadHeavy() {

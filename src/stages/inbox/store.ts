@@ -205,7 +205,10 @@ const SQL = {
   stopBounced: `UPDATE enrollments SET status = 'stopped', stop_reason = 'bounced', paused_until = NULL, updated_at = ${NOW_SQL}
               WHERE lead_id = ? AND status IN ('active','paused') AND (id = ? OR contact_id IN (SELECT id FROM contacts WHERE ${CONTACT_EMAIL_IS}) OR contact_id IS NULL)`,
   contactByEmail: `SELECT id, lead_id FROM contacts WHERE ${CONTACT_EMAIL_IS} ORDER BY id LIMIT 1`,
-  contactByDomain: `SELECT lead_id FROM contacts WHERE ${EMAIL_DOMAIN_SQL} = ? ORDER BY id DESC LIMIT 1`,
+  // The first contact at the domain in the index's order (email domain, email): one index entry read, however
+  // many contacts share the domain. (ORDER BY id would read and sort them all: 57 ms at 200,000.) A domain's
+  // contacts almost always belong to one store; where they do not, no choice among them is better founded.
+  contactByDomain: `SELECT lead_id FROM contacts WHERE ${EMAIL_DOMAIN_SQL} = ? LIMIT 1`,
   // A lead row is rewritten only when its stage changes: a lead's second and third replies (common in a
   // thread) leave it as it is, and a rewrite of a row and its indexes costs ten times the check.
   leadBounced: `UPDATE leads SET stage = 'bounced', updated_at = ${NOW_SQL} WHERE id = ? AND stage <> 'bounced'`,
