@@ -57,9 +57,11 @@ describe('contacts_domain_email_idx', () => {
         const p = join(dir, e.name);
         if (e.isDirectory()) walk(p);
         else if (p.endsWith('.ts')) {
-          readFileSync(p, 'utf8').split('\n').forEach((line, i) => {
-            if (/FROM contacts(\s+\w+)?\s+WHERE\s+(\w+\.)?email\s*(=|IN\b)/i.test(line)) offenders.push(`${p}:${i + 1}`);
-          });
+          // over the whole text (\s spans line breaks): a query split across lines is caught too
+          const text = readFileSync(p, 'utf8');
+          for (const m of text.matchAll(/FROM\s+contacts(\s+(?!WHERE)\w+)?\s+WHERE\s+(\w+\.)?email\s*(=|IN\b)/gi)) {
+            offenders.push(`${p}:${text.slice(0, m.index).split('\n').length}`);
+          }
         }
       }
     };
