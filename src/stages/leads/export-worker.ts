@@ -14,11 +14,11 @@ try {
   sqlite.exec('BEGIN');
   sqlite.prepare('SELECT id FROM leads LIMIT 1').get(); // the read snapshot starts here
   const { sql } = buildLeadQuery(filter, 'created', undefined, undefined, [0, 0]);
-  const stmt = prepareRows(sqlite, sql, format);
+  const rows = prepareRows(sqlite, sql, format);
   port.on('message', (m: { t: 'range'; seq: number; range: [number, number] }) => {
     try {
       const { params } = buildLeadQuery(filter, 'created', undefined, undefined, m.range);
-      const gen = formatRows(stmt, params, format);
+      const gen = formatRows(rows, params);
       const parts: string[] = [];
       let r = gen.next();
       for (; !r.done; r = gen.next()) parts.push(r.value);

@@ -61,8 +61,8 @@ export function prepareRows(sqlite: Database.Database, sql: string, format: Expo
  * Formats the rows of a prepared lead query, in pieces of about 64 KB; returns the number of rows. JSON
  * objects are each preceded by ",\n" (the writer drops the very first comma).
  */
-export function* formatRows(rows: PreparedRows, params: unknown[], format: ExportFormat): Generator<string, number> {
-  const text = format === 'csv' ? csvRow(rows) : jsonRow(rows, format);
+export function* formatRows(rows: PreparedRows, params: unknown[]): Generator<string, number> {
+  const text = rows.format === 'csv' ? csvRow(rows) : jsonRow(rows, rows.format);
   let buf = '';
   let n = 0;
   for (const r of rows.stmt.iterate(...params) as IterableIterator<never>) {
@@ -160,7 +160,7 @@ export async function exportLeads(db: Db, out: NodeJS.WritableStream, opts: Expo
     n = await exportParallel(db, opts, bounds, threads, write);
   } else {
     const { sql, params } = buildLeadQuery(opts.filter, sort, opts.limit);
-    n = await writeRows(formatRows(prepareRows(db.sqlite, sql, opts.format), params, opts.format), write, opts.signal);
+    n = await writeRows(formatRows(prepareRows(db.sqlite, sql, opts.format), params), write, opts.signal);
   }
   if (opts.format === 'json') await put(n ? '\n]\n' : ']\n');
   return n;
@@ -191,7 +191,7 @@ async function exportParallel(
   } catch {
     sqlite.pragma(`busy_timeout = ${busy}`);
     const { sql, params } = buildLeadQuery(opts.filter, 'created');
-    return writeRows(formatRows(prepareRows(sqlite, sql, opts.format), params, opts.format), write, opts.signal);
+    return writeRows(formatRows(prepareRows(sqlite, sql, opts.format), params), write, opts.signal);
   }
   sqlite.pragma(`busy_timeout = ${busy}`);
   const workers: Worker[] = [];

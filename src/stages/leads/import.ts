@@ -421,7 +421,8 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
  * ends. With the parser thread's young generation capped too (resourceLimits), peak RSS of a 1,000,000-row
  * import went from 236-241 to 196-200 MB on Node 20 and from 264-273 to 235-247 MB on Node 22, at the same
  * speed. On Node 24 the cap came too late while the command's start-up (loading drizzle-orm, no longer done:
- * see Db in src/db/open.ts) grew the new space to 128 MB first: 343-351 MB; now 231-240 MB (213-218 on 22).
+ * see Db in src/db/open.ts) grew the new space to 128 MB first: 343-351 MB; now 217-240 MB. With startWorker
+ * below, Node 20 peaks at 201-210 MB and Node 22 at 220 MB.
  */
 function capYoungGeneration(): { check(): void; release(): void; startWorker(create: () => Worker): Worker } {
   // the user's own setting of the young generation wins
@@ -446,7 +447,7 @@ function capYoungGeneration(): { check(): void; release(): void; startWorker(cre
     // semi-spaces: 1,800 scavenges, 1.2-1.3 s of its CPU on 1,000,000 rows. Where memory allows, the parser's
     // heap starts at 8 MB semi-spaces instead (V8 reads --min-semi-space-size when a heap is set up; it is put
     // back to V8's default, 0, once the thread runs): 410-430 scavenges, 0.48 s, for 10 MB more peak RSS.
-    // Not on Node 24, whose peak (231-240 MB) would come within 3 MB of 250.
+    // Not on Node 24: with it, one measurement peaked at 246-247 MB, too close to 250.
     startWorker(create) {
       if (Number(process.versions.node.split('.')[0]) >= 24) return create();
       v8.setFlagsFromString('--min-semi-space-size=8');
