@@ -1,5 +1,7 @@
 // The only `catch` of the program: builds the command tree, runs it, maps errors to exit codes
 // (0 ok, 1 failure, 2 usage error) and prints a stack only with --verbose.
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from './meta.js';
 import { UserError, ExitError, errorMessage } from '../errors.js';
@@ -84,3 +86,16 @@ export function exitCodeFor(err: unknown, out: Output, verbose: boolean): number
   if (verbose && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
   return 1;
 }
+
+/** Run as `node dist/cli/main.js ...` (not through bin/outreach): the same CLI, not a silent no-op. */
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return pathToFileURL(realpathSync(entry)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) await main(process.argv);

@@ -1,7 +1,7 @@
 import { describe, it, expect, afterAll } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { ROOT, runCli, runProcess, tempDir } from '../helpers/cli.js';
 
 const t = tempDir();
 afterAll(() => t.cleanup());
@@ -18,6 +18,15 @@ describe('outreach basics', () => {
     const r = await runCli(['frobnicate']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command/);
+  });
+
+  it('runs the same as node dist/cli/main.js (not a silent no-op), exit codes included', async () => {
+    const main = join(ROOT, 'dist/cli/main.js');
+    const env = { ...process.env, NO_COLOR: '1' } as Record<string, string>;
+    const v = await runProcess(process.execPath, [main, '--version'], { env, cwd: t.dir });
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+    expect((await runProcess(process.execPath, [main, 'frobnicate'], { env, cwd: t.dir })).code).toBe(2);
   });
 
   it('init is idempotent and never overwrites .env', async () => {
