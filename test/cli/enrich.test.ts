@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { copyFileSync, existsSync } from 'node:fs';
 import { Database } from '../../src/db/driver.js';
+import { queryDb } from '../helpers/db.js';
 import { runCli, tempDir, BIN } from '../helpers/cli.js';
 import { startFixtureWeb, type FixtureWeb } from '../helpers/fixture-web.js';
 
@@ -35,10 +36,7 @@ async function discovered(name: string): Promise<string> {
 }
 
 function factDump(db: string): unknown[] {
-  const d = new Database(db, { readonly: true });
-  const rows = d.prepare('SELECT l.domain, f.key, f.value FROM facts f JOIN leads l ON l.id = f.lead_id ORDER BY 1, 2, 3').all();
-  d.close();
-  return rows;
+  return queryDb(db, 'SELECT l.domain, f.key, f.value FROM facts f JOIN leads l ON l.id = f.lead_id ORDER BY 1, 2, 3');
 }
 
 let uninterrupted = '';
@@ -62,7 +60,7 @@ describe('outreach enrich', () => {
     const again = await runCli(['--db', db, 'enrich', '--allow-private', '--delay', '0', '--no-mx'], { env });
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/No confirmed store waits for enrichment/);
-    const runs = new Database(db, { readonly: true }).prepare(`SELECT command, status, counts FROM runs WHERE command = 'enrich' ORDER BY id`).all() as any[];
+    const runs = queryDb<any>(db, `SELECT command, status, counts FROM runs WHERE command = 'enrich' ORDER BY id`);
     expect(JSON.parse(runs[0].counts)).toEqual({ would_enrich: SITES.length });
     expect(runs[1]).toMatchObject({ status: 'ok' });
     expect(JSON.parse(runs[1].counts)).toMatchObject({ selected: SITES.length, done: SITES.length });
@@ -77,10 +75,7 @@ describe('outreach enrich', () => {
     });
     const done = () => {
       try {
-        const d = new Database(db, { readonly: true });
-        const n = (d.prepare(`SELECT count(*) n FROM leads WHERE enrich_status = 'done'`).get() as { n: number }).n;
-        d.close();
-        return n;
+        return queryDb<{ n: number }>(db, `SELECT count(*) n FROM leads WHERE enrich_status = 'done'`)[0]!.n;
       } catch {
         return 0;
       }
@@ -114,10 +109,7 @@ describe('outreach enrich', () => {
     child.stderr!.setEncoding('utf8').on('data', (d) => (stderr += d));
     const doneCount = () => {
       try {
-        const d = new Database(db, { readonly: true });
-        const n = (d.prepare(`SELECT count(*) n FROM leads WHERE enrich_status = 'done'`).get() as { n: number }).n;
-        d.close();
-        return n;
+        return queryDb<{ n: number }>(db, `SELECT count(*) n FROM leads WHERE enrich_status = 'done'`)[0]!.n;
       } catch {
         return 0;
       }

@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Database } from '../../src/db/driver.js';
+import { queryDb } from '../helpers/db.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { CONTACT_EMAIL_IS } from '../../src/db/contacts.js';
 
@@ -15,14 +15,7 @@ let csv: string;
 const cli = (args: string[]) => runCli(['--db', db, ...args], { cwd: t.dir });
 const INDEXES = `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('leads', 'contacts') ORDER BY name`;
 
-function query<T = Record<string, unknown>>(sql: string): T[] {
-  const d = new Database(db, { readonly: true });
-  try {
-    return d.prepare(sql).all() as T[];
-  } finally {
-    d.close();
-  }
-}
+const query = <T = Record<string, unknown>>(sql: string): T[] => queryDb<T>(db, sql);
 
 beforeAll(() => {
   t = tempDir();

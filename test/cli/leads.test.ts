@@ -2,6 +2,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Database } from '../../src/db/driver.js';
+import { queryDb } from '../helpers/db.js';
 import { runCli, tempDir, ROOT } from '../helpers/cli.js';
 
 const FIX = resolve(ROOT, 'test/fixtures/leads');
@@ -15,14 +16,7 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-function query<T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] {
-  const d = new Database(db, { readonly: true });
-  try {
-    return d.prepare(sql).all(...params) as T[];
-  } finally {
-    d.close();
-  }
-}
+const query = <T = Record<string, unknown>>(sql: string, ...params: unknown[]): T[] => queryDb<T>(db, sql, ...params);
 
 describe('leads import', () => {
   it('imports a messy CSV: BOM, semicolons, quoted newlines, duplicates merged, IDN, country names', async () => {

@@ -1,6 +1,7 @@
 // The built binary, the way a user runs it: imported leads with facts → `outreach score` → ranked output.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { Database } from '../../src/db/driver.js';
+import { withReadOnlyDb } from '../helpers/db.js';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -23,14 +24,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.cleanup());
 
-const count = (sql: string) => {
-  const sqlite = new Database(dbPath, { readonly: true });
-  try {
-    return sqlite.prepare(sql).pluck().get() as number;
-  } finally {
-    sqlite.close();
-  }
-};
+const count = (sql: string) => withReadOnlyDb(dbPath, (d) => d.prepare(sql).pluck().get() as number);
 
 describe('outreach score', () => {
   it('ranks imported leads with facts, best first, and records the run', async () => {
