@@ -54,6 +54,13 @@ export class CsvReader {
     this.parse(false);
   }
 
+  /** The line (1-based) the text fed so far ends on. */
+  get lineAtEnd(): number {
+    let n = this.line;
+    for (let p = this.buf.indexOf('\n'); p !== -1; p = this.buf.indexOf('\n', p + 1)) n++;
+    return n;
+  }
+
   /** Ends the input: the last record (without a newline) is emitted, an open quote is an error. */
   end(): void {
     this.parse(true);

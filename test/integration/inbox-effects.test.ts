@@ -123,6 +123,29 @@ describe('effects of each label', () => {
     expect(stage(6)).toBe('unsubscribed');
   });
 
+  it('a stop request from another address in the thread of our mail also suppresses the address we mailed', async () => {
+    // person1's mail was forwarded to the owner, who answers in the thread from a free-mail address
+    await importMail(db, eml('fwd-unsub.eml', { From: 'Owner <owner.private@gmail.com>', Subject: 'Re: Quick question', 'Message-ID': '<u1@gmail.com>', 'In-Reply-To': '<out-1@acme.test>' }, 'Please unsubscribe us, we are not interested.'), base);
+    expect(findSuppression(db, 'owner.private@gmail.com')).toMatchObject({ reason: 'unsubscribed' });
+    expect(findSuppression(db, 'person1@store1.example')).toMatchObject({ reason: 'unsubscribed' });
+    expect(enrollment(1)).toMatchObject({ status: 'stopped', stop_reason: 'unsubscribed' });
+    // without a thread (a colleague writing fresh), only the sender is suppressed: nobody else asked
+    await importMail(db, eml('colleague-unsub.eml', { From: 'Kim <kim@store2.example>', Subject: 'Your emails', 'Message-ID': '<u2@store2.example>' }, 'Please remove me from your list.'), base);
+    expect(findSuppression(db, 'kim@store2.example')).toMatchObject({ reason: 'unsubscribed' });
+    expect(findSuppression(db, 'person2@store2.example')).toBeNull();
+  });
+
+  it('a hard bounce through a forward suppresses the address we mailed, and the lead is bounced', async () => {
+    const path = eml('fwd-bounce.eml', { From: 'MAILER-DAEMON@mx.gmail.test', Subject: 'Delivery Status Notification (Failure)', 'Message-ID': '<fb1@mx.gmail.test>', 'MIME-Version': '1.0', 'Content-Type': 'multipart/report; report-type=delivery-status; boundary="B"' },
+      '--B\nContent-Type: text/plain\n\nThe forwarded message could not be delivered.\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.gmail.test\n\nOriginal-Recipient: rfc822; person3@store3.example\nFinal-Recipient: rfc822; sam.home@gmail.test\nAction: failed\nStatus: 5.1.1\n\n--B\nContent-Type: text/rfc822-headers\n\nFrom: sam@acme.test\nTo: person3@store3.example\nMessage-ID: <out-3@acme.test>\nSubject: Quick question\n\n--B--\n');
+    const s = await importMail(db, path, base);
+    expect(s.byLabel).toEqual({ BOUNCE: 1 });
+    expect(findSuppression(db, 'sam.home@gmail.test')).toMatchObject({ reason: 'bounced' });
+    expect(findSuppression(db, 'person3@store3.example')).toMatchObject({ reason: 'bounced' });
+    expect(enrollment(3)).toMatchObject({ status: 'stopped', stop_reason: 'bounced' });
+    expect(stage(3)).toBe('bounced');
+  });
+
   it('an ARF complaint suppresses the original recipient, not the feedback address', async () => {
     const path = eml('arf.eml', { From: 'fbl@isp.example', Subject: 'complaint', 'Message-ID': '<arf@isp.example>', 'MIME-Version': '1.0', 'Content-Type': 'multipart/report; report-type=feedback-report; boundary="F"' },
       '--F\nContent-Type: text/plain\n\nabuse report\n--F\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 1\n\n--F\nContent-Type: message/rfc822\n\nFrom: sam@acme.test\nTo: person2@store2.example\nMessage-ID: <out-2@acme.test>\nSubject: Quick question\n\nhi\n--F--\n');

@@ -278,10 +278,16 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
     ev('bounced', { email, type: c.bounceType ?? 'soft', status: c.bounceStatus ?? null, category: c.bounceCategory ?? null, softCount: softCount || undefined });
     if (hard && email) {
       const note = c.bounceType === 'hard' ? `hard bounce ${c.bounceStatus ?? ''}`.trim() : `${softCount} soft bounces`;
-      if (addSuppression(db, { kind: 'email', value: email, reason: 'bounced', source: 'inbox', note })) effects.push({ kind: 'suppressed', detail: email });
+      // The address we mailed, when the bounce names our very message and another recipient (a forward or an
+      // alias: Final-Recipient sam.home@gmail.com for our mail to sam@store.com): that address bounces for us too.
+      const mailed = (m.how === 'message-id' || m.how === 'thread') && m.toEmail && m.toEmail.toLowerCase() !== email.toLowerCase() ? m.toEmail : null;
+      for (const addr of mailed ? [email, mailed] : [email]) {
+        if (addSuppression(db, { kind: 'email', value: addr, reason: 'bounced', source: 'inbox', note })) effects.push({ kind: 'suppressed', detail: addr });
+      }
       if (m.leadId) {
         // Stop what goes to that address; the lead's other contacts are not at fault.
-        const n = stmt(db, SQL.stopBounced).run(m.leadId, m.enrollmentId, ...contactEmailKey(email)).changes;
+        let n = stmt(db, SQL.stopBounced).run(m.leadId, m.enrollmentId, ...contactEmailKey(email)).changes;
+        if (mailed) n += stmt(db, SQL.stopBounced).run(m.leadId, m.enrollmentId, ...contactEmailKey(mailed)).changes;
         if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): bounced` });
         // The lead is bounced when no contact of it can still be mailed.
         const contacts = stmt(db, 'SELECT email FROM contacts WHERE lead_id = ?').all(m.leadId) as { email: string }[];
@@ -311,6 +317,12 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
     const email = c.complaint ? m.toEmail ?? p.originalTo[0] ?? null : p.from || null;
     const reason = c.complaint ? 'complained' : 'unsubscribed';
     if (email && addSuppression(db, { kind: 'email', value: email, reason, source: 'inbox', note: c.reason.slice(0, 200) })) effects.push({ kind: 'suppressed', detail: email });
+    // A stop request in the thread of our mail to another address (a forward, an alias, a colleague answering
+    // for them): the address we mailed is suppressed too, as the one-click link in that mail would have done.
+    const mailed = !c.complaint && (m.how === 'message-id' || m.how === 'thread') && m.toEmail && m.toEmail.toLowerCase() !== (email ?? '').toLowerCase() ? m.toEmail : null;
+    if (mailed && addSuppression(db, { kind: 'email', value: mailed, reason, source: 'inbox', note: `stop request from ${email ?? 'another address'} in this thread` })) {
+      effects.push({ kind: 'suppressed', detail: mailed });
+    }
     if (c.domainWide && email) {
       const domains = new Set<string>();
       const d = email.slice(email.lastIndexOf('@') + 1);

@@ -18,9 +18,39 @@ export interface ForgetResult {
   factsDeleted: number;
   eventsDeleted: number;
   suppressionsHashed: number;
+  /** Lead notes and audit rows (runs) the person's address or name was blanked out of. */
+  redacted: number;
 }
 
 const FORGOTTEN = 'forgotten';
+const BLANK = '[forgotten]';
+
+const likeAny = (s: string) => `%${s.replace(/[\\%_]/g, (m) => '\\' + m)}%`;
+const caseless = (s: string) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
+
+/**
+ * Blanks `needles` (case-insensitive) out of the text columns of the rows that contain one: the audit table
+ * records each command's arguments (`leads forget jane@…` itself, an earlier `leads show`, `suppress add`),
+ * and lead notes are free text. Returns the rows changed.
+ */
+function redact(db: Db, table: 'runs' | 'leads', columns: string[], needles: string[], where = '1'): number {
+  const q = db.sqlite;
+  const ns = needles.filter((n) => n.trim().length >= 3);
+  if (!ns.length) return 0;
+  const cond = ns.map(() => columns.map((c) => `${c} LIKE ? ESCAPE '\\'`).join(' OR ')).join(' OR ');
+  const params = ns.flatMap((n) => columns.map(() => likeAny(n)));
+  const rows = q.prepare(`SELECT id, ${columns.join(', ')} FROM ${table} WHERE (${where}) AND (${cond})`).all(...params) as Record<string, string | number | null>[];
+  const res = ns.map(caseless);
+  const update = q.prepare(`UPDATE ${table} SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`);
+  for (const r of rows) {
+    const vals = columns.map((c) => {
+      const v = r[c];
+      return typeof v === 'string' ? res.reduce((acc, re) => acc.replace(re, BLANK), v) : v;
+    });
+    update.run(...vals, r.id);
+  }
+  return rows.length;
+}
 
 export function forget(db: Db, target: string): ForgetResult {
   const isEmail = target.includes('@');
@@ -36,6 +66,7 @@ export function forget(db: Db, target: string): ForgetResult {
     factsDeleted: 0,
     eventsDeleted: 0,
     suppressionsHashed: 0,
+    redacted: 0,
   };
   // Overwrite deleted content on disk rather than leaving it in free pages.
   q.pragma('secure_delete = ON');
@@ -46,13 +77,25 @@ export function forget(db: Db, target: string): ForgetResult {
       const email = e.value.email;
       const like = `%${email.replace(/[\\%_]/g, (m) => '\\' + m)}%`;
       tx(db, () => {
-        const contactIds = (q.prepare(`SELECT id, lead_id FROM contacts WHERE ${CONTACT_EMAIL_IS}`).all(...contactEmailKey(email)) as { id: number; lead_id: number }[]);
+        const contactIds = (q.prepare(`SELECT id, lead_id, first_name, last_name FROM contacts WHERE ${CONTACT_EMAIL_IS}`).all(...contactEmailKey(email)) as { id: number; lead_id: number; first_name: string | null; last_name: string | null }[]);
+        // The address everywhere in lead notes; the person's full name in the notes of their own store's lead.
+        res.redacted += redact(db, 'leads', ['notes'], [email]);
+        for (const c of contactIds) {
+          const name = [c.first_name, c.last_name].filter(Boolean).join(' ');
+          if (c.first_name && c.last_name) res.redacted += redact(db, 'leads', ['notes'], [name], `id = ${Number(c.lead_id)}`);
+        }
+        // The audit rows: this command's own arguments and every earlier one that named the address.
+        res.redacted += redact(db, 'runs', ['args', 'error', 'counts'], [email, target.trim()]);
         for (const c of contactIds) {
           res.draftsDeleted += q.prepare('DELETE FROM drafts WHERE contact_id = ?').run(c.id).changes;
           q.prepare(`UPDATE enrollments SET status = 'stopped', stop_reason = 'forgotten', contact_id = NULL WHERE contact_id = ?`).run(c.id);
         }
         res.contactsDeleted = q.prepare(`DELETE FROM contacts WHERE ${CONTACT_EMAIL_IS}`).run(...contactEmailKey(email)).changes;
-        res.inboundDeleted = q.prepare(`DELETE FROM inbound WHERE lower(from_email) = ? OR lower(to_email) = ?`).run(email, email).changes;
+        // Mail from or to the person, and any other mail that names the address (a bounce about it, a colleague's
+        // forward): raw mail included.
+        res.inboundDeleted = q
+          .prepare(`DELETE FROM inbound WHERE lower(from_email) = ? OR lower(to_email) = ? OR body_text LIKE ? ESCAPE '\\' OR CAST(raw AS TEXT) LIKE ? ESCAPE '\\'`)
+          .run(email, email, like, like).changes;
         res.messagesAnonymized = q
           .prepare(`UPDATE messages SET to_email = ?, subject = NULL, smtp_response = NULL, last_error = NULL WHERE lower(to_email) = ?`)
           .run(FORGOTTEN, email).changes;
@@ -84,7 +127,12 @@ export function forget(db: Db, target: string): ForgetResult {
           res.leadsDeleted = q.prepare('DELETE FROM leads WHERE id = ?').run(lead.id).changes;
         }
         res.contactsDeleted += q.prepare(`DELETE FROM contacts WHERE email LIKE ? ESCAPE '\\'`).run(atDomain).changes;
-        res.inboundDeleted += q.prepare(`DELETE FROM inbound WHERE lower(from_email) LIKE ? ESCAPE '\\'`).run(atDomain).changes;
+        const atHostAnywhere = likeAny(`@${host}`);
+        res.inboundDeleted += q
+          .prepare(`DELETE FROM inbound WHERE lower(from_email) LIKE ? ESCAPE '\\' OR body_text LIKE ? ESCAPE '\\' OR CAST(raw AS TEXT) LIKE ? ESCAPE '\\'`)
+          .run(atDomain, atHostAnywhere, atHostAnywhere).changes;
+        res.redacted += redact(db, 'leads', ['notes'], [`@${host}`, ...emails]);
+        res.redacted += redact(db, 'runs', ['args', 'error', 'counts'], [host, domain, target.trim(), ...emails]);
         res.messagesAnonymized += q.prepare(`UPDATE messages SET to_email = ?, subject = NULL WHERE lower(to_email) LIKE ? ESCAPE '\\'`).run(FORGOTTEN, atDomain).changes;
         for (const email of emails) {
           res.suppressionsHashed += q.prepare(`DELETE FROM suppressions WHERE kind = 'email' AND value = ?`).run(email).changes;

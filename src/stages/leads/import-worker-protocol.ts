@@ -11,6 +11,8 @@ export const TAG_SEP = '\u001d';
 export const ROW_WIDTH = 14;
 
 export interface WorkerInit {
+  /** The file as the user named it (or <stdin>), for messages. */
+  label: string;
   delimiter: string;
   map: Record<string, string>;
   skipInvalid: boolean;

@@ -29,9 +29,10 @@ const port = parentPort!;
 const init = workerData as WorkerInit;
 
 const decoder = new StringDecoder('utf8');
+// A malformed record is a bad row like any other: the reader goes on, so a refused file lists every bad row,
+// not only the rows before the first quoting error.
 const reader = new CsvReader(init.delimiter, onRecord, (e) => {
-  if (init.skipInvalid) parseErrors.push({ line: e.line, reason: `malformed CSV: ${e.message}`, record: [e.raw] });
-  else fail(Object.assign(new Error(e.message), { code: 'CSV_MALFORMED', lines: e.line }));
+  parseErrors.push({ line: e.line, reason: `malformed CSV: ${e.message}`, record: [e.raw] });
 });
 
 let header: string[] | null = null;
@@ -66,7 +67,6 @@ function fail(err: unknown): void {
     name: e?.name ?? 'Error',
     message: e?.message ?? String(err),
     hint: e?.hint,
-    csv: e?.code === 'CSV_MALFORMED',
     lines: e?.lines ?? prevLine + 1,
   });
 }
@@ -113,6 +113,32 @@ function onRecord(record: string[], line: number): void {
   if (n >= 4096) flush();
 }
 
+let sawFirst = false;
+
+/**
+ * Where the decoded text stops being text: a NUL, or a U+FFFD that the decoder put in for bytes that are not
+ * UTF-8 (a U+FFFD the file really holds is the bytes EF BF BD: those are counted out). -1 when it is all text.
+ */
+function notTextAt(text: string, raw: Buffer): number {
+  const nul = text.indexOf('\0');
+  let rep = text.indexOf('\uFFFD');
+  if (rep >= 0) {
+    let inText = 0;
+    for (let p = rep; p !== -1; p = text.indexOf('\uFFFD', p + 1)) inText++;
+    let inRaw = 0;
+    for (let p = raw.indexOf(REPLACEMENT); p !== -1; p = raw.indexOf(REPLACEMENT, p + 3)) inRaw++;
+    if (inText <= inRaw) rep = -1;
+  }
+  if (nul < 0) return rep;
+  return rep < 0 ? nul : Math.min(nul, rep);
+}
+const REPLACEMENT = Buffer.from([0xef, 0xbf, 0xbd]);
+
+/** The file is not UTF-8 CSV text: the import stops with a message naming the file and the line. */
+function notText(line: number, what: string, hint?: string): void {
+  fail(Object.assign(new Error(`${init.label}:${line}: the file ${what}. Nothing was imported.`), { name: 'UserError', hint }));
+}
+
 port.on('message', (m: { t: 'chunk'; b: Uint8Array } | { t: 'end' }) => {
   if (failed) return;
   if (m.t === 'end') {
@@ -124,11 +150,30 @@ port.on('message', (m: { t: 'chunk'; b: Uint8Array } | { t: 'end' }) => {
     return;
   }
   const b = Buffer.from(m.b.buffer, m.b.byteOffset, m.b.byteLength);
+  if (!sawFirst) {
+    sawFirst = true;
+    if ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff)) {
+      return notText(1, 'is UTF-16 text (Excel "Unicode Text"?), not UTF-8', 'Save it as "CSV UTF-8" (Excel: File > Save As), or convert it: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.csv');
+    }
+  }
   if (!unsafe && (b.includes(0x1c) || b.includes(0x1d) || b.includes(0x1e) || b.includes(0x1f))) {
     flush(); // the rows so far go as a string, the rest as arrays: order is kept
     unsafe = true;
   }
-  reader.push(decoder.write(b));
+  const text = decoder.write(b);
+  const bad = notTextAt(text, b);
+  if (bad >= 0) {
+    reader.push(text.slice(0, bad));
+    // Mostly undecodable or control characters around it: not text at all (an archive, a spreadsheet's .xlsx).
+    const around = text.slice(Math.max(0, bad - 512), bad + 512);
+    const binary = text.charCodeAt(bad) === 0 || (around.match(/[\u0000-\u0008\u000e-\u001a\uFFFD]/g)?.length ?? 0) > around.length / 20;
+    return notText(
+      reader.lineAtEnd,
+      binary ? 'is not a CSV text file (binary data: an .xlsx, an archive, or UTF-16 without its byte order mark?)' : 'has bytes that are not UTF-8 (Windows-1252 or Latin-1?)',
+      binary ? 'Export the sheet as "CSV UTF-8" and import that file.' : 'Save it as "CSV UTF-8", or convert it: iconv -f WINDOWS-1252 -t UTF-8 FILE > FILE.utf8.csv',
+    );
+  }
+  reader.push(text);
   flush();
   port.postMessage({ t: 'ack' });
 });
