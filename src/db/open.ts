@@ -19,8 +19,13 @@ export interface Db {
 }
 
 export interface OpenOptions {
-  /** Create the file if it does not exist (default true). */
+  /** Create the file if it does not exist (default true). Its folder must exist, unless createDirs. */
   create?: boolean;
+  /**
+   * Also create the missing folders above a new database file (default false: a typo in `--db /typo/dir/x.db`
+   * is an error, not a new empty database somewhere).
+   */
+  createDirs?: boolean;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
   readonly?: boolean;
@@ -134,7 +139,16 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       if (!create || opts.readonly) {
         throw new UserError(`No database at ${path}.`, 'Run `outreach init` or `outreach db migrate` to create it.');
       }
-      mkdirSync(dirname(path), { recursive: true });
+      const dir = dirname(path);
+      if (opts.createDirs) mkdirSync(dir, { recursive: true });
+      else if (!existsSync(dir)) {
+        throw new UserError(
+          `Cannot create the database ${path}: the folder ${dir} does not exist.`,
+          'Check the --db path (or $OUTREACH_DB), or create the folder first.',
+        );
+      } else if (!statSync(dir).isDirectory()) {
+        throw new UserError(`Cannot create the database ${path}: ${dir} is not a folder.`, 'Check the --db path (or $OUTREACH_DB).');
+      }
     } else {
       if (statSync(path).isDirectory()) throw new UserError(`${path} is a directory, not a database file.`);
       checkHeader(path);

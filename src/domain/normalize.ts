@@ -1,6 +1,7 @@
 // Normalizers for the keys of the pipeline: a store's domain (the lead key) and an email address.
 // Pure functions, syntax only: nothing here touches the network.
 import { domainToASCII, domainToUnicode } from 'node:url';
+import { COUNTRY_PLACEHOLDERS, ISO_3166_1, OTHER_COUNTRY_NAMES } from './countries.js';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -39,7 +40,7 @@ function validHostname(host: string): string | null {
 /**
  * Accepts `example.com`, `WWW.Example.com.`, `https://example.com/collections/x?y`, `shop.example.com:8443`,
  * `http://127.0.0.2:8080`, IDNs (`bücher.de` → `xn--bcher-kva.de`). Strips scheme, path, query, `www.`,
- * credentials and trailing dots.
+ * credentials, trailing dots and default ports (`shop.com:443` and `https://shop.com:443` are `shop.com`).
  */
 const PLAIN_URL = /^(?:(https?):\/\/)?(?:www\.)?([a-z0-9-]+(?:\.[a-z0-9-]+)+)\.?(?:[/?#]|$)/i;
 
@@ -82,7 +83,9 @@ export function normalizeDomain(input: string): Result<NormalizedDomain> {
     if (bad) return { ok: false, reason: bad };
   }
   const scheme = u.protocol === 'https:' ? 'https' : hasScheme ? 'http' : 'https';
-  const port = u.port; // URL drops default ports
+  // URL drops the scheme's default port, but a host written without a scheme was parsed as http://, which keeps
+  // `:443`: that is https's default port, so `shop.com:443` is the same lead as `shop.com` (`:80` is already gone).
+  const port = !hasScheme && u.port === '443' ? '' : u.port;
   const domain = port ? `${host}:${port}` : host;
   const unicodeHost = isIp ? host : domainToUnicode(host) || host;
   return {
@@ -152,41 +155,77 @@ let regionIndex: Map<string, string> | null = null;
 // Retired or grouping codes that Intl still names (DD is shown as "Germany", FX as "France", ...).
 const RETIRED_REGIONS = new Set(['DD', 'FX', 'YU', 'CS', 'SU', 'ZR', 'TP', 'BU', 'NT', 'YD', 'AN', 'QO', 'EU', 'EZ', 'UN', 'ZZ', 'XA', 'XB']);
 
-/** ISO 3166-1 alpha-2 code for a code or an English country name ("United States", "uk", "Deutschland" is not). */
-export function normalizeCountry(input: string): Result<string> {
-  const s = (input ?? '').trim();
-  if (!s) return { ok: false, reason: 'the country is empty' };
-  if (!regionIndex) {
-    regionIndex = new Map();
-    const names = new Intl.DisplayNames(['en'], { type: 'region' });
-    for (let a = 65; a <= 90; a++) {
-      for (let b = 65; b <= 90; b++) {
-        const code = String.fromCharCode(a, b);
-        if (RETIRED_REGIONS.has(code)) continue;
-        let name: string | undefined;
-        try {
-          name = names.of(code);
-        } catch {
-          continue;
-        }
-        if (name && name !== code) {
-          regionIndex.set(code.toLowerCase(), code);
-          // First code wins for a name: FR before FX ("Metropolitan France", also shown as "France").
-          if (!regionIndex.has(name.toLowerCase())) regionIndex.set(name.toLowerCase(), code);
-        }
+/** The key a country is looked up by: lower case, accents folded (`España` → `espana`), typographic apostrophes
+ * straightened, runs of spaces collapsed. */
+function countryKey(s: string): string {
+  let k = s.toLowerCase();
+  if (/[^\x00-\x7f]/.test(k)) k = k.normalize('NFD').replace(/\p{M}+/gu, '').replace(/[\u2018\u2019\u02bc]/g, "'");
+  return /\s\s|[^\S ]/.test(k) ? k.replace(/\s+/g, ' ') : k;
+}
+
+function buildRegionIndex(): Map<string, string> {
+  const index = new Map<string, string>();
+  const add = (name: string, code: string, override = false) => {
+    const k = countryKey(name);
+    if (override || !index.has(k)) index.set(k, code);
+  };
+  // 1. ISO 3166-1 alpha-2 and alpha-3 codes (the complete list), and the ISO names ("Korea, Republic of").
+  for (const [a2, a3] of ISO_3166_1) {
+    add(a2, a2);
+    add(a3, a2);
+  }
+  // 2. Intl's English names ("South Korea", "Bosnia & Herzegovina") and the codes it knows beyond ISO (XK Kosovo).
+  const names = new Intl.DisplayNames(['en'], { type: 'region' });
+  for (let a = 65; a <= 90; a++) {
+    for (let b = 65; b <= 90; b++) {
+      const code = String.fromCharCode(a, b);
+      if (RETIRED_REGIONS.has(code)) continue;
+      let name: string | undefined;
+      try {
+        name = names.of(code);
+      } catch {
+        continue;
+      }
+      if (name && name !== code) {
+        add(code, code);
+        // First code wins for a name: FR before FX ("Metropolitan France", also shown as "France").
+        add(name, code);
       }
     }
-    for (const [alias, code] of [
-      ['uk', 'GB'], ['england', 'GB'], ['scotland', 'GB'], ['wales', 'GB'], ['great britain', 'GB'],
-      ['usa', 'US'], ['u.s.', 'US'], ['u.s.a.', 'US'], ['united states of america', 'US'], ['america', 'US'],
-      ['holland', 'NL'], ['the netherlands', 'NL'], ['south korea', 'KR'], ['korea', 'KR'], ['russia', 'RU'],
-      ['czech republic', 'CZ'], ['uae', 'AE'], ['türkiye', 'TR'], ['turkey', 'TR'], ['vietnam', 'VN'],
-    ] as const) {
-      regionIndex.set(alias, code);
-    }
   }
-  const code = regionIndex.get(s.toLowerCase().replace(/\s+/g, ' '));
-  return code ? { ok: true, value: code } : { ok: false, reason: `"${s}" is not a country name or ISO code` };
+  for (const [a2, , ...isoNames] of ISO_3166_1) for (const n of isoNames) add(n, a2);
+  // 3. Hand-checked aliases and the names in other languages: these win over anything above.
+  for (const [alias, code] of [
+    ['uk', 'GB'], ['england', 'GB'], ['scotland', 'GB'], ['wales', 'GB'], ['great britain', 'GB'],
+    ['usa', 'US'], ['u.s.', 'US'], ['u.s.a.', 'US'], ['united states of america', 'US'], ['america', 'US'],
+    ['holland', 'NL'], ['the netherlands', 'NL'], ['south korea', 'KR'], ['korea', 'KR'], ['russia', 'RU'],
+    ['czech republic', 'CZ'], ['uae', 'AE'], ['türkiye', 'TR'], ['turkey', 'TR'], ['vietnam', 'VN'],
+  ] as const) {
+    add(alias, code, true);
+  }
+  for (const [code, ...other] of OTHER_COUNTRY_NAMES) for (const n of other) add(n, code, true);
+  return index;
+}
+
+/** Is this country cell a placeholder for "no country" (`N/A`, `-`, `unknown`, `none`...)? An empty cell is too. */
+export function isCountryPlaceholder(input: string): boolean {
+  const s = (input ?? '').trim();
+  return !s || /^[\p{P}\p{S}\s]+$/u.test(s) || COUNTRY_PLACEHOLDERS.has(countryKey(s));
+}
+
+/**
+ * ISO 3166-1 alpha-2 code for an alpha-2 or alpha-3 code, an English or ISO name ("United States", "uk", "Korea,
+ * Republic of") or a name in a market's own language ("Deutschland", "España", "Österreich"). Accents and case do
+ * not matter. A placeholder (`N/A`, `-`, `unknown`) is reported as an empty country: callers for which the country
+ * is optional check `isCountryPlaceholder` first.
+ */
+export function normalizeCountry(input: string): Result<string> {
+  const s = (input ?? '').trim();
+  regionIndex ??= buildRegionIndex();
+  const code = s ? regionIndex.get(countryKey(s)) : undefined;
+  if (code) return { ok: true, value: code };
+  if (isCountryPlaceholder(s)) return { ok: false, reason: 'the country is empty' };
+  return { ok: false, reason: `"${s}" is not a country name or ISO code` };
 }
 
 /** Local parts that reach a function or a team, not a person (flagged, never dropped: `info@` is often a small

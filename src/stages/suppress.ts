@@ -1,6 +1,6 @@
 // Managing the suppression list by hand or from files. Suppressing also stops the affected leads'
 // active campaign enrollments, so nothing queued goes out afterwards.
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { parse, CsvError } from 'csv-parse';
 import type { Db } from '../db/open.js';
 import { tx } from '../db/open.js';
@@ -65,18 +65,25 @@ export function suppressValues(
 
 const PROTECTED: SuppressionReason[] = ['unsubscribed', 'bounced', 'complained', 'forgotten'];
 
-export function unsuppressValues(db: Db, values: string[], force: boolean): { removed: number; kept: { value: string; reason: string }[]; unknown: string[] } {
-  const res = { removed: 0, kept: [] as { value: string; reason: string }[], unknown: [] as string[] };
+/**
+ * Takes values off the list. `unknown`: valid emails or domains that were not on it; `invalid`: values that are
+ * neither (nothing is removed when there is one, like suppressValues).
+ */
+export function unsuppressValues(
+  db: Db,
+  values: string[],
+  force: boolean,
+): { removed: number; kept: { value: string; reason: string }[]; unknown: string[]; invalid: { value: string; reason: string }[] } {
+  const parsed = values.map((raw) => ({ raw, p: parseSuppressionValue(raw) }));
+  const invalid = parsed.filter((x) => 'error' in x.p).map((x) => ({ value: x.raw, reason: (x.p as { error: string }).error }));
+  const res = { removed: 0, kept: [] as { value: string; reason: string }[], unknown: [] as string[], invalid };
+  if (invalid.length) return res;
   tx(db, () => {
-    for (const raw of values) {
-      const p = parseSuppressionValue(raw);
-      if ('error' in p) {
-        res.unknown.push(raw);
-        continue;
-      }
+    for (const { p: parsedValue } of parsed) {
+      const p = parsedValue as ParsedValue;
       const row = db.sqlite.prepare('SELECT id, reason FROM suppressions WHERE kind = ? AND value = ?').get(p.kind, p.value) as { id: number; reason: SuppressionReason } | undefined;
       if (!row) {
-        res.unknown.push(raw);
+        if (!res.unknown.includes(p.value)) res.unknown.push(p.value);
         continue;
       }
       if (PROTECTED.includes(row.reason) && !force) {
@@ -102,8 +109,21 @@ export async function importSuppressions(
   o: { reason: SuppressionReason; skipInvalid: boolean },
 ): Promise<{ file: string; added: number; existing: number; invalid: { line: number; value: string; reason: string }[]; committed: boolean }> {
   const label = file === '-' ? '<stdin>' : file;
+  if (file !== '-') {
+    // A missing file or a folder is said plainly, before any stream is opened (a read stream's error would
+    // otherwise surface as an unhandled 'error' event).
+    let isDir = false;
+    try {
+      isDir = statSync(file).isDirectory();
+    } catch (err) {
+      throw new UserError(`Cannot read ${label}: ${readReason(err)}`);
+    }
+    if (isDir) throw new UserError(`Cannot read ${label}: it is a folder, not a file`);
+  }
   const input = file === '-' ? process.stdin : createReadStream(file);
   const parser = input.pipe(parse({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, delimiter: [',', ';', '\t'], info: true }));
+  // a read error (permissions, I/O) ends the parse with it, instead of an unhandled 'error' event
+  input.once('error', (err: Error) => parser.destroy(err));
   const values: { line: number; p: ParsedValue }[] = [];
   const invalid: { line: number; value: string; reason: string }[] = [];
   let col = 0;
@@ -125,8 +145,10 @@ export async function importSuppressions(
       else values.push({ line: info.lines, p });
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError(`Cannot read ${label}: no such file`);
     if (err instanceof CsvError) throw new UserError(`${label}:${(err as CsvError & { lines?: number }).lines ?? '?'}: malformed CSV: ${err.message}`);
+    if (typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).code!.startsWith('E')) {
+      throw new UserError(`Cannot read ${label}: ${readReason(err)}`);
+    }
     throw err;
   }
   const res = { file: label, added: 0, existing: 0, invalid, committed: false };
@@ -140,4 +162,18 @@ export async function importSuppressions(
   });
   res.committed = true;
   return res;
+}
+
+/** A file-reading error in a few words, worded like `leads import`'s (`no such file`). */
+function readReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file',
+    ENOTDIR: 'a part of the path is not a folder',
+    EISDIR: 'it is a folder, not a file',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EIO: 'input/output error',
+  };
+  return (e?.code && words[e.code]) || e?.message || String(err);
 }

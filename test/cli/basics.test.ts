@@ -52,6 +52,36 @@ describe('outreach basics', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('--db in a folder that does not exist is an error: no folder, no empty database is made', async () => {
+    const dir = join(t.dir, 'typo', 'dir');
+    for (const args of [['leads', 'list'], ['db', 'migrate'], ['suppress', 'add', 'a@b.com']]) {
+      const r = await runCli(['--db', join(dir, 'x.db'), ...args], { cwd: t.dir });
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr).toContain(`the folder ${dir} does not exist`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(t.dir, 'typo'))).toBe(false);
+    }
+    // the same through $OUTREACH_DB; a file where a folder should be is named as such
+    const viaEnv = await runCli(['leads', 'list'], { cwd: t.dir, env: { OUTREACH_DB: join(dir, 'x.db') } });
+    expect(viaEnv.code).toBe(1);
+    expect(viaEnv.stderr).toContain(`the folder ${dir} does not exist`);
+    writeFileSync(join(t.dir, 'plain.txt'), 'x');
+    const notDir = await runCli(['--db', join(t.dir, 'plain.txt', 'x.db'), 'leads', 'list']);
+    expect(notDir.code).toBe(1);
+    expect(notDir.stderr).toContain(`${join(t.dir, 'plain.txt')} is not a folder`);
+  });
+
+  it('the default database is ./outreach.db in the current folder, created on first use', async () => {
+    const here = tempDir();
+    try {
+      const r = await runCli(['leads', 'list'], { cwd: here.dir, env: { OUTREACH_DB: undefined } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(existsSync(join(here.dir, 'outreach.db'))).toBe(true);
+    } finally {
+      here.cleanup();
+    }
+  });
+
   it('db path, migrate and backup work', async () => {
     const db = join(t.dir, 'b.db');
     expect((await runCli(['--db', db, 'db', 'migrate'])).code).toBe(0);

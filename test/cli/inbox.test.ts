@@ -37,6 +37,10 @@ describe('inbox import and list', () => {
     expect((JSON.parse(warm.stdout) as { label: string }[]).every((x) => x.label === 'WARM')).toBe(true);
     const table = await runCli(['inbox', 'list', '--label', 'BOUNCE'], { env, cwd: tmp.dir });
     expect(table.stdout).toMatch(/BOUNCE \(hard\)/);
+    // the table has the message_id column too
+    const all = await runCli(['inbox', 'list'], { env, cwd: tmp.dir });
+    expect(all.stdout.split('\n')[0]).toMatch(/\bmessage_id\b.*\bproblem\b/);
+    expect(all.stdout).toMatch(/AUTO_REPLY .*2026-03-13 +ooo-5@store5\.example/);
   });
 
   it('importing again changes nothing; hostile files never crash it', async () => {
@@ -45,6 +49,27 @@ describe('inbox import and list', () => {
     const hostile = await runCli(['inbox', 'import', join(FIX, 'hostile')], { env, cwd: tmp.dir });
     expect(hostile.code).toBe(0);
     expect(hostile.stderr).toMatch(/Imported \d+ new messages/);
+
+    // the table shows what went wrong (problem) and which message it is, shortened to fit; --json has them whole
+    const rows = JSON.parse((await runCli(['inbox', 'list', '--json'], { env, cwd: tmp.dir })).stdout) as { message_id: string; problem: string | null }[];
+    const noId = rows.find((x) => x.message_id.startsWith('sha256:'))!;
+    expect(noId.problem).toBe('no Message-ID header');
+    const table = await runCli(['inbox', 'list'], { env, cwd: tmp.dir });
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/nul@evil\.example +NUL bytes in headers/);
+    expect(table.stdout).toContain(`${noId.message_id.slice(0, 16)}…${noId.message_id.slice(-15)}    no Message-ID header`);
+    expect(table.stdout).not.toContain(noId.message_id);
+
+    // control characters stored in a message (here put there directly) never reach the terminal from the table
+    const d = new Database(env.OUTREACH_DB!);
+    d.prepare(`UPDATE inbound SET subject = ?, reason = ? WHERE message_id = 'nul@evil.example'`).run('\x1b[31mRED\x1b[0m\x1b]0;pwned\x07 a\rb', 'line1\nline2');
+    d.close();
+    const safe = await runCli(['inbox', 'list'], { env, cwd: tmp.dir });
+    expect(safe.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    expect(safe.stdout).toMatch(/ RED a b +line1 line2 +nul@evil\.example/);
+    expect(safe.stdout.trimEnd().split('\n')).toHaveLength(rows.length + 1);
+    const json = JSON.parse((await runCli(['inbox', 'list', '--json'], { env, cwd: tmp.dir })).stdout) as { message_id: string; subject: string }[];
+    expect(json.find((x) => x.message_id === 'nul@evil.example')!.subject).toBe('\x1b[31mRED\x1b[0m\x1b]0;pwned\x07 a\rb');
   });
 
   it('usage and user errors', async () => {

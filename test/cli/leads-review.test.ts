@@ -121,3 +121,25 @@ describe('leads forget reaches everything that names the person', () => {
     expect(query<{ email: string }>('SELECT email FROM contacts ORDER BY email').map((x) => x.email)).toEqual(['ok@fine.com']);
   });
 });
+
+describe('leads import and the suppression list', () => {
+  it('counts rows that name a suppressed address or domain (stored, never mailed) and says so', async () => {
+    expect((await cli(['suppress', 'add', 'competitor.com', 'jane@acme.com'])).code).toBe(0);
+    const f = file('s.csv', 'Company,Website,Email\nRival,shop.competitor.com,info@shop.competitor.com\nAcme,acme.com,jane@acme.com\nFine,fine.com,ok@fine.com\n');
+    const r = await cli(['leads', 'import', f, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ leads_created: 3, suppressed: 2 });
+    const human = await cli(['leads', 'import', f]);
+    expect(human.stderr).toMatch(/2 rows name a suppressed address or domain: stored, and never mailed/);
+  });
+});
+
+describe('init with a --db in a folder that does not exist', () => {
+  it('fails before writing .env or the YAML files', async () => {
+    const r = await runCli(['--db', join(t.dir, 'nope', 'x.db'), 'init', '--yes'], { cwd: t.dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the folder .*nope does not exist/);
+    for (const f of ['.env', 'outreach.yaml', 'profile.yaml']) expect(existsSync(join(t.dir, f))).toBe(false);
+  });
+});
+

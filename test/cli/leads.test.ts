@@ -1,9 +1,9 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Database } from '../../src/db/driver.js';
 import { queryDb } from '../helpers/db.js';
-import { runCli, tempDir, ROOT } from '../helpers/cli.js';
+import { runCli, runProcess, tempDir, ROOT, BIN } from '../helpers/cli.js';
 
 const FIX = resolve(ROOT, 'test/fixtures/leads');
 let t: ReturnType<typeof tempDir>;
@@ -130,6 +130,81 @@ describe('leads export', () => {
   });
 });
 
+describe('leads export -o failures', () => {
+  it('a missing folder or a folder as -o is a clear error (exit 1), and no file is left', async () => {
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    const missing = join(t.dir, 'nope', 'x.csv');
+    const r = await cli(['leads', 'export', '-o', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`Cannot write ${missing}: no such file or directory`);
+    expect(r.stderr).not.toContain('Exported');
+    expect(existsSync(join(t.dir, 'nope'))).toBe(false);
+    mkdirSync(join(t.dir, 'folder'));
+    const dir = await cli(['leads', 'export', '--format', 'json', '-o', join(t.dir, 'folder')]);
+    expect(dir.code).toBe(1);
+    expect(dir.stderr).toContain(`Cannot write ${join(t.dir, 'folder')}: it is a folder`);
+    expect(readdirSync(join(t.dir, 'folder'))).toEqual([]);
+    expect(readdirSync(t.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('a write failing midway (file size limit) is an error and leaves neither the file nor its temp', async () => {
+    const rows = ['domain,company'];
+    for (let i = 0; i < 1500; i++) rows.push(`shop${i}.com,Company number ${i} with a fairly long name`);
+    writeFileSync(join(t.dir, 'many.csv'), rows.join('\n') + '\n');
+    expect((await cli(['leads', 'import', join(t.dir, 'many.csv')])).code).toBe(0);
+    const out = join(t.dir, 'big.csv');
+    for (const format of ['csv', 'json']) {
+      // ulimit -f 64: writing past 64 KiB fails with EFBIG (Node ignores SIGXFSZ); the export is ~100 KiB
+      const r = await runProcess(
+        'bash',
+        ['-c', 'ulimit -f 64; exec "$0" "$@"', process.execPath, BIN, '--db', db, 'leads', 'export', '--format', format, '-o', out],
+        { cwd: t.dir, env: { ...(process.env as Record<string, string>), NO_COLOR: '1' } },
+      );
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`Cannot write ${out}: file too large`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(readdirSync(t.dir).filter((f) => f.startsWith('big.csv'))).toEqual([]);
+    }
+    // without the limit the same export works, in full
+    expect((await cli(['leads', 'export', '-o', out])).code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\r\n')).toHaveLength(1501);
+    expect(readdirSync(t.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('control characters in data', () => {
+  it('tables and show print them as inert text; JSON and CSV keep the data as it is', async () => {
+    const ESC_RED = '\x1b[31mRED\x1b[0m';
+    writeFileSync(join(t.dir, 'ctl.csv'), `domain,company,tags\nred.com,"${ESC_RED}\x1b]0;pwned\x07",x\ncr.com,"a\rb\nc\td",y\nnul.com,a\x07b,z\n`);
+    expect((await cli(['leads', 'import', join(t.dir, 'ctl.csv')])).code).toBe(0);
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    const list = await cli(['leads', 'list', '--sort', 'domain']);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    expect(list.stdout).not.toContain('pwned');
+    expect(list.stdout).toMatch(/^red\.com +RED +new/m);
+    expect(list.stdout).toMatch(/^cr\.com +a b c d +new/m);
+    expect(list.stdout).toMatch(/^nul\.com +a\?b +new/m);
+    expect(list.stdout).toMatch(/^oakandivy\.com +Oak & Ivy Home Goods +/m);
+    const lines = list.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(8); // the header and 7 leads: no CR or LF broke a row
+
+    for (const d of ['red.com', 'cr.com', 'oakandivy.com']) {
+      const show = await cli(['leads', 'show', d]);
+      expect(show.code, show.stderr).toBe(0);
+      expect(show.stdout).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/);
+    }
+    expect((await cli(['leads', 'show', 'cr.com'])).stdout.split('\n')[0]).toBe('cr.com  a b c d');
+    expect((await cli(['leads', 'show', 'red.com'])).stdout.split('\n')[0]).toBe('red.com  RED');
+
+    const json = JSON.parse((await cli(['leads', 'list', '--json'])).stdout) as { domain: string; company: string }[];
+    expect(json.find((x) => x.domain === 'red.com')!.company).toBe(`${ESC_RED}\x1b]0;pwned\x07`);
+    expect(json.find((x) => x.domain === 'cr.com')!.company).toBe('a\rb\nc\td');
+    const csv = await cli(['leads', 'export']);
+    expect(csv.stdout).toContain(ESC_RED);
+  });
+});
+
 describe('leads list, show, tag', () => {
   it('lists with scores, sorts by fit and filters by --min-fit', async () => {
     await cli(['leads', 'import', join(FIX, 'messy.csv')]);
@@ -159,6 +234,24 @@ describe('leads list, show, tag', () => {
     const human = await cli(['leads', 'show', 'oakandivy.com']);
     expect(human.stdout).toContain('Timeline');
     expect((await cli(['leads', 'show', 'unknown.com'])).code).toBe(1);
+  });
+
+  it("splits tags on ; , and | like the import, and list --json gives them as an array like export", async () => {
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    const r = await cli(['leads', 'tag', 'oakandivy.com', 'Hot;Lead', 'a, b', 'c|d', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const want = ['a', 'b', 'c', 'd', 'decor', 'home', 'hot', 'lead'];
+    expect(JSON.parse(r.stdout).tags).toEqual(want);
+    expect(query<{ tag: string }>(`SELECT tag FROM lead_tags WHERE tag LIKE '%;%' OR tag LIKE '%,%' OR tag LIKE '%|%'`)).toEqual([]);
+    const exp = JSON.parse((await cli(['leads', 'export', '--format', 'json', '--tag', 'hot'])).stdout) as { tags: string[] }[];
+    expect(exp.map((x) => x.tags)).toEqual([want]);
+    const list = JSON.parse((await cli(['leads', 'list', '--json', '--sort', 'domain'])).stdout) as { domain: string; tags: unknown }[];
+    expect(list.find((x) => x.domain === 'oakandivy.com')!.tags).toEqual(want);
+    expect(list.find((x) => x.domain === 'xn--bcher-kva.de')!.tags).toEqual(['books']);
+    expect(list.every((x) => Array.isArray(x.tags))).toBe(true);
+    const removed = await cli(['leads', 'tag', 'oakandivy.com', 'hot;lead', '--remove', '--json']);
+    expect(JSON.parse(removed.stdout).tags).toEqual(['a', 'b', 'c', 'd', 'decor', 'home']);
+    expect((await cli(['leads', 'tag', 'oakandivy.com', ' ;, '])).code).toBe(2);
   });
 });
 
@@ -205,5 +298,29 @@ describe('forget and suppress', () => {
     expect(JSON.parse(imp.stdout)).toMatchObject({ added: 3, committed: true });
     const csv = await cli(['suppress', 'list', '--format', 'csv']);
     expect(csv.stdout.split('\r\n')[0]).toBe('kind,value,reason,source,note,created_at');
+  });
+
+  it('suppress import of a missing file or a folder is a clear error; remove says when a value was not listed', async () => {
+    for (const [file, why] of [
+      [join(t.dir, 'nofile.csv'), 'no such file'],
+      [t.dir, 'it is a folder, not a file'],
+    ]) {
+      const r = await cli(['suppress', 'import', file!]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`Cannot read ${file}: ${why}`);
+      expect(r.stderr).not.toMatch(/node:events|\n\s+at /);
+    }
+    expect((await cli(['suppress', 'add', 'known@x.com'])).code).toBe(0);
+    const r = await cli(['suppress', 'remove', 'Unknown@X.com', 'known@x.com']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('unknown@x.com was not on the suppression list');
+    expect(r.stderr).toContain('Removed 1.');
+    const j = await cli(['suppress', 'remove', 'unknown@x.com', '--json']);
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ removed: 0, unknown: ['unknown@x.com'] });
+    const none = await cli(['suppress', 'remove', 'other.com']);
+    expect(none.stderr).toContain('other.com was not on the suppression list');
+    expect(none.stderr).toContain('Nothing removed.');
+    expect((await cli(['suppress', 'remove', 'not valid'])).code).toBe(2);
   });
 });

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { action, type Ctx } from '../context.js';
 import { examples, intOption } from '../help.js';
 import { UserError } from '../../errors.js';
+import { cleanCell } from '../output.js';
 
 const LABEL_CHOICES = ['WARM', 'COLD', 'NEUTRAL', 'UNSUBSCRIBE', 'BOUNCE', 'AUTO_REPLY'];
 
@@ -74,7 +75,7 @@ function report(ctx: Ctx, s: Summary, what: string): void {
     return;
   }
   // WARM replies are loud even without -v: someone should answer them now.
-  for (const w of s.warm) ctx.out.print(`WARM reply from ${w.from}: "${w.subject}" (${Math.round((w.confidence ?? 0) * 100)}%): ${w.reason ?? ''}`);
+  for (const w of s.warm) ctx.out.print(`WARM reply from ${cleanCell(w.from)}: "${cleanCell(w.subject)}" (${Math.round((w.confidence ?? 0) * 100)}%): ${cleanCell(w.reason)}`);
   for (const e of s.notifyErrors) ctx.out.warn(`Notification failed: ${e}`);
   for (const e of s.errors) ctx.out.warn(`Skipped a message: ${e}`);
   if (ctx.verbose) {
@@ -194,14 +195,17 @@ export function register(program: Command): void {
             ctx.out.info(opts.label ? `No ${opts.label.toUpperCase()} messages.` : 'No inbound messages yet. Run `outreach inbox sync` or `outreach inbox import PATH`.');
             return;
           }
+          // long values are shortened for the terminal (whole in --json); cells are cleaned of control characters
           ctx.out.table(rows, [
             { header: 'label', value: (r) => (r.label ?? '') + (r.bounce_type ? ` (${r.bounce_type})` : '') },
             { header: 'conf', value: (r) => (r.confidence === null ? '' : r.confidence.toFixed(2)) },
-            { header: 'from', value: (r) => r.from ?? '' },
+            { header: 'from', value: (r) => shorten(r.from, 40) },
             { header: 'lead', value: (r) => r.lead ?? '' },
-            { header: 'subject', value: (r) => (r.subject ?? '').slice(0, 50) },
-            { header: 'reason', value: (r) => (r.reason ?? '').slice(0, 50) },
+            { header: 'subject', value: (r) => shorten(r.subject, 40) },
+            { header: 'reason', value: (r) => shorten(r.reason, 40) },
             { header: 'return', value: (r) => r.return_date ?? '' },
+            { header: 'message_id', value: (r) => shorten(r.message_id, 32, true) },
+            { header: 'problem', value: (r) => shorten(r.problem, 40) },
           ]);
         }),
       ),
@@ -210,3 +214,16 @@ export function register(program: Command): void {
 }
 
 
+
+/**
+ * A value cut to at most n characters with an ellipsis, after control characters are neutralized. `middle`
+ * keeps both ends (a Message-ID's start and its host both tell which message it is).
+ */
+function shorten(value: string | null | undefined, n: number, middle = false): string {
+  const s = cleanCell(value);
+  const chars = [...s];
+  if (chars.length <= n) return s;
+  if (!middle) return chars.slice(0, n - 1).join('') + '…';
+  const head = Math.ceil((n - 1) / 2);
+  return chars.slice(0, head).join('') + '…' + chars.slice(chars.length - (n - 1 - head)).join('');
+}

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { action } from '../context.js';
 import { examples } from '../help.js';
+import { UserError } from '../../errors.js';
 
 const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -37,6 +38,9 @@ export function register(program: Command): void {
       action(async (ctx, opts: InitOptions) => {
         const cwd = process.cwd();
         const done: { file: string; status: 'created' | 'kept' }[] = [];
+        // The database's folder first: a mistyped --db must not leave .env and the YAML files half set up.
+        const dbDir = dirname(resolve(ctx.dbPath));
+        if (!existsSync(dbDir)) throw new UserError(`Cannot create the database ${ctx.dbPath}: the folder ${dbDir} does not exist.`);
 
         // .env: never overwrite, it holds secrets.
         const envFile = resolve(cwd, '.env');

@@ -1,7 +1,9 @@
 // `outreach leads import|export|list|show|tag|forget`: leads in and out.
 import { Command, Option } from 'commander';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { EventEmitter } from 'node:events';
 import { action, type Ctx } from '../context.js';
+import { cleanCell } from '../output.js';
 import { examples, intOption } from '../help.js';
 import { UsageError, UserError } from '../../errors.js';
 import { ALL_STAGES } from '../../domain/lead.js';
@@ -42,6 +44,97 @@ function parseMap(values: string[] | undefined): Record<string, string> {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
+/** Tags as the import reads them: `hot;lead`, `hot,lead` and `hot|lead` are two tags; trimmed, lower-cased. */
+export function splitTags(values: string[]): string[] {
+  return [...new Set(values.flatMap((v) => v.split(/[;,|]/)).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+}
+
+/** An fs error as a few words for the user: `no such file or directory`, not `ENOENT: ..., open '...'`. */
+function fsReason(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const words: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    ENOTDIR: 'a part of the path is not a folder',
+    EISDIR: 'it is a folder',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EFBIG: 'file too large',
+    EIO: 'input/output error',
+  };
+  return (e?.code && words[e.code]) || e?.message || String(err);
+}
+
+/**
+ * The export file, written through FILE.tmp-PID then renamed into place: a failure midway (disk full, a
+ * missing folder) leaves no partial file behind. It is what exportLeads writes to. A write error, which a
+ * plain fs.WriteStream reports as an 'error' event while exportLeads may be waiting for 'drain', wakes it up,
+ * aborts the export (through `signal`, so that the export ends its query cleanly) and is thrown by finish().
+ */
+class ExportFile extends EventEmitter {
+  readonly tmp: string;
+  readonly signal: AbortSignal;
+  private readonly stream: ReturnType<typeof createWriteStream>;
+  private readonly stop = new AbortController();
+  private error: Error | null = null;
+
+  constructor(readonly shown: string, interrupt: AbortSignal) {
+    super();
+    if (existsSync(shown) && statSync(shown).isDirectory()) throw new UserError(`Cannot write ${shown}: it is a folder`, 'Give a file name with -o FILE.');
+    this.tmp = `${shown}.tmp-${process.pid}`;
+    let fd: number;
+    try {
+      fd = openSync(this.tmp, 'w', 0o666);
+    } catch (err) {
+      throw new UserError(`Cannot write ${shown}: ${fsReason(err)}`);
+    }
+    this.stream = createWriteStream(this.tmp, { fd });
+    this.stream.on('error', (err) => {
+      this.error ??= err;
+      this.stop.abort();
+      this.emit('drain');
+    });
+    this.stream.on('drain', () => this.emit('drain'));
+    this.signal = this.stop.signal;
+    if (interrupt.aborted) this.stop.abort();
+    else interrupt.addEventListener('abort', () => this.stop.abort(), { once: true });
+  }
+
+  /** After an error, what is left to write is dropped (the export stops at its next piece). */
+  write(text: string): boolean {
+    if (this.error) return true;
+    return this.stream.write(text);
+  }
+
+  private failure(): UserError {
+    return new UserError(`Cannot write ${this.shown}: ${fsReason(this.error)}`);
+  }
+
+  /** Flushes and closes the file, then moves it into place. */
+  async finish(): Promise<void> {
+    if (this.error) throw this.failure();
+    await new Promise<void>((ok, fail) => this.stream.end((err?: Error | null) => (err ? fail(err) : ok())));
+    if (this.error) throw this.failure();
+    try {
+      renameSync(this.tmp, this.shown);
+    } catch (err) {
+      throw new UserError(`Cannot write ${this.shown}: ${fsReason(err)}`);
+    }
+  }
+
+  /** Closes and removes the temporary file (after a failure or an interruption). */
+  discard(): void {
+    this.stream.destroy(); // closes the descriptor
+    try {
+      unlinkSync(this.tmp);
+    } catch {
+      // never created, or already gone
+    }
+  }
+}
+
 export function register(program: Command): void {
   const leads = program.command('leads').description('import, export, list, show, tag and forget leads');
   examples(leads, ['outreach leads import leads.csv', 'outreach leads list --sort fit --min-fit 60', 'outreach leads export --format csv > leads.csv']);
@@ -59,6 +152,7 @@ export function register(program: Command): void {
         action(
           async (ctx, opts: { map?: string[]; skipInvalid?: boolean; rejects?: string; tag?: string[] }, file: string) => {
             if (opts.rejects && !opts.skipInvalid) throw new UsageError('--rejects needs --skip-invalid');
+            const tags = opts.tag ? splitTags(opts.tag) : undefined;
             const { importLeads } = await import('../../stages/leads/import.js');
             const sp = ctx.out.spinner(`Importing ${file === '-' ? 'stdin' : file}`);
             let r;
@@ -68,7 +162,7 @@ export function register(program: Command): void {
                 map: parseMap(opts.map),
                 skipInvalid: opts.skipInvalid,
                 rejectsFile: opts.rejects,
-                tags: opts.tag,
+                tags,
                 signal: ctx.signal,
                 onProgress: (n) => sp.update(`Importing ${file}: ${n.toLocaleString('en-US')} rows`),
               });
@@ -90,6 +184,7 @@ export function register(program: Command): void {
                 leads_merged: r.leadsMerged,
                 contacts_added: r.contacts,
                 skipped_forgotten: r.skippedForgotten,
+                suppressed: r.suppressed,
                 ignored_columns: r.ignoredColumns,
                 rejected: r.rejected.map((x) => ({ line: x.line, reason: x.reason })),
               });
@@ -114,6 +209,9 @@ export function register(program: Command): void {
                   (r.rejected.length ? `, ${r.rejected.length} rejected` : '') +
                   (r.skippedForgotten ? `, ${r.skippedForgotten} skipped (forgotten on request)` : ''),
               );
+              if (r.suppressed) {
+                ctx.out.info(`${r.suppressed} row${r.suppressed > 1 ? 's name' : ' names'} a suppressed address or domain: stored, and never mailed (see \`outreach suppress list\`).`);
+              }
             }
           },
           { audit: true },
@@ -140,12 +238,26 @@ export function register(program: Command): void {
       action(async (ctx, opts: FilterOpts & { format: 'csv' | 'json' | 'jsonl'; output?: string; excel?: boolean; sort: LeadSort; threads: number }) => {
         const { exportLeads } = await import('../../stages/leads/export.js');
         const format = ctx.json && opts.format === 'csv' ? 'json' : opts.format;
-        const out = opts.output ? createWriteStream(opts.output) : process.stdout;
-        const n = await exportLeads(ctx.db(), out, { format, filter: toFilter(opts), sort: opts.sort, excel: opts.excel, signal: ctx.signal, threads: opts.threads });
-        if (opts.output) {
-          await new Promise<void>((ok, fail) => (out as ReturnType<typeof createWriteStream>).end(() => ok()).once('error', fail));
-          ctx.out.success(`Exported ${n} leads to ${opts.output}`);
+        const options = { format, filter: toFilter(opts), sort: opts.sort, excel: opts.excel, signal: ctx.signal, threads: opts.threads };
+        if (!opts.output) {
+          await exportLeads(ctx.db(), process.stdout, options);
+          return;
         }
+        const db = ctx.db(); // a database error is reported before any file is made
+        const file = new ExportFile(opts.output, ctx.signal);
+        let n: number;
+        try {
+          n = await exportLeads(db, file as unknown as NodeJS.WritableStream, { ...options, signal: file.signal });
+          if (ctx.signal.aborted) throw new UserError(`Interrupted: ${opts.output} was not written.`);
+          await file.finish();
+        } catch (err) {
+          file.discard();
+          if (err instanceof UserError) throw err;
+          const code = (err as NodeJS.ErrnoException).code;
+          if (typeof code === 'string' && code.startsWith('E')) throw new UserError(`Cannot write ${opts.output}: ${fsReason(err)}`);
+          throw err;
+        }
+        ctx.out.success(`Exported ${n} leads to ${opts.output}`);
       }),
     ),
     [
@@ -167,17 +279,18 @@ export function register(program: Command): void {
         const { listLeads, countLeads } = await import('../../stages/leads/query.js');
         const filter = toFilter(opts);
         const rows = listLeads(ctx.db(), filter, opts.sort, opts.limit);
-        if (ctx.json) return ctx.out.printJson(rows);
+        // tags as an array, as `leads export --format json` and `leads show --json` give them
+        if (ctx.json) return ctx.out.printJson(rows.map((r) => ({ ...r, tags: r.tags ? r.tags.split(';') : [] })));
         if (!rows.length) return ctx.out.info('No leads match.');
         ctx.out.table(rows, [
           { header: 'domain', value: (r) => r.domain },
-          { header: 'company', value: (r) => truncate(r.company, 28) },
+          { header: 'company', value: (r) => truncate(cleanCell(r.company), 28) },
           { header: 'email', value: (r) => r.email },
           { header: 'country', value: (r) => r.country },
           { header: 'stage', value: (r) => r.stage },
           { header: 'fit', value: (r) => r.fit, align: 'right' },
           { header: 'intent', value: (r) => r.intent, align: 'right' },
-          { header: 'tags', value: (r) => truncate(r.tags, 24) },
+          { header: 'tags', value: (r) => truncate(cleanCell(r.tags), 24) },
         ]);
         const total = countLeads(ctx.db(), filter);
         if (total > rows.length) ctx.out.info(`${rows.length} of ${total} leads shown (--limit 0 for all)`);
@@ -207,7 +320,7 @@ export function register(program: Command): void {
     leads
       .command('tag')
       .argument('<domain>', 'the store domain')
-      .argument('<tags...>', 'one or more tags')
+      .argument('<tags...>', "one or more tags ('a;b', 'a,b' and 'a|b' are two tags, as in an import)")
       .option('--remove', 'remove the tags instead of adding them')
       .description('add or remove tags on a lead')
       .action(
@@ -218,7 +331,8 @@ export function register(program: Command): void {
             const { addEvent } = await import('../../db/events.js');
             const db = ctx.db();
             const id = findLeadId(db, domain);
-            const clean = tags.map((t) => t.trim().toLowerCase()).filter(Boolean);
+            const clean = splitTags(tags);
+            if (!clean.length) throw new UsageError('No tag given (tags are split on ; , and |).');
             let changed = 0;
             tx(db, () => {
               const stmt = opts.remove
@@ -276,9 +390,11 @@ function truncate(s: string | null | undefined, n: number): string {
 
 function printLead(ctx: Ctx, s: ReturnType<typeof import('../../stages/leads/query.js').showLead>): void {
   const { out } = ctx;
+  // Every value from the database goes through cleanCell: one line, no control character or escape sequence.
+  const v = cleanCell;
   const l = s.lead as Record<string, unknown>;
-  out.print(out.c.bold(String(l.domain)) + (l.company ? `  ${l.company}` : ''));
-  const line = (k: string, v: unknown) => v !== null && v !== undefined && v !== '' && out.print(`  ${out.c.dim(k.padEnd(12))} ${String(v)}`);
+  out.print(out.c.bold(v(l.domain)) + (l.company ? `  ${v(l.company)}` : ''));
+  const line = (k: string, value: unknown) => value !== null && value !== undefined && value !== '' && out.print(`  ${out.c.dim(k.padEnd(12))} ${v(value)}`);
   line('stage', l.stage);
   line('url', l.url);
   line('country', l.country);
@@ -292,20 +408,20 @@ function printLead(ctx: Ctx, s: ReturnType<typeof import('../../stages/leads/que
   if (s.contacts.length) {
     out.print(out.c.bold('\nContacts'));
     for (const c of s.contacts as Record<string, unknown>[]) {
-      const name = [c.first_name, c.last_name].filter(Boolean).join(' ');
-      out.print(`  ${c.email}${name ? ` (${name})` : ''}  ${out.c.dim(String(c.validation))}${c.is_role ? out.c.dim(' role') : ''}`);
+      const name = v([c.first_name, c.last_name].filter(Boolean).join(' '));
+      out.print(`  ${v(c.email)}${name ? ` (${name})` : ''}  ${out.c.dim(v(c.validation))}${c.is_role ? out.c.dim(' role') : ''}`);
     }
   }
   if (s.facts.length) {
     out.print(out.c.bold('\nFacts'));
-    for (const f of s.facts.slice(0, 40)) out.print(`  ${f.key.padEnd(24)} ${truncate(typeof f.value === 'string' ? f.value : JSON.stringify(f.value), 60)}  ${out.c.dim(f.source_url ?? '')}`);
+    for (const f of s.facts.slice(0, 40)) out.print(`  ${v(f.key).padEnd(24)} ${truncate(v(typeof f.value === 'string' ? f.value : JSON.stringify(f.value)), 60)}  ${out.c.dim(v(f.source_url))}`);
     if (s.facts.length > 40) out.print(out.c.dim(`  ... ${s.facts.length - 40} more (--json for all)`));
   }
   if (s.enrollments.length) {
     out.print(out.c.bold('\nCampaigns'));
-    for (const e of s.enrollments as Record<string, unknown>[]) out.print(`  ${e.campaign}: ${e.status}${e.stop_reason ? ` (${e.stop_reason})` : ''}`);
+    for (const e of s.enrollments as Record<string, unknown>[]) out.print(`  ${v(e.campaign)}: ${v(e.status)}${e.stop_reason ? ` (${v(e.stop_reason)})` : ''}`);
   }
   out.print(out.c.bold('\nTimeline'));
-  out.print(`  ${String(l.created_at).slice(0, 16).replace('T', ' ')}  created (${l.source})`);
-  for (const t of s.timeline) out.print(`  ${t.at.slice(0, 16).replace('T', ' ')}  ${t.type}${t.summary ? `  ${out.c.dim(truncate(t.summary, 80))}` : ''}`);
+  out.print(`  ${v(l.created_at).slice(0, 16).replace('T', ' ')}  created (${v(l.source)})`);
+  for (const t of s.timeline) out.print(`  ${v(t.at).slice(0, 16).replace('T', ' ')}  ${v(t.type)}${t.summary ? `  ${out.c.dim(truncate(v(t.summary), 80))}` : ''}`);
 }

@@ -43,10 +43,14 @@ export function register(program: Command): void {
           async (ctx, opts: { force?: boolean }, values: string[]) => {
             const { unsuppressValues } = await import('../../stages/suppress.js');
             const r = unsuppressValues(ctx.db(), values, Boolean(opts.force));
+            if (r.invalid.length) throw new UsageError(`Not an email or domain: ${r.invalid.map((i) => `${i.value} (${i.reason})`).join('; ')}`);
+            ctx.count('removed', r.removed);
+            if (r.kept.length) process.exitCode = 1;
             if (ctx.json) return ctx.out.printJson(r);
             for (const k of r.kept) ctx.out.warn(`${k.value} stays suppressed (${k.reason}); pass --force if it was a mistake.`);
-            ctx.out.success(`Removed ${r.removed}.`);
-            if (r.kept.length) process.exitCode = 1;
+            for (const u of r.unknown) ctx.out.warn(`${u} was not on the suppression list: nothing to remove.`);
+            if (r.removed) ctx.out.success(`Removed ${r.removed}.`);
+            else ctx.out.info('Nothing removed.');
           },
           { audit: true },
         ),

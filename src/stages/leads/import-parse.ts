@@ -1,7 +1,7 @@
 // The pure half of `leads import`: header aliases, delimiter sniffing, and turning a CSV record into a lead
 // row (or the reason it cannot be imported). It runs in the import's parser worker (import-worker.ts), so it
 // must not touch the database.
-import { normalizeCountry, normalizeDomain, normalizeEmail, FREEMAIL } from '../../domain/normalize.js';
+import { isCountryPlaceholder, normalizeCountry, normalizeDomain, normalizeEmail, FREEMAIL } from '../../domain/normalize.js';
 import { UserError, UsageError } from '../../errors.js';
 
 export const IMPORT_FIELDS = [
@@ -9,19 +9,42 @@ export const IMPORT_FIELDS = [
 ] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
-/** Header aliases, compared after lower-casing and removing everything but letters and digits. */
-const ALIASES: Record<ImportField, string[]> = {
-  domain: ['domain', 'website', 'url', 'site', 'web', 'homepage', 'storeurl', 'shopurl', 'websiteurl', 'companywebsite', 'companydomain', 'shopdomain', 'storedomain', 'webaddress'],
-  company: ['company', 'store', 'name', 'companyname', 'storename', 'shop', 'shopname', 'business', 'businessname', 'organization', 'organisation', 'brand', 'account'],
-  email: ['email', 'mail', 'emailaddress', 'contactemail', 'workemail', 'emails'],
-  first_name: ['firstname', 'first', 'givenname', 'fname', 'forename', 'prenom', 'vorname'],
-  last_name: ['lastname', 'last', 'surname', 'familyname', 'lname', 'nom', 'nachname'],
-  full_name: ['fullname', 'contactname', 'contact', 'person', 'contactperson'],
-  country: ['country', 'countrycode', 'countryname', 'nation', 'land', 'pays'],
-  title: ['title', 'jobtitle', 'role', 'position'],
-  phone: ['phone', 'phonenumber', 'telephone', 'tel', 'mobile'],
-  tags: ['tags', 'tag', 'labels', 'label', 'segment'],
-  notes: ['notes', 'note', 'comment', 'comments'],
+/** Header aliases, compared as `headerKey` leaves them: lower case, accents folded (`Société` → `societe`), nothing
+ * but letters and digits (`E-Mail-Adresse` → `emailadresse`). English first, then French, German, Spanish, Italian
+ * and Dutch, the languages of the exports users bring. A key may name one field only (the unit tests check it). */
+export const ALIASES: Record<ImportField, string[]> = {
+  domain: [
+    'domain', 'website', 'url', 'site', 'web', 'homepage', 'storeurl', 'shopurl', 'websiteurl', 'companywebsite', 'companydomain', 'shopdomain', 'storedomain', 'webaddress',
+    'siteweb', 'siteinternet', 'adresseweb', 'urldusite', 'webseite', 'internetseite', 'internetadresse', 'domaine', 'dominio',
+    'sitioweb', 'paginaweb', 'sitoweb', 'sitointernet', 'indirizzoweb',
+  ],
+  company: [
+    'company', 'store', 'name', 'companyname', 'storename', 'shop', 'shopname', 'business', 'businessname', 'organization', 'organisation', 'brand', 'account',
+    'societe', 'entreprise', 'nomentreprise', 'nomdelentreprise', 'nomsociete', 'raisonsociale', 'boutique', 'magasin', 'marque',
+    'firma', 'firmenname', 'unternehmen', 'unternehmensname', 'geschaft', 'marke',
+    'empresa', 'nombreempresa', 'nombredelaempresa', 'compania', 'tienda', 'marca',
+    'azienda', 'nomeazienda', 'societa', 'ragionesociale', 'negozio',
+    'bedrijf', 'bedrijfsnaam', 'winkel',
+  ],
+  email: [
+    'email', 'mail', 'emailaddress', 'contactemail', 'workemail', 'emails',
+    'courriel', 'adressemail', 'adresseemail', 'adressecourriel', 'mel',
+    'emailadresse', 'mailadresse',
+    'correo', 'correoelectronico', 'direcciondecorreo', 'direcciondeemail',
+    'postaelettronica', 'indirizzoemail',
+    'emailadres',
+  ],
+  first_name: ['firstname', 'first', 'givenname', 'fname', 'forename', 'prenom', 'vorname', 'nombre', 'nome', 'voornaam'],
+  last_name: ['lastname', 'last', 'surname', 'familyname', 'lname', 'nom', 'nomdefamille', 'nachname', 'familienname', 'apellido', 'apellidos', 'cognome', 'achternaam'],
+  full_name: [
+    'fullname', 'contactname', 'contact', 'person', 'contactperson',
+    'nomcomplet', 'interlocuteur', 'ansprechpartner', 'kontaktperson', 'nombrecompleto', 'nomecompleto', 'referente', 'contactpersoon',
+  ],
+  country: ['country', 'countrycode', 'countryname', 'nation', 'land', 'pays', 'codepays', 'landercode', 'pais', 'paese', 'nazione'],
+  title: ['title', 'jobtitle', 'role', 'position', 'fonction', 'poste', 'funktion', 'cargo', 'puesto', 'ruolo', 'functie'],
+  phone: ['phone', 'phonenumber', 'telephone', 'tel', 'mobile', 'portable', 'telefon', 'telefonnummer', 'handy', 'telefono', 'movil', 'cellulare', 'telefoon'],
+  tags: ['tags', 'tag', 'labels', 'label', 'segment', 'etiquettes', 'etiquette', 'etiketten', 'schlagworte', 'etiquetas', 'etichette'],
+  notes: ['notes', 'note', 'comment', 'comments', 'remarques', 'commentaire', 'commentaires', 'notiz', 'notizen', 'bemerkung', 'bemerkungen', 'kommentar', 'notas', 'comentarios', 'commenti', 'opmerkingen'],
 };
 
 const aliasIndex = new Map<string, ImportField>();
@@ -29,7 +52,17 @@ for (const [field, names] of Object.entries(ALIASES) as [ImportField, string[]][
   for (const n of names) aliasIndex.set(n, field);
 }
 
-export const headerKey = (h: string) => h.toLowerCase().replace(/[^a-z0-9]/g, '');
+/** A header cell as the aliases are written: accents folded (NFD, then the combining marks dropped: `Prénom` →
+ * `prenom`, `Société` → `societe`, `País` → `pais`), lower case, letters and digits only. */
+export const headerKey = (h: string) =>
+  h
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/ß/g, 'ss')
+    .replace(/[æœ]/g, (c) => (c === 'æ' ? 'ae' : 'oe'))
+    .replace(/ø/g, 'o')
+    .replace(/[^a-z0-9]/g, '');
 
 /** Sniffs the delimiter from the header line: the most frequent of , ; tab outside quotes. */
 export function sniffDelimiter(head: string): string {
@@ -104,6 +137,43 @@ const clean = (v: string | undefined): string | null => {
   return t ? t : null;
 };
 
+/**
+ * The addresses in an email cell, in order: `Jane Doe <jane@acme.com>`, `"Doe, Jane" <jane@acme.com>; bob@acme.com`,
+ * `a@x.com, b@x.com`, `a@x.com b@x.com`. Commas and semicolons separate addresses outside quotes and angle brackets;
+ * a part with no `@` is the start of the next one's display name (`Doe, Jane <jane@acme.com>`); spaces separate
+ * addresses only when every word holds an `@` (`Jane Doe jane@acme.com` stays one, invalid, address).
+ */
+export function emailCellAddresses(cell: string): string[] {
+  const cuts: number[] = []; // indexes of the separators
+  let quoted = false;
+  let angle = 0;
+  for (let i = 0; i < cell.length; i++) {
+    const c = cell[i];
+    if (c === '"') quoted = !quoted;
+    else if (quoted) continue;
+    else if (c === '<') angle++;
+    else if (c === '>') angle = Math.max(0, angle - 1);
+    else if ((c === ',' || c === ';') && angle === 0) cuts.push(i);
+  }
+  cuts.push(cell.length);
+  const out: string[] = [];
+  let start = 0; // where the current address starts: a part with no @ stays pending, glued to the next one
+  for (const end of cuts) {
+    const p = cell.slice(start, end).trim();
+    if (!p.includes('@')) {
+      if (!p) start = end + 1;
+      continue;
+    }
+    start = end + 1;
+    const words = p.split(/\s+/);
+    if (words.length > 1 && !/[<"]/.test(p) && words.every((w) => w.includes('@'))) out.push(...words);
+    else out.push(p);
+  }
+  const rest = cell.slice(start).trim();
+  if (rest) out.push(rest);
+  return out;
+}
+
 /** Turns a mapped record into a row, or a reason why it cannot be imported. */
 export function toRow(record: string[], fields: (ImportField | null)[]): Row | string {
   const v: Partial<Record<ImportField, string | null>> = {};
@@ -114,8 +184,8 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
   let email: string | null = null;
   let emailDomain: string | null = null;
   if (v.email) {
-    const first = v.email.split(/[;,\s]+/).filter(Boolean)[0] ?? '';
-    const e = normalizeEmail(first);
+    // One contact per row: a cell listing several addresses gives its first one.
+    const e = normalizeEmail(/[,;\s]/.test(v.email) ? (emailCellAddresses(v.email)[0] ?? v.email) : v.email);
     if (!e.ok) return `invalid email: ${e.reason}`;
     email = e.value.email;
     emailDomain = e.value.domain;
@@ -133,8 +203,9 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
   let country: string | null = null;
   if (v.country) {
     const c = normalizeCountry(v.country);
-    if (!c.ok) return `invalid country: ${c.reason}`;
-    country = c.value;
+    if (c.ok) country = c.value;
+    // An optional field: `N/A`, `-`, `unknown` leave the country empty rather than refuse the row.
+    else if (!isCountryPlaceholder(v.country)) return `invalid country: ${c.reason}`;
   }
   let firstName = v.first_name ?? null;
   let lastName = v.last_name ?? null;

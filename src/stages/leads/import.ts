@@ -46,6 +46,11 @@ export interface ImportResult {
   rejected: RejectedRow[];
   /** Rows or contacts not stored because that store or person was forgotten (GDPR erasure). */
   skippedForgotten: number;
+  /**
+   * Rows whose address or store is on the suppression list (unsubscribed, bounced, added by hand): stored like
+   * any row, and never mailed (send checks the list right before each message); counted so the user knows.
+   */
+  suppressed: number;
   ignoredColumns: string[];
   delimiter: string;
   committed: boolean;
@@ -107,6 +112,18 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   const forgotten = new Set(
     (sqlite.prepare(`SELECT value FROM suppressions WHERE kind IN ('email_hash','domain_hash')`).all() as { value: string }[]).map((r) => r.value),
   );
+  const suppressedEmails = new Set<string>();
+  const suppressedDomains = new Set<string>();
+  for (const r of sqlite.prepare(`SELECT kind, value FROM suppressions WHERE kind IN ('email','domain')`).iterate() as IterableIterator<{ kind: string; value: string }>) {
+    (r.kind === 'email' ? suppressedEmails : suppressedDomains).add(r.value);
+  }
+  /** A suppressed domain covers its subdomains, as findSuppression reads it. */
+  const underSuppressed = (host: string): boolean => {
+    if (!suppressedDomains.size) return false;
+    const parts = host.replace(/:\d+$/, '').split('.');
+    for (let i = 0; i < Math.max(1, parts.length - 1); i++) if (suppressedDomains.has(parts.slice(i).join('.'))) return true;
+    return false;
+  };
   // A forgotten store is its domain and every host under it (sub.shop.com, and shop.com:8443: `leads forget`
   // keeps the hash of the host without its port), as findDomainSuppression reads them; the answer per host is
   // kept (rows of one store repeat its host).
@@ -169,6 +186,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
     contacts: 0,
     rejected: [],
     skippedForgotten: 0,
+    suppressed: 0,
     ignoredColumns: [],
     delimiter,
     committed: false,
@@ -265,6 +283,9 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
         email = firstName = lastName = title = phone = null;
         result.skippedForgotten++;
       }
+    }
+    if ((suppressedEmails.size || suppressedDomains.size) && ((email !== null && (suppressedEmails.has(email) || underSuppressed(email.slice(email.lastIndexOf('@') + 1)))) || underSuppressed(domain))) {
+      result.suppressed++;
     }
     const o = rows * 7;
     leadVals[o] = nextId + rows;
