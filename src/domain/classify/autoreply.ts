@@ -2,6 +2,7 @@
 // text alone, because many out-of-office replies carry no header at all. X-Auto-Response-Suppress is
 // set by senders to ask others not to auto-reply; on its own it proves nothing.
 import { extractReturnDate } from './dates.js';
+import { guessLanguage } from './lang.js';
 import { foldMemo, header, type MailInput } from './types.js';
 
 export interface AutoReplyResult {
@@ -58,6 +59,53 @@ const OOO_TEXT = [
   /\b(fora do escritorio|de ferias|em ferias|retornarei|regressarei|estarei de volta|no meu retorno|ao meu regresso|resposta automatica|mensagem automatica|assuntos urgentes)\b/,
 ];
 
+/**
+ * Boilerplate that people do not write to one another: an out-of-office notice that carries one of
+ * these is automatic even without any header ("limited access to email", "for urgent matters contact",
+ * "your message will not be forwarded", "this is an automatic reply"...).
+ */
+const OOO_BOILERPLATE = [
+  /\b(limited|no|intermittent|restricted|sporadic|occasional) (access to|ability to check) (my )?(e-?mail|emails|inbox|messages)\b|\bwithout (access to )?(e-?mail|internet)( access)?\b/,
+  /\b(for|in case of|in the case of) (urgent|immediate|pressing) (matters|issues|requests|enquiries|inquiries|assistance|questions|needs)\b|\bif (your (matter|request|enquiry|inquiry) is|it is|this is) urgent\b|\bin (my|the) absence\b|\bwhile i am (away|out)\b.{0,60}\b(contact|reach)\b/,
+  /\b(automated|automatic|auto-generated) (reply|response|message|notification|e-?mail)\b|\bthis is an? (automated|automatic|auto-generated)\b/,
+  /\b(your|the) (e-?mail|message|mail) (will not|won't) be (forwarded|read)\b|\b(e-?mails|messages) (will not|won't) be (forwarded|monitored|read)\b|\bthis (mailbox|inbox|address) is (no longer|not) (monitored|in use|active)\b/,
+  /\bno longer (work(s|ing)? (at|for|with)|with the company|employed)\b|\bhas left the (company|organi[sz]ation|business)\b/,
+  /\b(ticket|case|request) (number|#|no\.?|id)\s*:?\s*[#a-z0-9-]*\d/,
+  /\b(respond|reply|answer) to (your|all) (e-?mails?|messages?|mails?|enquir(y|ies)|inquir(y|ies)|requests?)\b.{0,40}\b(upon|on|after|when|as soon as)\b.{0,20}\b(my )?return\b/,
+  /\bon (annual|parental|maternity|paternity|sick|medical|extended|study) leave\b/,
+  /^\W*(thank you|thanks|many thanks) for your (e-?mail|message|mail|note)\b[^\n]{0,80}\b(i am|i'm|i will be|i'll be|currently)\b/,
+  // de, fr, es, it, nl, pt: the notices in these languages are boilerplate by their wording
+  /\b(abwesenheitsnotiz|automatische antwort|automatisch generiert|in dringenden fallen|in dringenden angelegenheiten|keinen zugriff auf (meine )?e-?mails|wird nicht weitergeleitet|werden nicht weitergeleitet)\b/,
+  /\b(reponse automatique|message automatique|en cas d'urgence|pour toute urgence|ne sera pas transfere|acces limite a mes e-?mails)\b/,
+  /\b(respuesta automatica|mensaje automatico|para (asuntos|temas|cualquier asunto) urgentes?|acceso limitado al correo)\b/,
+  /\b(risposta automatica|messaggio automatico|per urgenze|per questioni urgenti)\b/,
+  /\b(afwezigheidsbericht|automatisch antwoord|automatisch bericht|voor dringende zaken|in dringende gevallen)\b/,
+  /\b(resposta automatica|mensagem automatica|assuntos urgentes|para urgencias)\b/,
+];
+
+/**
+ * What a person answering us writes and a notice does not: our name in the opening ("Thanks Ana."),
+ * an acknowledgement ("Got it."), a word about our proposal ("will have a look", "read your proposal"),
+ * a casual reason to be away ("off to lunch", "in meetings today", "traveling this week"), a question to us.
+ */
+function humanMarkers(raw: string, text: string): string[] {
+  const out: string[] = [];
+  const first = raw.replace(/^[\s>]+/, '').slice(0, 120);
+  const greet = /^(thanks|thank you|thx|cheers|hi|hey|hello|dear|good morning|morning|afternoon|hallo|liebe|lieber|danke|vielen dank|moin|bonjour|salut|merci|hola|gracias|buenas|ciao|grazie|salve|hoi|dag|dank je|bedankt|ola|oi|obrigad[oa])[ ,]+/i.exec(first);
+  if (greet) {
+    const rest = first.slice(greet[0].length);
+    const word = rest.split(/[\s,.!:;]/)[0]!.toLowerCase();
+    const generic = /^(for|you|again|so|very|all|everyone|there|team|sir|sirs|madam|and|thank|thanks|sender|customer|colleague|colleagues|partner|partners|friend|friends|valued|visitor|client|i|für|fur|ihre|ihr|sehr|damen|herren|madame|monsieur|pour|por|su|per|la|il|voor|uw|pelo|pela|pour|de|del|di|van|do|da|vous|usted|lei|u)$/;
+    if (!generic.test(word) && /^\p{Lu}\p{Ll}+( \p{Lu}\p{Ll}+)?\s*([.,!:;\u2013\u2014-]|$)/mu.test(rest)) out.push('addresses us by name');
+  }
+  if (/^\W*(got it|sure|ok(ay)?|noted|sounds (good|interesting|great)|will do|understood|great|perfect|nice|cool|interesting|fair enough|alles klar|klingt (gut|interessant)|verstanden|d'accord|entendu|c'est note|vale|perfecto|entendido|va bene|perfetto|ricevuto|prima|helder|begrepen|combinado|entendi|perfeito)\b/.test(text)) out.push('acknowledges');
+  if (/\b(have|take|get) a (look|proper look|closer look|read)\b|\blook (at|into|over) (it|this|that|your)\b|\b(read|review|check|go through|digest|consider|think about|discuss) (it|this|that|your \w+|the (proposal|offer|deck|idea|details))\b|\byour (proposal|offer|pitch|idea|deck|suggestion|note|proposition|service|services|product|app|agency)\b|\b(let me|i need to|i'?ll need to|i have to|i'?ll) (check|ask|talk|discuss|think|run it|loop)\b|\bcircle back\b|\b(schaue?|sehe?) (ich )?(mir )?(das|es|ihr angebot|ihren vorschlag) (gerne |dann |mal |in ruhe )*an\b|\bje (regarde|regarderai|jette|jetterai) (ca|cela|votre|un oeil)\b|\b(lo|le) (miro|mirare|reviso|revisare|echo un vistazo)\b|\b(ci|lo|la) (guardo|guardero|do un'occhiata)\b|\bik (kijk|bekijk) (er|het)\b|\b(vou|irei) (ver|olhar|analisar)\b|\bdou uma olhada\b/.test(text)) out.push('answers what we wrote');
+  if (/\b(off to|out (for|at)|at) (lunch|dinner|a meeting|the gym|the doctor'?s?)\b|\bin (meetings|a meeting|back-to-back meetings|workshops)\b|\b(traveling|travelling|on the road|on the go|on my phone|at a (trade ?show|conference|fair)|at the (trade ?show|conference|fair))\b.{0,30}\b(this week|today|right now|at the moment|these days)\b|\b(this week|today|right now|at the moment)\b.{0,20}\b(traveling|travelling|on the road|on the go|swamped|busy|slammed)\b/.test(text)) out.push('casual reason to be away');
+  // A question put to us ("can you send pricing?"), not a notice's "Need help?" or "Urgent?".
+  if (/\b(can|could|would|will|do|did|does|have|are|should|shall) (you|we)\b[^?\n]{0,160}\?/.test(text)) out.push('asks us a question');
+  return out;
+}
+
 /** Auto-acknowledgements of support desks and shops, not out-of-office. */
 const AUTO_ACK =
   /\b(we (have )?received your (message|e-?mail|request)|thank you for contacting|thanks for (contacting|reaching out to) (us|our)|your (ticket|request|case) (has been|was) (created|received|opened)|do not reply to this (e-?mail|message)|this is an automated|wir haben ihre (nachricht|anfrage) erhalten|nous avons (bien )?recu votre|hemos recibido su|abbiamo ricevuto (la|il) (sua|vostra|tuo)|wij hebben (uw|je) (bericht|e-?mail|aanvraag) ontvangen|recebemos (a )?sua)\b/;
@@ -100,7 +148,9 @@ export function detectAutoReply(input: MailInput, bodyText?: string): AutoReplyR
     score += 2;
     reasons.push('Exchange auto-reply');
   }
-  const subjectHit = OOO_SUBJECT.test(subject);
+  // Only what comes before a reply prefix: "Automatic reply: Re: ..." is a notice, while in "Re: Your
+  // vacation collection" the words are our own subject, answered by a person.
+  const subjectHit = OOO_SUBJECT.test(subject.replace(/(^|[\s:])(re|aw|antw|antwort|sv|vs|r|rif|res|ref|wg|fw|fwd|tr|doorst)\s*(\[\d+\]|\(\d+\))?\s*:.*$/s, ''));
   if (subjectHit) {
     score += 2;
     reasons.push('subject');
@@ -116,14 +166,24 @@ export function detectAutoReply(input: MailInput, bodyText?: string): AutoReplyR
     reasons.push('acknowledgement');
   }
   const headerScore = score - (textHits ? Math.min(4, 1.5 * textHits) : 0) - (ack ? 1.5 : 0);
+  // No header and no subject say "automatic": only the wording does. A person answering us ("Thanks
+  // Ana. I'm traveling this week; I'll get back to you when I return on Monday.") is not an
+  // out-of-office notice merely because they mention being away: unless the notice boilerplate
+  // outweighs what only a person writes, it is a human reply (its intent is read next).
+  let personal = false;
+  if (headerScore === 0 && (textHits || ack)) {
+    const human = humanMarkers((bodyText ?? input.text).slice(0, 2000), text);
+    const boiler = OOO_BOILERPLATE.filter((re) => re.test(text)).length;
+    personal = human.length > 0 && human.length > boiler;
+  }
   // One out-of-office sentence plus a return date is enough without any header.
   // The date only matters when it can lift the score over the bar below or goes into the result.
-  const needDate = score >= 2.5 || (textHits > 0 && score + 1 >= 2.5);
-  const returnDate = needDate ? extractReturnDate(bodyText ?? input.text, ref, undefined) ?? undefined : undefined;
+  const needDate = !personal && (score >= 2.5 || (textHits > 0 && score + 1 >= 2.5));
+  const returnDate = needDate ? extractReturnDate(bodyText ?? input.text, ref, guessLanguage(bodyText ?? input.text)) ?? undefined : undefined;
   if (textHits && returnDate) score += 1;
   const bulk = /^(bulk|list|junk)$/.test(precedence) || Boolean(header(input, 'list-id')) || Boolean(header(input, 'list-unsubscribe') && !header(input, 'in-reply-to'));
   // A reply that answers at length with only a passing holiday mention is human: needs header or 2 signals.
-  if (score < 2.5) {
+  if (score < 2.5 || personal) {
     if (bulk && !header(input, 'in-reply-to')) return { kind: 'bulk', confidence: 0.7, reason: 'bulk or list mail', strong: true };
     return null;
   }

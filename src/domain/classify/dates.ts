@@ -64,6 +64,28 @@ function withYear(m: number, d: number, ref: Date, y?: number): string | null {
   return cand >= floor ? cand : iso(refY + 1, m, d);
 }
 
+function daysBetween(a: string, b: string): number {
+  return Math.abs(Date.parse(b) - Date.parse(a)) / 86400_000;
+}
+
+/** The next date with this day of the month on or after the reference date (skipping months too short for it). */
+function nextDayOfMonth(d: number, ref: Date): string | null {
+  if (d < 1 || d > 31) return null;
+  let y = ref.getUTCFullYear();
+  let mo = ref.getUTCMonth() + 1;
+  const refDay = ref.toISOString().slice(0, 10);
+  for (let i = 0; i < 13; i++) {
+    const v = iso(y, mo, d);
+    if (v && v >= refDay) return v;
+    mo++;
+    if (mo > 12) {
+      mo = 1;
+      y++;
+    }
+  }
+  return null;
+}
+
 function cuedBefore(text: string, index: number): boolean {
   const before = text.slice(Math.max(0, index - 40), index);
   return RETURN_CUE.test(before);
@@ -91,7 +113,21 @@ export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
     let month = b;
     // US order only when it is the only reading that works, or English with slashes.
     if (a <= 12 && b > 12) [day, month] = [b, a];
-    else if (a <= 12 && b <= 12 && m[2] === '/' && lang === 'en') [day, month] = [b, a];
+    else if (a <= 12 && b <= 12 && a !== b && m[2] === '/' && lang === 'en') {
+      // English with slashes is ambiguous (US 12/10 = 10 December, UK = 12 October): month first, unless
+      // only the day-first reading lands in the window a return date can be in (an explicit past year
+      // date), or day-first is within a month and month-first months later (a short absence, UK style).
+      const us = withYear(a, b, ref, y);
+      const uk = withYear(b, a, ref, y);
+      const floor = new Date(ref.getTime() - 7 * 86400_000).toISOString().slice(0, 10);
+      const usOk = us !== null && us >= floor;
+      const ukOk = uk !== null && uk >= floor;
+      const refDay = ref.toISOString().slice(0, 10);
+      const ukNear = ukOk && uk! >= refDay && daysBetween(refDay, uk!) <= 31 && (!usOk || daysBetween(uk!, us!) >= 60);
+      const pick = usOk && !ukNear ? us : ukOk ? uk : us;
+      push(pick, m.index);
+      continue;
+    }
     push(withYear(month, day, ref, y), m.index);
   }
   // 14 March 2026, 14th of March, 14. März, 14 de marzo de 2026
@@ -100,6 +136,20 @@ export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
   // March 14, 2026 / March 14th
   const mdyRe = new RegExp(`\\b(${MONTH_RE})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s*(20\\d\\d))?`, 'g');
   while ((m = mdyRe.exec(text))) push(withYear(MONTHS[m[1]!]!, +m[2]!, ref, m[3] ? +m[3] : undefined), m.index);
+  // A day of the month alone, "back on the 10th", "bis zum 10.", "de retour le 10": the next such day on
+  // or after the reference date.
+  const dayOnlyRe = new RegExp(
+    `\\b(?:(?:the\\s+)?(\\d{1,2})(st|nd|rd|th)|(?:am|ab dem|ab|bis zum|le|au|el|il|al|dal|op|de|dia|o dia)\\s+(\\d{1,2})(?:\\.|e|er|o|º)?)(?![\\d./:,-]*\\d)(?!\\.?\\s*(?:of\\s+|de\\s+|di\\s+)?(?:${MONTH_RE})\\b)(?!\\s*(?:%|h\\b|uhr|am\\b|pm\\b|days?|tage?|jours?|dias?|giorni|dagen|hours?|minutes?|weeks?))`,
+    'g',
+  );
+  while ((m = dayOnlyRe.exec(text))) {
+    const before = text.slice(Math.max(0, m.index - 14), m.index);
+    if (new RegExp(`(?:${MONTH_RE})\\.?\\s*$`).test(before)) continue; // "December 10th" is read above
+    const num = m[1] ?? m[3]!;
+    // Only after a return cue ("back on the 10th", "bis zum 10."): "our 5th year" is no date.
+    if (!cuedBefore(text, m.index + m[0].indexOf(num))) continue;
+    push(nextDayOfMonth(+num, ref), m.index);
+  }
   // "on Monday", "bis Montag", "lundi prochain": the next such weekday after the reference.
   const wdRe = new RegExp(`\\b(${WEEKDAY_RE})\\b(?![,.]?\\s*(?:\\d{1,2}[./]|(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?(?:${MONTH_RE})|(?:${MONTH_RE})))`, 'g');
   while ((m = wdRe.exec(text))) {
