@@ -72,6 +72,46 @@ describe('inbox import and list', () => {
     expect(json.find((x) => x.message_id === 'nul@evil.example')!.subject).toBe('\x1b[31mRED\x1b[0m\x1b]0;pwned\x07 a\rb');
   });
 
+  it('mail files: a pipe, a Maildir with only cur/, and what is not mail', async () => {
+    const { mkdirSync, readFileSync } = await import('node:fs');
+    const reply = 'From: Pipe <pipe@store9.example>\nTo: sam@acme.test\nSubject: Re: Quick question\nMessage-ID: <pipe@store9.example>\n\nPlease unsubscribe me.\n';
+    const piped = await runCli(['inbox', 'import', '/dev/stdin', '--json'], { env, cwd: tmp.dir, input: reply });
+    expect(piped.stderr).not.toMatch(/bug|ESPIPE/);
+    expect(piped.code).toBe(0);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ stored: 1, by_label: { UNSUBSCRIBE: 1 } });
+    const box = await runCli(['inbox', 'import', '/dev/stdin', '--json'], { env, cwd: tmp.dir, input: readFileSync(join(FIX, 'files/body-from.mbox')) });
+    expect(JSON.parse(box.stdout)).toMatchObject({ scanned: 3, errors: [] });
+
+    const md = join(tmp.dir, 'Maildir-cur-only');
+    mkdirSync(join(md, 'cur'), { recursive: true });
+    writeFileSync(join(md, 'cur', '1700000000.1.host:2,S'), reply.replace(/pipe@/g, 'curonly@'));
+    const cur = await runCli(['inbox', 'import', md, '--json'], { env, cwd: tmp.dir });
+    expect(cur.code).toBe(0);
+    expect(JSON.parse(cur.stdout)).toMatchObject({ scanned: 1, stored: 1 });
+
+    const junk = join(tmp.dir, 'not-mail');
+    mkdirSync(junk);
+    writeFileSync(join(junk, 'readme.txt'), 'notes\n');
+    writeFileSync(join(junk, 'bin.eml'), readFileSync(join(FIX, 'notmail/garbage.eml')));
+    const none = await runCli(['inbox', 'import', junk], { env, cwd: tmp.dir });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/No mail found in .*not-mail: 2 files \(bin\.eml, readme\.txt\)/);
+    const one = await runCli(['inbox', 'import', join(junk, 'bin.eml')], { env, cwd: tmp.dir });
+    expect(one.code).toBe(1);
+    expect(one.stderr).toMatch(/bin\.eml: no mail header section \(not a mail message\)/);
+    expect(one.stderr).not.toMatch(/bug/);
+    writeFileSync(join(junk, 'ok.eml'), reply.replace(/pipe@/g, 'mixed@'));
+    const mixed = await runCli(['inbox', 'import', junk, '--json'], { env, cwd: tmp.dir });
+    expect(JSON.parse(mixed.stdout)).toMatchObject({ stored: 1, errors: [expect.stringMatching(/bin\.eml: .*not a mail message/)] });
+    expect(mixed.code).toBe(1); // the good file is in; the refused one makes the run a partial failure
+    const dash = await runCli(['inbox', 'import', '-', '--json'], { env, cwd: tmp.dir, input: reply.replace(/pipe@/g, 'dash@') });
+    expect(dash.code, dash.stderr).toBe(0);
+    expect(JSON.parse(dash.stdout)).toMatchObject({ stored: 1 });
+    const empty = join(tmp.dir, 'empty-folder');
+    mkdirSync(empty);
+    expect((await runCli(['inbox', 'import', empty], { env, cwd: tmp.dir })).code).toBe(0);
+  });
+
   it('usage and user errors', async () => {
     expect((await runCli(['inbox', 'list', '--label', 'HOT'], { env, cwd: tmp.dir })).code).toBe(2);
     const missing = await runCli(['inbox', 'import', join(tmp.dir, 'nope.mbox')], { env, cwd: tmp.dir });

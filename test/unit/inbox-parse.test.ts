@@ -2,9 +2,12 @@
 // Also the mail-file readers (.eml, folder, Maildir, mbox) and the reply-set accuracy floor.
 import { describe, it, expect, afterAll } from 'vitest';
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { parseMessage, clean, splitIds, DEFAULT_LIMITS } from '../../src/stages/inbox/parse.js';
-import { readMailFiles, detectKind } from '../../src/adapters/mailfile.js';
+import { parseMessage, clean, splitIds, DEFAULT_LIMITS, mimeDepth, scanTextParts } from '../../src/stages/inbox/parse.js';
+import { readMailFiles, detectKind, isMboxSeparator, notMailReason, type MailFile } from '../../src/adapters/mailfile.js';
+import { UserError } from '../../src/errors.js';
 import { classifyMail } from '../../src/domain/classify/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { Analyzer } from '../../src/stages/inbox/analyzer.js';
@@ -31,7 +34,6 @@ describe('hostile mail', () => {
     ['header-injection.eml', /header injection/],
     ['no-message-id.eml', /no Message-ID/],
     ['nul-bytes.eml', /NUL/],
-    ['garbage.eml', /no Message-ID/],
   ])('%s records the problem', async (f, re) => {
     const p = await parseMessage(readFileSync(join(FIX, 'hostile', f)));
     expect(p.problems.join('; ')).toMatch(re);
@@ -75,10 +77,106 @@ describe('hostile mail', () => {
     expect(p.raw.toString()).not.toContain('JVBERi0xLjQK');
   });
 
+  it('the synthetic id is the same whatever the line endings and trailing whitespace', async () => {
+    const lf = 'From: Nomid <n@store.example>\nTo: sam@acme.test\nSubject: Re: hi\n\nPlease unsubscribe me.\n';
+    const ids = await Promise.all(
+      [lf, lf.replace(/\n/g, '\r\n'), lf.replace(/\n/g, '\r'), lf + '\n\n', lf.trimEnd(), lf.replace(/\n/g, '\r\n') + '  \r\n'].map(async (t) => (await parseMessage(Buffer.from(t))).messageId),
+    );
+    expect(ids[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(new Set(ids).size).toBe(1);
+    // A different body is a different message.
+    expect((await parseMessage(Buffer.from(lf.replace('Please', 'Please do not')))).messageId).not.toBe(ids[0]);
+    // The same message found in a CRLF mbox gets the id of the LF .eml.
+    const box = join(tmp.dir, 'nomid-crlf.mbox');
+    writeFileSync(box, ('From n@store.example Mon Nov 30 10:00:00 2026\n' + lf + '\n').replace(/\n/g, '\r\n'));
+    const got: MailFile[] = [];
+    for await (const m of readMailFiles(box)) got.push(m);
+    expect(got).toHaveLength(1);
+    expect((await parseMessage(got[0]!.source)).messageId).toBe(ids[0]);
+  });
+
   it('clean and splitIds', () => {
     expect(clean('a\r\nBcc: x\u0000')).toBe('a Bcc: x');
     expect(splitIds('<a@b> <c@d>\r\n <e@f>')).toEqual(['a@b', 'c@d', 'e@f']);
     expect(splitIds('a@b')).toEqual(['a@b']);
+  });
+});
+
+/** A message whose body is a multipart/mixed holding `n` multipart/alternative parts side by side. */
+function flatMultiparts(n: number, first: string): Buffer {
+  const parts = Array.from({ length: n }, (_, i) => `--OUT\r\nContent-Type: multipart/alternative; boundary="a${i}"\r\n\r\n--a${i}\r\nContent-Type: text/plain\r\n\r\nnewsletter ${i}\r\n--a${i}\r\nContent-Type: text/html\r\n\r\n<p>newsletter ${i}</p>\r\n--a${i}--\r\n`);
+  return Buffer.from(
+    `From: Sam <sam@store.example>\r\nTo: ana@lima.example\r\nSubject: Re: Quick question\r\nMessage-ID: <flat${n}@store.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="OUT"\r\n\r\n--OUT\r\nContent-Type: text/plain\r\n\r\n${first}\r\n${parts.join('')}--OUT--\r\n`,
+  );
+}
+
+/** `depth` multiparts each inside the last, with a text/plain part holding `text` at the bottom. */
+function nestedMultiparts(depth: number, text: string, cte = ''): Buffer {
+  let body = `Content-Type: text/plain; charset=utf-8\r\n${cte ? `Content-Transfer-Encoding: ${cte}\r\n` : ''}\r\n${text}\r\n`;
+  for (let i = 0; i < depth; i++) body = `Content-Type: multipart/mixed;\r\n\tboundary="b${i}"\r\n\r\n--b${i}\r\n${body}--b${i}--\r\n`;
+  return Buffer.from(`From: Sam <sam@store.example>\r\nTo: ana@lima.example\r\nSubject: Re: Quick question\r\nMessage-ID: <nest${depth}@store.example>\r\nMIME-Version: 1.0\r\n${body}`);
+}
+
+describe('multipart depth', () => {
+  it('measures nesting, not the number of multiparts', () => {
+    expect(mimeDepth(flatMultiparts(42, 'x'), 40)).toBe(2);
+    expect(mimeDepth(nestedMultiparts(35, 'x'), 40)).toBe(35);
+    expect(mimeDepth(nestedMultiparts(60, 'x'), 40)).toBe(41); // stops once past the limit
+    expect(mimeDepth(Buffer.from('From: a@b.example\r\nSubject: s\r\n\r\nhi\r\n'), 40)).toBe(0);
+    // A boundary closed with "--B--" ends the parts opened inside it; the same name reused by a child still nests.
+    const reuse = Buffer.from('Content-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\n\r\nhi\r\n--X--\r\n--X--\r\n');
+    expect(mimeDepth(reuse, 40)).toBe(2);
+  });
+
+  it('42 multiparts side by side (two levels deep) are parsed as MIME: the stop request is read', async () => {
+    const p = await parseMessage(flatMultiparts(42, 'Please unsubscribe me. Attached are the newsletters you sent.'));
+    expect(p.problems.join('; ')).not.toMatch(/nested multiparts/);
+    expect(p.input.text).toContain('Please unsubscribe me');
+    expect(classifyMail(p.input).label).toBe('UNSUBSCRIBE');
+  });
+
+  it('a 60-level bomb is not parsed as MIME, but its text parts are still read', async () => {
+    const p = await parseMessage(nestedMultiparts(60, 'Please unsubscribe me.'));
+    expect(p.problems.join('; ')).toMatch(/more than 40 nested multiparts/);
+    expect(p.input.text).toContain('Please unsubscribe me.');
+    expect(classifyMail(p.input).label).toBe('UNSUBSCRIBE');
+    const qp = await parseMessage(nestedMultiparts(60, 'Please unsubscribe me, caf=C3=A9 owner.', 'quoted-printable'));
+    expect(qp.input.text).toContain('Please unsubscribe me, café owner.');
+    const b64 = await parseMessage(nestedMultiparts(60, Buffer.from('Please remove me from your list.').toString('base64'), 'base64'));
+    expect(b64.input.text).toContain('Please remove me from your list.');
+  });
+
+  it('the scan reads text/plain parts only, and stays bounded on a huge bomb', async () => {
+    const mixed = Buffer.from('Content-Type: multipart/mixed; boundary="o"\r\n\r\npreamble\r\n--o\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n--o\r\nContent-Type: text/plain\r\n\r\nplain one\r\n--o\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment\r\n\r\nJVBERi0x\r\n--o\r\n\r\nplain two\r\n--o--\r\nepilogue\r\n');
+    expect(scanTextParts(mixed)).toBe('plain one\n\nplain two');
+    // 3.5 MB of declarations, each opening a new level, none closed: depth check and scan stay linear.
+    const unit = 'Content-Type: multipart/mixed; boundary="z"\r\n\r\n--z\r\n';
+    const bomb = Buffer.from('From: e@evil.example\r\nSubject: bomb\r\nMessage-ID: <bomb@evil.example>\r\n' + unit.repeat(Math.floor((3.5 * 1024 * 1024) / unit.length)) + 'Content-Type: text/plain\r\n\r\nstop\r\n');
+    const p = await parseMessage(bomb);
+    expect(p.problems.join('; ')).toMatch(/nested multiparts/);
+    expect(p.input.text.length).toBeLessThanOrEqual(1024 * 1024);
+    expect(p.input.text).toContain('stop');
+  });
+});
+
+describe('not mail', () => {
+  const notmail = readdirSync(join(FIX, 'notmail'));
+  it.each(notmail)('%s is refused with the reason', async (f) => {
+    await expect(parseMessage(readFileSync(join(FIX, 'notmail', f)))).rejects.toThrow(/not a mail message|empty file/);
+  });
+
+  it('random binary and NUL-heavy data are refused; every real and hostile message is accepted', async () => {
+    await expect(parseMessage(randomBytes(20 * 1024))).rejects.toThrow(/not a mail message/);
+    const msg = 'From: a@b.example\r\nSubject: hi\r\nMessage-ID: <u16@b.example>\r\n\r\nPlease unsubscribe me\r\n';
+    expect(notMailReason(Buffer.from(msg.repeat(20), 'utf16le'))).toMatch(/NUL/);
+    expect(notMailReason(Buffer.from('X-Note: hi\r\nX-Other: there\r\n\r\nbody\r\n'))).toMatch(/no From, Date/);
+    expect(notMailReason(Buffer.from('\r\nFrom: a@b.example\r\n\r\nbody\r\n'))).toMatch(/no mail header section/);
+    for (const d of ['mail', 'hostile']) for (const f of readdirSync(join(FIX, d))) expect([f, notMailReason(readFileSync(join(FIX, d, f)))]).toEqual([f, null]);
+    expect(notMailReason(Buffer.from('Received: from x by y; Mon, 2 Mar 2026 10:00:00 +0000\nX-A: b\n\nhi\n'))).toBeNull();
+    // a message saved from an mbox keeps its separator line, in whatever shape its writer used (real bounces do)
+    for (const sep of ['From MAILER-DAEMON Mon 1 Jan 2015 00:00:00 +0900', 'From MAILER-DAEMON Fri Jan 1 00:0:00 2015', 'From () 2019-10-02 05:04:34 +0000']) {
+      expect([sep, notMailReason(Buffer.from(`${sep}\nReturn-Path: <>\nFrom: Mail Delivery System <MAILER-DAEMON@mx.example>\nSubject: failed\n\nbody\n`))]).toEqual([sep, null]);
+    }
   });
 });
 
@@ -119,6 +217,109 @@ describe('mail files', () => {
     for await (const m of readMailFiles(folder)) n.push(m.name);
     expect(n).toHaveLength(4);
     expect(detectKind(join(folder, 'a.eml'))).toBe('eml');
+  });
+
+  it('only a real separator line starts a message; blank lines before the first are fine', async () => {
+    const path = join(FIX, 'files/body-from.mbox');
+    expect(detectKind(path)).toBe('mbox');
+    const got: MailFile[] = [];
+    for await (const m of readMailFiles(path)) got.push(m);
+    expect(got.map((m) => m.name)).toEqual(['body-from.mbox:1', 'body-from.mbox:2', 'body-from.mbox:3']);
+    const ps = await Promise.all(got.map((m) => parseMessage(m.source)));
+    expect(ps.map((p) => p.messageId)).toEqual(['bf1@ex1.example.org', 'bf3@ex3.example.org', 'bf4@ex4.example.org']);
+    expect(ps[0]!.input.text).toContain('\nFrom the bottom of my heart'); // mboxrd quoting undone
+    expect(ps[1]!.input.text).toContain('From me to you: please unsubscribe me.');
+    expect(classifyMail(ps[1]!.input).label).toBe('UNSUBSCRIBE');
+    expect(ps[2]!.input.text).toContain('From what I can tell, no.');
+  });
+
+  it.each([
+    ['From sender@example.org Mon Nov 30 10:00:00 2026', true],
+    ['From MAILER-DAEMON Fri Jul  8 12:08:34 2011', true],
+    ['From - Sat Nov 28 12:34:56 2026', true],
+    ['From 1700000000000000000@xxx Sat Nov 28 12:34:56 +0000 2026', true],
+    ['From user@host.example Tue Feb  3 08:09 2026', true],
+    ['From user@host.example Tue Feb  3 08:09:10 PST 2026', true],
+    ['From user@host.example Mon Nov 30 10:00:00 2026\r', true],
+    ['From me to you: please unsubscribe me.', false],
+    ['From what I can tell', false],
+    ['From the bottom of my heart, thanks. Mon Nov 30 10:00:00 2026', false],
+    ['>From sender@example.org Mon Nov 30 10:00:00 2026', false],
+    ['From: sender@example.org', false],
+  ])('isMboxSeparator(%j) is %s', (line, want) => {
+    expect(isMboxSeparator(line)).toBe(want);
+  });
+
+  it('a Maildir with only cur/ or only new/, alone or inside a folder', async () => {
+    const cur = join(tmp.dir, 'md-cur');
+    mkdirSync(join(cur, 'cur'), { recursive: true });
+    writeFileSync(join(cur, 'cur', '17000.host:2,S'), msg(8));
+    const nw = join(tmp.dir, 'parent', 'inner');
+    mkdirSync(join(nw, 'new'), { recursive: true });
+    writeFileSync(join(nw, 'new', 'x'), msg(9));
+    expect(detectKind(cur)).toBe('maildir');
+    expect(detectKind(nw)).toBe('maildir');
+    for (const [dir, want] of [[cur, ['17000.host:2,S']], [join(tmp.dir, 'parent'), ['x']]] as const) {
+      const names: string[] = [];
+      for await (const m of readMailFiles(dir)) names.push(m.name.split('/').pop()!);
+      expect(names).toEqual(want);
+    }
+  });
+
+  it('a folder without mail says so; an empty folder is just empty; mail without an extension is found', async () => {
+    const none = join(tmp.dir, 'no-mail');
+    mkdirSync(none);
+    writeFileSync(join(none, 'readme.txt'), 'Just notes.\n');
+    writeFileSync(join(none, 'bin.eml'), randomBytes(4096));
+    const run = async (p: string) => {
+      const out: MailFile[] = [];
+      for await (const m of readMailFiles(p)) out.push(m);
+      return out;
+    };
+    const err = await run(none).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/No mail found in .*no-mail: 2 files \(bin\.eml, readme\.txt\)/);
+    const empty = join(tmp.dir, 'empty');
+    mkdirSync(empty);
+    expect(await run(empty)).toEqual([]);
+    const saved = join(tmp.dir, 'saved');
+    mkdirSync(saved);
+    writeFileSync(join(saved, 'message-1'), msg(10));
+    writeFileSync(join(saved, 'notes.txt'), 'Just notes.\n');
+    writeFileSync(join(saved, 'junk.eml'), randomBytes(4096)); // handed over: the import refuses and reports it
+    expect((await run(saved)).map((m) => m.name.split('/').pop())).toEqual(['junk.eml', 'message-1']);
+    // One file that is not mail: refused, nothing read.
+    await expect(run(join(none, 'bin.eml'))).rejects.toThrow(/bin\.eml: .*not a mail message/);
+  });
+
+  it('reads a FIFO sequentially (no positioned reads): one message or an mbox', async () => {
+    const fifo = join(tmp.dir, 'fifo');
+    for (const [content, want] of [
+      [msg(11), ['m11@s.example']],
+      [readFileSync(join(FIX, 'files/body-from.mbox'), 'latin1'), ['bf1@ex1.example.org', 'bf3@ex3.example.org', 'bf4@ex4.example.org']],
+    ] as const) {
+      execFileSync('mkfifo', [fifo]);
+      // The writer is another process (a reader that blocks on open cannot stall it).
+      const writer = spawn('sh', ['-c', 'cat > "$0"', fifo], { stdio: ['pipe', 'ignore', 'ignore'] });
+      writer.stdin.on('error', () => {});
+      writer.stdin.end(Buffer.from(content, 'latin1'));
+      const ids: string[] = [];
+      for await (const m of readMailFiles(fifo)) ids.push((await parseMessage(m.source)).messageId);
+      expect(ids).toEqual(want);
+      execFileSync('rm', [fifo]);
+    }
+  });
+
+  it('reads stdin through a pipe, as `-` and as /dev/stdin', () => {
+    const dist = resolve(import.meta.dirname, '../../dist/adapters/mailfile.js');
+    for (const arg of ['-', '/dev/stdin']) {
+      const code = `const { readMailFiles } = await import(${JSON.stringify(dist)}); const n = []; for await (const m of readMailFiles(${JSON.stringify(arg)})) n.push(m.name + ' ' + m.source.length); console.log(JSON.stringify(n));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { input: readFileSync(join(FIX, 'files/body-from.mbox')), encoding: 'utf8', timeout: 30_000 });
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toHaveLength(3);
+      const one = spawnSync(process.execPath, ['--input-type=module', '-e', code], { input: msg(12), encoding: 'utf8', timeout: 30_000 });
+      expect(JSON.parse(one.stdout)).toEqual([`${arg === '-' ? 'stdin' : '/dev/stdin'} ${Buffer.byteLength(msg(12))}`]);
+    }
   });
 });
 
@@ -293,6 +494,8 @@ describe('analysis on the worker thread (inbox sync)', () => {
           expect(norm(r.a)).toEqual(norm(local));
         }
       }
+      // Not mail: refused there as here, with the reason.
+      expect(await analyzer.analyze(readFileSync(join(FIX, 'notmail/garbage.eml')))).toEqual({ ok: false, error: expect.stringMatching(/not a mail message/) });
     } finally {
       await analyzer.close();
     }

@@ -149,14 +149,14 @@ export function register(program: Command): void {
   examples(
     inbox
       .command('import')
-      .argument('<path>', 'an .eml file, a folder of .eml files, a Maildir, or an mbox')
+      .argument('<path>', 'an .eml file, a folder of .eml files, a Maildir, an mbox, or - for stdin')
       .description('classify mail from files (no IMAP, or a backfill) with the same effects as sync')
       .option('--offline', 'classify intent with the offline rules even when a model key is set')
       .action(
         action(
           async (ctx, opts: { offline?: boolean }, path: string) => {
             const { existsSync } = await import('node:fs');
-            if (!existsSync(path)) throw new UserError(`No file or folder at ${path}.`);
+            if (path !== '-' && !existsSync(path)) throw new UserError(`No file or folder at ${path}.`);
             const { importMail } = await import('../../stages/inbox/index.js');
             const db = ctx.db();
             const sp = ctx.out.spinner(`Importing ${path}`);
@@ -166,11 +166,13 @@ export function register(program: Command): void {
               ctx.out.info(`Imported ${s.stored} new message${s.stored === 1 ? '' : 's'} of ${s.scanned}${s.duplicates ? ` (${s.duplicates} already seen)` : ''}.`);
             }
             report(ctx, s, 'Imported');
+            // Some files or messages could not be read (listed above, or in "errors" with --json): the rest is in.
+            if (s.errors.length) process.exitCode = 1;
           },
           { audit: true },
         ),
       ),
-    ['outreach inbox import reply.eml', 'outreach inbox import ~/Maildir', 'outreach inbox import export.mbox --json'],
+    ['outreach inbox import reply.eml', 'outreach inbox import ~/Maildir', 'outreach inbox import export.mbox --json', 'cat reply.eml | outreach inbox import -'],
   );
 
   examples(

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser, type ParsedMail, type AddressObject, type HeaderValue } from 'mailparser';
 import { htmlToText, type MailInput } from '../../domain/classify/index.js';
 import { fastParse } from './fastparse.js';
+import { notMailReason } from '../../adapters/mailfile.js';
 
 export interface ParseLimits {
   /** Messages larger than this are parsed from their first parseBytes only. */
@@ -113,16 +114,184 @@ export function headerSection(raw: Buffer): Buffer {
   return raw.subarray(0, max);
 }
 
-/** Deepest multipart nesting, counted from boundary declarations without parsing (cheap and bounded). */
-function mimeDepth(raw: Buffer, limit: number): number {
+const MULTIPART_CT = /^content-type[ \t]*:[ \t]*multipart\//i;
+const BOUNDARY_PARAM = /boundary[ \t]*=[ \t]*(?:"([^"]{1,200})"|([^\s;"]{1,200}))/i;
+
+/**
+ * Deepest multipart nesting: boundaries declared inside parts of other boundaries, read line by line
+ * without parsing (one pass, bounded: stops as soon as the depth passes `limit`). Multiparts side by side
+ * do not add up: a delimiter line of an enclosing boundary closes every part opened inside it.
+ */
+export function mimeDepth(raw: Buffer, limit: number): number {
   const text = raw.subarray(0, Math.min(raw.length, 8 * 1024 * 1024)).toString('latin1');
-  let count = 0;
-  const re = /content-type:\s*multipart\//gi;
-  while (re.exec(text)) {
-    count++;
-    if (count > limit) break;
+  if (!/multipart\//i.test(text)) return 0; // most replies: one native scan, no line walk
+  const stack: string[] = [];
+  const open = new Map<string, number>(); // boundary -> how many times it is on the stack
+  let max = 0;
+  let pending: string | null = null; // a multipart Content-Type header, maybe folded over several lines
+  const declare = (header: string) => {
+    const m = BOUNDARY_PARAM.exec(header);
+    const b = m ? (m[1] ?? m[2])! : '';
+    stack.push(b);
+    open.set(b, (open.get(b) ?? 0) + 1);
+    if (stack.length > max) max = stack.length;
+  };
+  const popTo = (len: number) => {
+    while (stack.length > len) {
+      const b = stack.pop()!;
+      const n = open.get(b)! - 1;
+      if (n) open.set(b, n);
+      else open.delete(b);
+    }
+  };
+  let pos = 0;
+  while (pos < text.length && max <= limit) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1) nl = text.length;
+    const c = text.charCodeAt(pos);
+    if (pending !== null) {
+      if ((c === 32 || c === 9) && pending.length < 2000) {
+        pending += text.slice(pos, Math.min(nl, pos + 2000));
+        pos = nl + 1;
+        continue;
+      }
+      declare(pending);
+      pending = null;
+      if (max > limit) break;
+    }
+    if (c === 45 && text.charCodeAt(pos + 1) === 45 && open.size) {
+      // A delimiter line of a boundary on the stack: "--B" (next part) or "--B--" (end of B).
+      let line = text.slice(pos + 2, Math.min(nl, pos + 2 + 210));
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      line = line.replace(/[ \t]+$/, '');
+      const closing = line.endsWith('--') && open.has(line.slice(0, -2));
+      const b = closing ? line.slice(0, -2) : line;
+      if (open.has(b)) {
+        const i = stack.lastIndexOf(b);
+        popTo(closing ? i : i + 1);
+      }
+    } else if ((c === 67 || c === 99) && MULTIPART_CT.test(text.slice(pos, Math.min(nl, pos + 40)))) {
+      pending = text.slice(pos, Math.min(nl, pos + 2000));
+    }
+    pos = nl + 1;
   }
-  return count;
+  if (pending !== null) declare(pending);
+  return max;
+}
+
+function decodeQP(s: string): Buffer {
+  const text = s.replace(/=\r?\n/g, '');
+  const out = Buffer.alloc(text.length);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x3d && i + 2 < text.length + 0 && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+      out[n++] = parseInt(text.slice(i + 1, i + 3), 16);
+      i += 2;
+    } else out[n++] = ch & 0xff;
+  }
+  return out.subarray(0, n);
+}
+
+/**
+ * The text of every text/plain part, found by a plain line scan (for a multipart bomb too deep to parse
+ * as MIME): after a delimiter line of a declared boundary, the part's headers, then its body up to the
+ * next delimiter line. One pass over at most `raw.length` bytes, at most `maxText` characters kept.
+ */
+export function scanTextParts(raw: Buffer, maxText = 256 * 1024): string {
+  const text = raw.toString('latin1');
+  const boundaries = new Set<string>();
+  const out: string[] = [];
+  let kept = 0;
+  // Top-level header section first: its Content-Type declares the outer boundary.
+  let state: string = 'headers'; // 'headers' | 'text' | 'skip'
+  let head = '';
+  let body: string[] = [];
+  let bodyLen = 0;
+  let cte = '';
+  let charset = '';
+  const finishPart = () => {
+    if (state === 'text' && body.length) {
+      const rawBody = body.join('\n');
+      let bytes: Buffer;
+      if (cte === 'base64') bytes = Buffer.from(rawBody.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+      else if (cte === 'quoted-printable') bytes = decodeQP(rawBody);
+      else bytes = Buffer.from(rawBody, 'latin1');
+      let t: string;
+      try {
+        t = new TextDecoder(charset || 'utf-8').decode(bytes);
+      } catch {
+        t = bytes.toString('utf8');
+      }
+      t = t.trim();
+      if (t) {
+        out.push(t.slice(0, maxText - kept));
+        kept += t.length + 1;
+      }
+    }
+    body = [];
+    bodyLen = 0;
+  };
+  const startBody = () => {
+    const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
+    const ct = /^content-type[ \t]*:[ \t]*([^;\r\n]*)(.*)$/im.exec(unfolded);
+    const type = (ct?.[1] ?? 'text/plain').trim().toLowerCase();
+    const b = BOUNDARY_PARAM.exec(ct?.[2] ?? '');
+    if (type.startsWith('multipart/') && b && boundaries.size < 10_000) boundaries.add((b[1] ?? b[2])!);
+    cte = (/^content-transfer-encoding[ \t]*:[ \t]*([^\s;]+)/im.exec(unfolded)?.[1] ?? '').toLowerCase();
+    charset = (/charset[ \t]*=[ \t]*"?([^\s;"]+)/i.exec(ct?.[2] ?? '')?.[1] ?? '').toLowerCase();
+    const attachment = /^content-disposition[ \t]*:[ \t]*attachment/im.test(unfolded);
+    state = (type === 'text/plain' || type === '') && !attachment ? 'text' : 'skip';
+    head = '';
+  };
+  let pos = 0;
+  let top = true;
+  while (pos < text.length && kept < maxText) {
+    let nl = text.indexOf('\n', pos);
+    if (nl === -1) nl = text.length;
+    let line = text.slice(pos, nl);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    pos = nl + 1;
+    if (line.startsWith('--') && boundaries.size) {
+      const t = line.replace(/[ \t]+$/, '').slice(2);
+      const b = t.endsWith('--') && boundaries.has(t.slice(0, -2)) ? t.slice(0, -2) : t;
+      if (boundaries.has(b)) {
+        finishPart();
+        state = b === t ? 'headers' : 'skip';
+        head = '';
+        top = false;
+        continue;
+      }
+    }
+    if (state === 'headers') {
+      if (line === '') {
+        startBody();
+        // The top-level body of a multipart is a preamble, not text.
+        if (top && boundaries.size) state = 'skip';
+        top = false;
+      } else if (head.length < 8192) head += line + '\n';
+    } else if (state === 'text' && bodyLen < maxText) {
+      body.push(line);
+      bodyLen += line.length + 1;
+    }
+  }
+  finishPart();
+  return out.join('\n\n').slice(0, maxText);
+}
+
+/**
+ * The bytes a synthetic Message-ID is computed from: line endings made CRLF and trailing whitespace at
+ * the end removed, so one message saved as an LF .eml and found again in a CRLF mbox is one message.
+ */
+export function canonicalForId(source: Buffer): string {
+  const s = source.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n');
+  let end = s.length;
+  while (end > 0) {
+    const c = s.charCodeAt(end - 1);
+    if (c === 32 || c === 9 || c === 13 || c === 10) end--;
+    else break;
+  }
+  return s.slice(0, end);
 }
 
 const headerRes = new Map<string, RegExp>();
@@ -148,6 +317,10 @@ function headerLinesOf(text: string, name: string): string[] {
 
 /** `fastPath: false` sends every message through mailparser (tests compare the two ways). */
 export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT_LIMITS, opts: { fastPath?: boolean } = {}): Promise<ParsedMessage> {
+  // Not mail at all (random binary, an empty or a text file): refused, with the reason, rather than
+  // stored as a reply nobody wrote.
+  const notMail = notMailReason(source);
+  if (notMail) throw new Error(notMail);
   const problems: string[] = [];
   const rawSize = source.length;
   let toParse = source;
@@ -164,8 +337,11 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   }
   const depth = mimeDepth(toParse, limits.maxMimeDepth);
   let parsed: ParsedMail | null = null;
+  let scanned: string | null = null;
   if (depth > limits.maxMimeDepth) {
-    problems.push(`more than ${limits.maxMimeDepth} nested multiparts; body not parsed as MIME`);
+    // A multipart bomb: headers parsed as MIME, the text parts read by a bounded line scan.
+    problems.push(`more than ${limits.maxMimeDepth} nested multiparts; body not parsed as MIME (text parts read by a plain scan)`);
+    scanned = scanTextParts(toParse);
     toParse = headerSection(toParse);
   }
   try {
@@ -222,9 +398,9 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   if (date && Number.isNaN(date.getTime())) date = null;
   if (!date && (headers['date']?.length ?? 0) > 0) problems.push('unreadable Date header');
 
-  let text = parsed?.text ?? '';
+  let text = scanned ?? parsed?.text ?? '';
   if (!text.trim() && parsed && typeof parsed.html === 'string' && parsed.html) text = htmlToText(parsed.html);
-  if (!parsed) {
+  if (!parsed && scanned === null) {
     // Best effort: the body after the header section, as text.
     text = source.subarray(headerSection(source).length, Math.min(source.length, 256 * 1024)).toString('utf8');
   }
@@ -257,7 +433,8 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   let syntheticId = false;
   if (!messageId || messageId.length > 500) {
     // No usable Message-ID: a hash of the content, so the same message synced twice is still one row.
-    messageId = 'sha256:' + createHash('sha256').update(source).digest('hex');
+    // (Of a canonical form: the same message with LF or CRLF line endings gets the same id.)
+    messageId = 'sha256:' + createHash('sha256').update(canonicalForId(source), 'latin1').digest('hex');
     syntheticId = true;
     problems.push('no Message-ID header');
   }
