@@ -86,8 +86,16 @@ function checkHeader(path: string): void {
   }
 }
 
-/** Applies every migration not yet recorded, each in its own IMMEDIATE transaction. */
-export function migrate(sqlite: BetterSqlite3.Database, dir = MIGRATIONS_DIR, path = ''): number {
+/**
+ * Applies every migration not yet recorded, each in its own IMMEDIATE transaction. onApplied is called with
+ * each migration this call applied (not those another process applied meanwhile): `outreach db migrate` reports them.
+ */
+export function migrate(
+  sqlite: BetterSqlite3.Database,
+  dir = MIGRATIONS_DIR,
+  path = '',
+  onApplied?: (m: Migration) => void,
+): number {
   const all = loadMigrations(dir);
   sqlite.exec(
     `CREATE TABLE IF NOT EXISTS schema_migrations (idx INTEGER PRIMARY KEY, tag TEXT NOT NULL, hash TEXT NOT NULL, applied_at TEXT NOT NULL)`,
@@ -118,7 +126,10 @@ export function migrate(sqlite: BetterSqlite3.Database, dir = MIGRATIONS_DIR, pa
         .run(m.idx, m.tag, m.hash, new Date().toISOString());
       return true;
     });
-    if (apply.immediate()) count++;
+    if (apply.immediate()) {
+      count++;
+      onApplied?.(m);
+    }
   }
   return count;
 }

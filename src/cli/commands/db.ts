@@ -1,7 +1,7 @@
 // `outreach db path|migrate|backup FILE|vacuum`: the database file itself.
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, lstatSync, readlinkSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { action } from '../context.js';
 import { examples } from '../help.js';
 import { UserError } from '../../errors.js';
@@ -30,20 +30,30 @@ export function register(program: Command): void {
       .description('create the database or apply pending migrations (also done automatically on open)')
       .action(
         action(async (ctx) => {
+          const { openDb, migrate, loadMigrations } = await import('../../db/open.js');
           const existed = existsSync(ctx.dbPath);
-          const d = ctx.db();
-          const applied = d.sqlite.prepare('SELECT idx, tag, applied_at FROM schema_migrations ORDER BY idx').all() as {
-            idx: number;
-            tag: string;
-            applied_at: string;
-          }[];
-          const { loadMigrations } = await import('../../db/open.js');
-          const known = loadMigrations().length;
-          if (ctx.json) ctx.out.printJson({ path: ctx.dbPath, created: !existed, migrations: applied, known });
-          else ctx.out.success(`${existed ? 'Up to date' : 'Created'}: ${ctx.dbPath} (${applied.length}/${known} migrations applied)`);
+          // Opened WITHOUT migrating (ctx.db() would migrate first), so this run can tell what it applied.
+          const d = openDb(ctx.dbPath, { migrate: false });
+          try {
+            const known = loadMigrations().length;
+            const applied: string[] = [];
+            migrate(d.sqlite, undefined, d.path, (m) => applied.push(m.tag));
+            const migrations = d.sqlite.prepare('SELECT idx, tag, applied_at FROM schema_migrations ORDER BY idx').all() as {
+              idx: number;
+              tag: string;
+              applied_at: string;
+            }[];
+            const now = `${migrations.length}/${known}`;
+            if (ctx.json) ctx.out.printJson({ path: d.path, created: !existed, applied, migrations, known });
+            else if (!existed) ctx.out.success(`Created ${d.path}: applied ${plural(applied.length, 'migration')}; now ${now}`);
+            else if (applied.length === 0) ctx.out.success(`Up to date: ${d.path} (${now} migrations applied)`);
+            else ctx.out.success(`Applied ${plural(applied.length, 'migration')} (${applied.join(', ')}) to ${d.path}; now ${now}`);
+          } finally {
+            d.close();
+          }
         }),
       ),
-    ['outreach db migrate'],
+    ['outreach db migrate', 'outreach db migrate --json'],
   );
 
   examples(
@@ -55,24 +65,66 @@ export function register(program: Command): void {
       .action(
         action(async (ctx, opts: { force?: boolean }, file: string) => {
           const dest = resolve(file);
-          if (dest === ctx.dbPath) throw new UserError('The backup file must differ from the database file.');
-          if (existsSync(dest) && !opts.force) throw new UserError(`${dest} already exists.`, 'Pass --force to overwrite it.');
           if (!existsSync(ctx.dbPath)) throw new UserError(`No database at ${ctx.dbPath}.`);
-          const d = ctx.db();
-          const sp = ctx.out.spinner(`Backing up to ${dest}`);
+          refuseLiveFile(ctx.dbPath, dest);
+          // Write through a symlink to where it points (like cp), next to the real file.
+          const target = canonical(dest);
+          const dir = dirname(target);
+          if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`Cannot write ${dest}: the folder ${dir} does not exist.`);
+          if (existsSync(target)) {
+            if (statSync(target).isDirectory()) throw new UserError(`${dest} is a folder.`, 'Pass a file name for the copy.');
+            if (!opts.force) throw new UserError(`${dest} already exists.`, 'Pass --force to overwrite it.');
+          }
+          const { openDb } = await import('../../db/open.js');
+          const { Database } = await import('../../db/driver.js');
+          // Not migrated: a backup taken before an upgrade keeps the old schema.
+          const d = openDb(ctx.dbPath, { create: false, migrate: false });
+          const tmp = `${target}.tmp-${process.pid}`;
+          const removeTmp = () => {
+            for (const f of [tmp, `${tmp}-journal`, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+          };
+          const size = statSync(ctx.dbPath).size;
+          // The copy shows no page count: it is made in one step (below), during which nothing else runs.
+          const sp = ctx.out.spinner(`Backing up ${ctx.dbPath} (${formatBytes(size)}) to ${dest}`);
           try {
-            await d.sqlite.backup(dest, {
-              progress: ({ totalPages, remainingPages }) => {
-                sp.update(`Backing up to ${dest}: ${totalPages - remainingPages}/${totalPages} pages`);
-                return 200;
+            removeTmp();
+            // SQLite's online backup in ONE step. Copying N pages per step (as before, 200) releases the read
+            // transaction between steps, and SQLite restarts the copy from page 1 whenever another connection
+            // writes in between: with a writer committing every 0.2 s a large file never finished. better-sqlite3
+            // calls sqlite3_backup_step(0) first (page counts only), then steps by what progress() returns
+            // (clamped to 0..2^31-1; a negative "all" is not allowed): returning the maximum copies every page in
+            // one step, under one read transaction, so the copy is consistent and finishes in bounded time; in
+            // WAL mode writers are not blocked meanwhile. If a write lands between those two calls, SQLite
+            // restarts, and the one-step copy simply starts at page 1. (Chosen over VACUUM INTO, which also works
+            // but rebuilds every table and index: slower and more CPU for the same consistent copy.)
+            await d.sqlite.backup(tmp, {
+              progress: () => {
+                if (ctx.signal.aborted) throw new UserError('Backup interrupted: no copy written.', undefined, 130);
+                return 0x7fffffff;
               },
             });
+            if (ctx.signal.aborted) throw new UserError('Backup interrupted: no copy written.', undefined, 130);
+            const check = new Database(tmp, { fileMustExist: true });
+            try {
+              const ok = check.pragma('quick_check', { simple: true });
+              if (ok !== 'ok') throw new Error(`the copy fails its integrity check: ${String(ok)}`);
+            } finally {
+              check.close();
+            }
+            for (const f of [`${tmp}-journal`, `${tmp}-wal`, `${tmp}-shm`]) rmSync(f, { force: true });
+            // Stale journal/WAL files of an older database at FILE would be applied to the new copy.
+            for (const f of [`${target}-wal`, `${target}-shm`, `${target}-journal`]) rmSync(f, { force: true });
+            renameSync(tmp, target);
           } catch (err) {
             sp.fail();
+            removeTmp();
+            if (err instanceof UserError) throw err;
             throw new UserError(`Backup to ${dest} failed: ${(err as Error).message}`);
+          } finally {
+            d.close();
           }
           sp.stop();
-          const bytes = statSync(dest).size;
+          const bytes = statSync(target).size;
           if (ctx.json) ctx.out.printJson({ path: dest, bytes });
           else ctx.out.success(`Backed up ${ctx.dbPath} to ${dest} (${bytes} bytes)`);
         }),
@@ -85,7 +137,8 @@ export function register(program: Command): void {
       .command('vacuum')
       .description('reclaim free space and checkpoint the write-ahead log')
       .action(
-        action((ctx) => {
+        action(async (ctx) => {
+          if (!existsSync(ctx.dbPath)) throw new UserError(`No database at ${ctx.dbPath}.`, 'Check the --db path (or $OUTREACH_DB).');
           const d = ctx.db();
           const before = statSync(ctx.dbPath).size;
           d.sqlite.pragma('wal_checkpoint(TRUNCATE)');
@@ -98,4 +151,62 @@ export function register(program: Command): void {
       ),
     ['outreach db vacuum'],
   );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024 * 1024) return `${Math.ceil(n / 1024)} KB`;
+  return `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+}
+
+/** The real path of p, following symlinks, also when p (or the file a symlink names) does not exist yet. */
+function canonical(p: string, depth = 0): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    // does not exist (or a dangling symlink): follow the link by hand, else canonicalize the folder
+  }
+  try {
+    if (depth < 32 && lstatSync(p).isSymbolicLink()) return canonical(resolve(dirname(p), readlinkSync(p)), depth + 1);
+  } catch {
+    // nothing at p
+  }
+  const dir = dirname(p);
+  return dir === p ? p : join(depth < 32 ? canonical(dir, depth + 1) : dir, basename(p));
+}
+
+/**
+ * Refuses a backup target that is the live database or one of its journal files: by path (symlinks
+ * followed) and by device + inode (hard links).
+ */
+function refuseLiveFile(dbPath: string, dest: string): void {
+  const target = canonical(dest);
+  const live = canonical(dbPath);
+  let targetStat: { dev: number; ino: number } | null = null;
+  try {
+    targetStat = statSync(dest);
+  } catch {
+    // does not exist yet
+  }
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    const f = live + suffix;
+    let same = target === f;
+    if (!same && targetStat) {
+      try {
+        const s = statSync(f);
+        same = s.dev === targetStat.dev && s.ino === targetStat.ino;
+      } catch {
+        // that journal file does not exist
+      }
+    }
+    if (same) {
+      throw new UserError(
+        suffix ? `${dest} is the database's ${suffix.slice(1)} file (${f}): a backup there would destroy it.` : `${dest} is the database itself (${dbPath}): a backup must go to another file.`,
+        'Pass another path for the copy.',
+      );
+    }
+  }
 }
