@@ -146,6 +146,17 @@ describe('effects of each label', () => {
     expect(stage(3)).toBe('bounced');
   });
 
+  it('an auto-reply saying the person has left suppresses that address and stops what goes to it', async () => {
+    await importMail(db, reply(4, 'Thank you for your email. Person Four is no longer with the company and this mailbox is no longer monitored. Please contact info@store4.example.', { 'Auto-Submitted': 'auto-replied', Subject: 'Automatic reply: Quick question' }), base);
+    expect(findSuppression(db, 'person4@store4.example')).toMatchObject({ reason: 'bounced' });
+    expect(enrollment(4)).toMatchObject({ status: 'stopped', stop_reason: 'left_company' });
+    expect(stage(4)).toBe('contacted'); // the store itself is still a lead
+    // an ordinary out-of-office is only a pause
+    await importMail(db, reply(5, 'I am out of the office until Friday 13 March with no access to email.', { 'Auto-Submitted': 'auto-replied', Subject: 'Automatic reply: Quick question' }), base);
+    expect(findSuppression(db, 'person5@store5.example')).toBeNull();
+    expect(enrollment(5).status).toBe('paused');
+  });
+
   it('an ARF complaint suppresses the original recipient, not the feedback address', async () => {
     const path = eml('arf.eml', { From: 'fbl@isp.example', Subject: 'complaint', 'Message-ID': '<arf@isp.example>', 'MIME-Version': '1.0', 'Content-Type': 'multipart/report; report-type=feedback-report; boundary="F"' },
       '--F\nContent-Type: text/plain\n\nabuse report\n--F\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 1\n\n--F\nContent-Type: message/rfc822\n\nFrom: sam@acme.test\nTo: person2@store2.example\nMessage-ID: <out-2@acme.test>\nSubject: Quick question\n\nhi\n--F--\n');
@@ -238,6 +249,16 @@ describe('lock and notifications', () => {
     db.sqlite.prepare(`INSERT INTO locks (name, holder, pid, expires_at) VALUES (?, ?, ?, ?)`).run(SYNC_LOCK, `${hostname()}:${other}`, other, '2999-01-01T00:00:00Z');
     const s = await syncInbox(db, [], base);
     expect(s.locked?.pid).toBe(other);
+    // while the running sync holds the write lock (a batch being committed), the holder is seen by a plain read,
+    // without waiting for the write lock (a connection that waits only 100 ms would fail with SQLITE_BUSY)
+    const impatient = openDb(join(tmp.dir, 'o.db'), { busyTimeoutMs: 100 });
+    db.sqlite.exec('BEGIN IMMEDIATE');
+    try {
+      expect(acquireLock(impatient, SYNC_LOCK)).toMatchObject({ ok: false, holder: { pid: other } });
+    } finally {
+      db.sqlite.exec('COMMIT');
+      impatient.close();
+    }
     db.sqlite.prepare(`UPDATE locks SET pid = 999999, holder = ?`).run(`${hostname()}:999999`);
     expect(acquireLock(db, SYNC_LOCK)).toEqual({ ok: true });
     releaseLock(db, SYNC_LOCK);

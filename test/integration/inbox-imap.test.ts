@@ -5,11 +5,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { openDb, type Db } from '../../src/db/open.js';
+import { spawn } from 'node:child_process';
 import { syncInbox, type MailboxRef } from '../../src/stages/inbox/index.js';
 import { Analyzer } from '../../src/stages/inbox/analyzer.js';
 import { DEFAULT_LIMITS } from '../../src/stages/inbox/parse.js';
 import { startMailstack, mailstackAvailable, type Mailstack } from '../helpers/mailstack.js';
-import { tempDir } from '../helpers/cli.js';
+import { ROOT, tempDir } from '../helpers/cli.js';
 
 const base = { classifier: null, softBounceLimit: 3 };
 
@@ -29,34 +30,48 @@ function replyRaw(n: number, body: string, extra = ''): string {
   ].join('\r\n');
 }
 
-/** A TCP proxy to Dovecot that cuts every connection after `limit` bytes from the server. */
-async function cuttingProxy(target: number, limit: number): Promise<{ port: number; close: () => Promise<void> }> {
+/**
+ * A TCP proxy to Dovecot: cuts each connection after `cutAfter` bytes from the server (a dropped link), and its
+ * server-to-client direction can be paused (a stalled link) and resumed.
+ */
+async function imapProxy(target: number, cutAfter = Infinity) {
   const sockets = new Set<Socket>();
+  const held: { client: Socket; data: Buffer }[] = [];
+  const state = { paused: false, fetching: false, fetchBytes: 0 };
   const server: Server = createServer((client) => {
     const upstream = connect(target, '127.0.0.1');
     sockets.add(client).add(upstream);
     let seen = 0;
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d) => {
-      seen += d.length;
-      if (seen > limit) {
-        client.destroy();
-        upstream.destroy();
-        return;
-      }
-      client.write(d);
-    });
     const end = () => {
       client.destroy();
       upstream.destroy();
     };
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => {
+      seen += d.length;
+      if (seen > cutAfter) return end();
+      if (state.paused) return void held.push({ client, data: d });
+      if (/ FETCH \(/.test(d.toString('latin1', 0, Math.min(d.length, 200)))) state.fetching = true;
+      if (state.fetching) state.fetchBytes += d.length;
+      client.write(d);
+    });
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const port = (server.address() as { port: number }).port;
   return {
-    port,
+    port: (server.address() as { port: number }).port,
+    /** Bytes from the server since the first FETCH response. */
+    get fetchBytes() {
+      return state.fetchBytes;
+    },
+    pause: () => {
+      state.paused = true;
+    },
+    resume: () => {
+      state.paused = false;
+      for (const h of held.splice(0)) h.client.write(h.data);
+    },
     close: () =>
       new Promise<void>((ok) => {
         for (const s of sockets) s.destroy();
@@ -141,9 +156,10 @@ describe.skipIf(!mailstackAvailable() && !process.env.CI)('inbox sync over IMAP 
   it('a connection cut mid-sync loses nothing: the next run picks up where it stopped', async () => {
     for (let n = 10; n < 40; n++) await ms.deliver(replyRaw(n, `Thanks, we are not interested at the moment. ${'x'.repeat(2000)}`), ms.users.alice.user);
     await ms.waitFor(ms.users.alice, 'INBOX', (m) => m.length >= 35);
-    const proxy = await cuttingProxy(ms.imapPort, 40_000);
+    const proxy = await imapProxy(ms.imapPort, 40_000);
     try {
-      await expect(syncInbox(db, [{ ...mailbox, imap: { ...mailbox.imap, port: proxy.port } }], base)).rejects.toThrow(/IMAP|connect|closed|Connection/i);
+      const cut = await syncInbox(db, [{ ...mailbox, imap: { ...mailbox.imap, port: proxy.port } }], base);
+      expect(cut.mailboxErrors).toEqual([{ mailbox: 'main', error: expect.stringMatching(/IMAP|connect|closed|Connection/i) }]);
     } finally {
       await proxy.close();
     }
@@ -181,7 +197,78 @@ describe.skipIf(!mailstackAvailable() && !process.env.CI)('inbox sync over IMAP 
     expect(await rows(false)).toEqual(threaded);
   });
 
-  it('a wrong password is a clear error', async () => {
-    await expect(syncInbox(db, [{ ...mailbox, imap: { ...mailbox.imap, pass: 'wrong' } }], base)).rejects.toThrow(/login refused/);
+  it('a wrong password is a clear error, and the other mailboxes are still synced', async () => {
+    const d = seededDb(join(tmp.dir, 'two-mailboxes.db'));
+    try {
+      const s = await syncInbox(d, [{ ...mailbox, id: 1, name: 'broken', imap: { ...mailbox.imap, pass: 'wrong' } }, { ...mailbox, name: 'fine', error: undefined }], base);
+      expect(s.mailboxErrors).toEqual([{ mailbox: 'broken', error: expect.stringMatching(/login refused/) }]);
+      expect(s.stored).toBeGreaterThan(30); // the second mailbox (the same account, correct password) was read
+      const unset = await syncInbox(d, [{ ...mailbox, name: 'nopass', error: 'ALICE_PW is not set' }], base);
+      expect(unset.mailboxErrors).toEqual([{ mailbox: 'nopass', error: 'ALICE_PW is not set' }]);
+    } finally {
+      d.close();
+    }
+  });
+
+  it('a run cut after a commit still announces the WARM replies it stored (the next run counts them as seen)', async () => {
+    const proxy = await imapProxy(ms.imapPort);
+    const d = seededDb(join(tmp.dir, 'cut-warm.db'));
+    const notified: string[] = [];
+    const notifier = { configured: true, notify: async (r: { messageId: string }) => void notified.push(r.messageId) };
+    try {
+      let seen = 0;
+      const run = syncInbox(d, [{ ...mailbox, imap: { ...mailbox.imap, port: proxy.port } }], { ...base, window: 4, notifier: notifier as never, onMessage: () => void seen++ });
+      while (proxy.fetchBytes < 30_000) await new Promise((r) => setTimeout(r, 5));
+      proxy.pause();
+      while (seen < 3) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 1300)); // the open batch is committed by its timer
+      await proxy.close(); // then the connection dies
+      const s = await run;
+      expect(s.mailboxErrors).toHaveLength(1);
+      const warm = (d.sqlite.prepare(`SELECT message_id FROM inbound WHERE label = 'WARM' ORDER BY id`).all() as { message_id: string }[]).map((r) => r.message_id);
+      expect(warm).toContain('imap-reply-1@store1.example'); // INBOX UID 1, committed before the cut
+      expect(notified).toEqual(warm);
+      const again = await syncInbox(d, [mailbox], { ...base, notifier: notifier as never });
+      expect(again.mailboxErrors).toEqual([]);
+      expect(notified.filter((id) => id === 'imap-reply-1@store1.example')).toHaveLength(1); // announced once
+    } finally {
+      d.close();
+      await proxy.close();
+    }
+  });
+
+  it('a stalled connection does not keep the database locked: the open batch commits within a second', async () => {
+    const proxy = await imapProxy(ms.imapPort);
+    const path = join(tmp.dir, 'stall.db');
+    const d = seededDb(path);
+    try {
+      // A window of 4: messages are committed while the fetch goes on (as in a mailbox of thousands), and the
+      // connection stalls half-way through the fetch, with a batch open.
+      let seen = 0;
+      const run = syncInbox(d, [{ ...mailbox, imap: { ...mailbox.imap, port: proxy.port } }], { ...base, window: 4, onMessage: () => void seen++ });
+      while (proxy.fetchBytes < 30_000) await new Promise((r) => setTimeout(r, 5));
+      proxy.pause();
+      while (seen < 3) await new Promise((r) => setTimeout(r, 20));
+      // Another process (send, serve, a second sync) writes meanwhile: it gets the lock within its 3 s wait.
+      // (A process of its own: a write from this one would block the event loop the sync's timer runs on.)
+      const writer = `const D = require(${JSON.stringify(join(ROOT, 'node_modules/better-sqlite3'))}); const d = new D(${JSON.stringify(path)}, { timeout: 3000 });
+        d.exec("BEGIN IMMEDIATE; INSERT INTO suppressions (kind, value, reason) VALUES ('email', 'stall@test.example', 'manual'); COMMIT"); d.close();`;
+      const w = await new Promise<{ code: number | null; stderr: string }>((ok) => {
+        const c = spawn(process.execPath, ['-e', writer], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        c.stderr.on('data', (b) => (stderr += b));
+        c.on('exit', (code) => ok({ code, stderr }));
+      });
+      expect(w.stderr).toBe('');
+      expect(w.code).toBe(0);
+      proxy.resume();
+      const s = await run;
+      expect(s.mailboxErrors).toEqual([]);
+      expect(s.stored).toBeGreaterThan(30);
+      expect((d.sqlite.prepare(`SELECT COUNT(*) AS n FROM suppressions WHERE value = 'stall@test.example'`).get() as { n: number }).n).toBe(1);
+    } finally {
+      d.close();
+      await proxy.close();
+    }
   });
 });

@@ -70,6 +70,7 @@ function report(ctx: Ctx, s: Summary, what: string): void {
       notified: s.notified,
       notify_errors: s.notifyErrors,
       errors: s.errors,
+      mailbox_errors: 'mailboxErrors' in s ? (s as Summary).mailboxErrors : [],
       folders: s.folders,
     });
     return;
@@ -114,12 +115,14 @@ export function register(program: Command): void {
               throw new UserError('No mailbox with IMAP settings to sync.', 'Add one with `outreach mailbox add NAME --imap-host HOST ...`, or use `outreach inbox import PATH` for mail files.');
             }
             const { imapConfigOf } = await import('../../stages/mailbox/index.js');
-            const mailboxes = rows.map((m) => {
-              if (m.imap_password_env && !ctx.env[m.imap_password_env]) {
-                throw new UserError(`${m.imap_password_env} is not set (IMAP password of mailbox "${m.name}").`, `Put ${m.imap_password_env}=<password> in .env or the environment.`);
-              }
-              return { id: m.id as number, name: m.name as string, email: m.email as string, imap: imapConfigOf(m as never, (n) => ctx.env[n])! };
-            });
+            // A mailbox whose password is not set is reported at the end; the other mailboxes are still synced.
+            const mailboxes = rows.map((m) => ({
+              id: m.id as number,
+              name: m.name as string,
+              email: m.email as string,
+              imap: imapConfigOf(m as never, (n) => ctx.env[n])!,
+              error: m.imap_password_env && !ctx.env[m.imap_password_env] ? `${m.imap_password_env} is not set (its IMAP password): put ${m.imap_password_env}=<password> in .env or the environment` : undefined,
+            }));
             const { syncInbox } = await import('../../stages/inbox/index.js');
             const sp = ctx.out.spinner('Syncing the inbox');
             let s: Summary;
@@ -139,6 +142,14 @@ export function register(program: Command): void {
               return;
             }
             report(ctx, s, 'Synced');
+            if (s.mailboxErrors.length) {
+              if (!ctx.json) {
+                for (const e of s.mailboxErrors) {
+                  ctx.out.error(`Inbox sync failed for mailbox "${cleanCell(e.mailbox)}": ${cleanCell(e.error)}`, 'Everything fetched so far is saved; the next run continues from there.');
+                }
+              }
+              process.exitCode = 1;
+            }
           },
           { audit: true },
         ),

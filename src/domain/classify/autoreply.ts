@@ -12,7 +12,13 @@ export interface AutoReplyResult {
   returnDate?: string;
   /** Decided by headers or subject; false when only the text suggested it. */
   strong: boolean;
+  /** The notice says the person has left, or the mailbox is no longer read: mail to it reaches nobody. */
+  departed?: boolean;
 }
+
+/** "No longer with the company" and "this mailbox is not monitored", on folded text (no accents), by language. */
+const DEPARTED =
+  /\bno longer (work(s|ing)? (at|for|with)|with (the company|us)|employed)\b|\b(has|have) left (the|our) (company|organi[sz]ation|business|team)\b|\bthis (mailbox|inbox|e-?mail address|address) is no longer (monitored|in use|active|read)\b|\b(ist|bin) nicht mehr (im unternehmen|bei uns|fur (uns|das unternehmen)|in unserem unternehmen)\b|\bhat (das unternehmen|unser unternehmen|uns) verlassen\b|\bdiese (e-?mail-?adresse|adresse|mailbox) wird nicht mehr (gelesen|abgerufen|genutzt)\b|\bne fait plus partie de\b|\ba quitte (la societe|l'entreprise|notre (societe|entreprise))\b|\bn'est plus (en poste|dans (la|notre) (societe|entreprise))\b|\bya no (trabaja|forma parte) (en|de|con)\b|\bha dejado (la|nuestra) empresa\b|\bnon (lavora|fa) piu (presso|parte)\b|\bha lasciato (l'azienda|la societa)\b|\bwerkt (hier )?niet meer (bij|voor)\b|\bheeft (het bedrijf|ons) verlaten\b|\bnao (trabalha|faz) mais (na|parte)\b|\bdeixou a empresa\b/;
 
 const OOO_SUBJECT =
   /\b(out of (the )?office|ooo|automatic reply|auto(matic)?[- ]?reply|auto[- ]?response|autoreply|away from (the )?office|on (vacation|holiday|leave)|vacation( reply| notice)?|abwesenheit(snotiz|smeldung)?|automatische antwort|nicht im buro|ausser haus|reponse automatique|absent(e)?( du bureau)?|absence|respuesta automatica|fuera de (la )?oficina|ausente|risposta automatica|fuori (ufficio|sede)|assente|automatisch antwoord|afwezig(heid)?|niet aanwezig|resposta automatica|fora do escritorio|ferias|out of office)\b|^auto:/;
@@ -194,5 +200,6 @@ export function detectAutoReply(input: MailInput, bodyText?: string): AutoReplyR
     reason: `${ooo ? 'out of office' : 'automatic reply'}: ${reasons.join(', ')}`,
     returnDate: ooo ? returnDate : undefined,
     strong: headerScore >= 2,
+    departed: DEPARTED.test(text) || undefined,
   };
 }

@@ -62,6 +62,7 @@ export function classifyAutomatic(input: MailInput): { result: Classification | 
         confidence: auto.confidence,
         reason: auto.reason,
         returnDate: auto.returnDate,
+        departed: auto.departed,
         lang: guessLanguage(bodyText || input.subject),
         bodyText,
       },

@@ -38,6 +38,8 @@ export interface Classification {
   bounceCategory?: string;
   /** For out-of-office replies: YYYY-MM-DD. */
   returnDate?: string;
+  /** For automatic replies: the person has left, or the mailbox is no longer read. */
+  departed?: boolean;
   /** For unsubscribe requests that ask for the whole company to be left alone. */
   domainWide?: boolean;
   /** For ARF spam complaints. */

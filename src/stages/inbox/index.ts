@@ -27,6 +27,8 @@ export interface InboxOptions {
   onMessage?: (r: ProcessedMessage) => void;
   /** Parse and classify (offline) on a worker thread while IMAP and the database stay on this one (default true). */
   analyzeInWorker?: boolean;
+  /** Messages in flight between the IMAP reader and the commits (default WINDOW; tests use a small one). */
+  window?: number;
 }
 
 /**
@@ -44,6 +46,8 @@ export interface MailboxRef {
   name: string;
   email: string;
   imap: ImapConfig;
+  /** Why this mailbox cannot be synced at all (e.g. its password variable is not set): reported, the others go on. */
+  error?: string;
 }
 
 export interface SyncSummary extends InboxSummary {
@@ -51,6 +55,8 @@ export interface SyncSummary extends InboxSummary {
   resumed: number;
   notified: number;
   notifyErrors: string[];
+  /** Mailboxes that could not be synced (or not to the end): the run fails, after the others are done. */
+  mailboxErrors: { mailbox: string; error: string }[];
   folders: { mailbox: string; folder: string; fetched: number; fullResync: boolean; unchanged: boolean }[];
 }
 
@@ -96,7 +102,7 @@ async function notifyWarm(db: Db, s: SyncSummary, notifier: Notifier | null | un
 }
 
 function newSyncSummary(): SyncSummary {
-  return { ...emptySummary(), resumed: 0, notified: 0, notifyErrors: [], folders: [] };
+  return { ...emptySummary(), resumed: 0, notified: 0, notifyErrors: [], mailboxErrors: [], folders: [] };
 }
 
 function getState(db: Db, mailboxId: number, folder: string): FolderState {
@@ -135,9 +141,20 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
     try {
       for (const mb of mailboxes) {
         if (o.signal?.aborted) break;
+        // One mailbox that cannot be reached (wrong password, server down, its password not set) is reported
+        // and the others are still synced; the run fails at the end (exit 1) and says which.
+        if (mb.error) {
+          s.mailboxErrors.push({ mailbox: mb.name, error: mb.error });
+          continue;
+        }
         const conn = new ImapMailbox(mb.imap);
         o.onProgress?.(`Connecting to ${mb.imap.host} (${mb.name})`);
-        await conn.connect();
+        try {
+          await conn.connect();
+        } catch (err) {
+          s.mailboxErrors.push({ mailbox: mb.name, error: (err as Error).message });
+          continue;
+        }
         try {
           for (const folder of await conn.folders()) {
             if (o.signal?.aborted) break;
@@ -151,18 +168,37 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
             // so no write lock is held across a model call.
             const batching = !o.classifier;
             let inBatch = false;
+            let warmAtBegin = 0;
             let batchN = 0;
             let batchAt = 0;
             let batchUid: { uid: number; uidValidity: number } | null = null;
+            // The write lock is never held while waiting on the network for long: an open batch is also committed
+            // by a timer 1 s after it began (a timer runs only between awaits, when every message in the batch is
+            // whole and batchUid is the last of them), so a stalled IMAP connection cannot block `send`, `serve`
+            // or a second sync behind it.
+            let idle: NodeJS.Timeout | null = null;
+            let idleError: unknown = null;
             const begin = () => {
               if (inBatch) return;
+              if (idleError) throw idleError;
               db.sqlite.exec('BEGIN IMMEDIATE');
               inBatch = true;
               batchN = 0;
               batchAt = Date.now();
               batchUid = null;
+              warmAtBegin = s.warm.length;
+              idle = setTimeout(() => {
+                idle = null;
+                try {
+                  commit();
+                } catch (err) {
+                  idleError = err;
+                }
+              }, 1000);
             };
             const commit = () => {
+              if (idle) clearTimeout(idle);
+              idle = null;
               if (!inBatch) return;
               if (batchUid) saveState(db, mb.id, folder, { uidValidity: batchUid.uidValidity, lastUid: batchUid.uid });
               db.sqlite.exec('COMMIT');
@@ -207,7 +243,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                     worker.analyzer ??= new Analyzer(po.limits ?? DEFAULT_LIMITS, o.analyzeInWorker ?? true);
                     queue.push({ uid: msg.uid, uidValidity: snap.uidValidity, size: msg.source.length, result: worker.analyzer.analyze(msg.source) });
                     queuedBytes += msg.source.length;
-                    while (queue.length >= WINDOW || queuedBytes > WINDOW_BYTES) await settle();
+                    while (queue.length >= (o.window ?? WINDOW) || queuedBytes > WINDOW_BYTES) await settle();
                     return;
                   }
                   let r: ProcessedMessage;
@@ -232,10 +268,16 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
               commit();
             } finally {
               // An error mid-batch: the batch and its UIDs roll back together; the next run fetches them again
-              // (and whatever was still in flight).
+              // (and whatever was still in flight). Its WARM replies were not stored: they are not announced now
+              // (the next run stores and announces them).
+              if (idle) clearTimeout(idle);
+              idle = null;
               queue.length = 0;
               queuedBytes = 0;
-              if (inBatch && db.sqlite.inTransaction) db.sqlite.exec('ROLLBACK');
+              if (inBatch && db.sqlite.inTransaction) {
+                db.sqlite.exec('ROLLBACK');
+                s.warm.length = Math.min(s.warm.length, warmAtBegin);
+              }
               inBatch = false;
             }
             if (!o.signal?.aborted) {
@@ -244,10 +286,19 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
             }
             s.folders.push({ mailbox: mb.name, folder, fetched: res.fetched, fullResync: res.fullResync, unchanged: res.unchanged });
           }
+        } catch (err) {
+          if (o.signal?.aborted) throw err;
+          // This mailbox stops here (what it committed stays; the next run picks up); the others go on.
+          s.mailboxErrors.push({ mailbox: mb.name, error: (err as Error).message });
         } finally {
           await conn.close();
         }
       }
+    } catch (err) {
+      // Whatever stopped the run, the WARM replies it committed are announced now: the next run counts them
+      // as already seen and would never announce them.
+      await notifyWarm(db, s, o.notifier).catch(() => undefined);
+      throw err;
     } finally {
       await worker.analyzer?.close();
     }

@@ -23,16 +23,22 @@ function alive(pid: number | null): boolean {
 /** Takes the lock, or returns who holds it. */
 export function acquireLock(db: Db, name: string, ttlMs = 6 * 3600_000, pid = process.pid): { ok: true } | { ok: false; holder: LockHolder } {
   const me = `${hostname()}:${pid}`;
+  type Row = { holder: string; pid: number | null; acquired_at: string; expires_at: string | null };
+  const read = () => db.sqlite.prepare('SELECT holder, pid, acquired_at, expires_at FROM locks WHERE name = ?').get(name) as Row | undefined;
+  const heldByOther = (row: Row | undefined) => {
+    if (!row) return null;
+    const sameHost = row.holder.startsWith(`${hostname()}:`);
+    const expired = row.expires_at !== null && row.expires_at < new Date().toISOString();
+    const stale = expired || (sameHost && !alive(row.pid));
+    return !stale && row.holder !== me ? { ok: false as const, holder: { holder: row.holder, pid: row.pid, acquiredAt: row.acquired_at } } : null;
+  };
+  // A plain read first: a live holder is seen without waiting for the write lock, which the running sync
+  // holds for up to a second at a time while it commits.
+  const seen = heldByOther(read());
+  if (seen) return seen;
   return tx(db, () => {
-    const row = db.sqlite.prepare('SELECT holder, pid, acquired_at, expires_at FROM locks WHERE name = ?').get(name) as
-      | { holder: string; pid: number | null; acquired_at: string; expires_at: string | null }
-      | undefined;
-    if (row) {
-      const sameHost = row.holder.startsWith(`${hostname()}:`);
-      const expired = row.expires_at !== null && row.expires_at < new Date().toISOString();
-      const stale = expired || (sameHost && !alive(row.pid));
-      if (!stale && row.holder !== me) return { ok: false as const, holder: { holder: row.holder, pid: row.pid, acquiredAt: row.acquired_at } };
-    }
+    const held = heldByOther(read());
+    if (held) return held;
     db.sqlite
       .prepare(`INSERT INTO locks (name, holder, pid, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, pid = excluded.pid, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`)
       .run(name, me, pid, new Date().toISOString(), new Date(Date.now() + ttlMs).toISOString());

@@ -204,6 +204,8 @@ const SQL = {
   stopLead: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE lead_id = ? AND status IN ('active','paused')`,
   stopBounced: `UPDATE enrollments SET status = 'stopped', stop_reason = 'bounced', paused_until = NULL, updated_at = ${NOW_SQL}
               WHERE lead_id = ? AND status IN ('active','paused') AND (id = ? OR contact_id IN (SELECT id FROM contacts WHERE ${CONTACT_EMAIL_IS}) OR contact_id IS NULL)`,
+  stopContact: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL}
+              WHERE lead_id = ? AND status IN ('active','paused') AND (id = ? OR contact_id IN (SELECT id FROM contacts WHERE ${CONTACT_EMAIL_IS}))`,
   contactByEmail: `SELECT id, lead_id FROM contacts WHERE ${CONTACT_EMAIL_IS} ORDER BY id LIMIT 1`,
   // The first contact at the domain in the index's order (email domain, email): one index entry read, however
   // many contacts share the domain. (ORDER BY id would read and sort them all: 57 ms at 200,000.) A domain's
@@ -298,7 +300,18 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
   }
 
   if (c.label === 'AUTO_REPLY') {
-    ev('auto_reply', { returnDate: c.returnDate ?? null, reason: c.reason });
+    ev('auto_reply', { returnDate: c.returnDate ?? null, reason: c.reason, departed: c.departed || undefined });
+    if (c.departed) {
+      // "No longer with the company", "this mailbox is not monitored": mail to that address reaches nobody.
+      // The address is suppressed (as undeliverable) and what goes to it stops; the lead's other contacts stay.
+      const addr = (m.how === 'message-id' || m.how === 'thread') && m.toEmail ? m.toEmail : p.from;
+      if (addr && addSuppression(db, { kind: 'email', value: addr, reason: 'bounced', source: 'inbox', note: 'auto-reply: no longer there' })) effects.push({ kind: 'suppressed', detail: addr });
+      if (addr && m.leadId) {
+        const n = stmt(db, SQL.stopContact).run('left_company', m.leadId, m.enrollmentId, ...contactEmailKey(addr)).changes;
+        if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): left the company` });
+      }
+      return effects;
+    }
     if (c.returnDate && m.leadId) {
       const until = dayAfterReturn(c.returnDate);
       if (until > o.now.toISOString()) {
