@@ -207,11 +207,17 @@ function buildRegionIndex(): Map<string, string> {
   return index;
 }
 
-/** Is this country cell a placeholder for "no country" (`N/A`, `-`, `unknown`, `none`...)? An empty cell is too. */
-export function isCountryPlaceholder(input: string): boolean {
+/**
+ * Is this cell a placeholder for "nothing here" (`N/A`, `-`, `unknown`, `none`...)? An empty cell is too. What
+ * spreadsheets and CRM exports put in empty country, email and website cells alike.
+ */
+export function isPlaceholder(input: string): boolean {
   const s = (input ?? '').trim();
   return !s || /^[\p{P}\p{S}\s]+$/u.test(s) || COUNTRY_PLACEHOLDERS.has(countryKey(s));
 }
+
+/** Is this country cell a placeholder for "no country"? (see isPlaceholder) */
+export const isCountryPlaceholder = isPlaceholder;
 
 /**
  * ISO 3166-1 alpha-2 code for an alpha-2 or alpha-3 code, an English or ISO name ("United States", "uk", "Korea,

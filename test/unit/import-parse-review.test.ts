@@ -174,3 +174,19 @@ describe('countries', () => {
     expect(got).toEqual(['DE', 'US', null, 'CZ']);
   });
 });
+
+describe('placeholders in the email and website columns', () => {
+  const H = ['Company', 'Website', 'Email'];
+  it('N/A, none, - are empty cells, not bad rows', () => {
+    for (const p of ['N/A', 'n/a', 'none', '-', 'unknown', '#N/A']) {
+      const r = row(H, ['Acme', 'acme.com', p]);
+      expect(typeof r === 'string' ? r : { domain: r.domain, email: r.email }, p).toEqual({ domain: 'acme.com', email: null });
+      const w = row(H, ['Acme', p, 'jane@acme.com']);
+      expect(typeof w === 'string' ? w : { domain: w.domain, email: w.email }, p).toEqual({ domain: 'acme.com', email: 'jane@acme.com' });
+    }
+  });
+  it('a row with nothing but placeholders is still a bad row, and a real bad email still is', () => {
+    expect(typeof row(H, ['Acme', 'N/A', 'N/A'])).toBe('string');
+    expect(row(H, ['Acme', 'acme.com', 'jane at acme'])).toMatch(/invalid email/);
+  });
+});

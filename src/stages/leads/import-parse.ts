@@ -1,7 +1,7 @@
 // The pure half of `leads import`: header aliases, delimiter sniffing, and turning a CSV record into a lead
 // row (or the reason it cannot be imported). It runs in the import's parser worker (import-worker.ts), so it
 // must not touch the database.
-import { isCountryPlaceholder, normalizeCountry, normalizeDomain, normalizeEmail, FREEMAIL } from '../../domain/normalize.js';
+import { isCountryPlaceholder, isPlaceholder, normalizeCountry, normalizeDomain, normalizeEmail, FREEMAIL } from '../../domain/normalize.js';
 import { UserError, UsageError } from '../../errors.js';
 
 export const IMPORT_FIELDS = [
@@ -181,6 +181,9 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
     const f = fields[i];
     if (f) v[f] = clean(record[i]);
   }
+  // `N/A`, `-`, `none` in the email or website column: an empty cell, not a bad row.
+  if (v.email && isPlaceholder(v.email)) delete v.email;
+  if (v.domain && isPlaceholder(v.domain)) delete v.domain;
   let email: string | null = null;
   let emailDomain: string | null = null;
   if (v.email) {
