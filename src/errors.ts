@@ -34,3 +34,25 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+const FS_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'it is a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EIO: 'input/output error',
+};
+/** Reading a file names the file, not the path: `no such file`, `it is a folder, not a file`. */
+const FS_READ_WORDS: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a folder, not a file' };
+
+/** An fs error as a few words for the user (`no such file or directory`, not `ENOENT: ..., open '...'`). */
+export function fsReason(err: unknown, op: 'read' | 'write' = 'write'): string {
+  const e = err as NodeJS.ErrnoException;
+  const code = e?.code ?? '';
+  return (op === 'read' && FS_READ_WORDS[code]) || FS_WORDS[code] || e?.message || String(err);
+}

@@ -3,7 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { Database } from './driver.js';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, errorMessage } from '../errors.js';
@@ -19,13 +19,11 @@ export interface Db {
 }
 
 export interface OpenOptions {
-  /** Create the file if it does not exist (default true). Its folder must exist, unless createDirs. */
-  create?: boolean;
   /**
-   * Also create the missing folders above a new database file (default false: a typo in `--db /typo/dir/x.db`
-   * is an error, not a new empty database somewhere).
+   * Create the file if it does not exist (default true). Its folder must exist: a typo in `--db /typo/dir/x.db`
+   * is an error, not a new empty database somewhere.
    */
-  createDirs?: boolean;
+  create?: boolean;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
   readonly?: boolean;
@@ -142,6 +140,16 @@ function userTables(sqlite: BetterSqlite3.Database): string[] {
   ).map((r) => r.name);
 }
 
+/** A new database's folder must exist (and be a folder): `openDb` checks it, and `init` before it writes any file. */
+export function checkDbFolder(file: string): void {
+  const path = resolve(file);
+  const dir = dirname(path);
+  if (!existsSync(dir)) {
+    throw new UserError(`Cannot create the database ${path}: the folder ${dir} does not exist.`, 'Check the --db path (or $OUTREACH_DB), or create the folder first.');
+  }
+  if (!statSync(dir).isDirectory()) throw new UserError(`Cannot create the database ${path}: ${dir} is not a folder.`, 'Check the --db path (or $OUTREACH_DB).');
+}
+
 export function openDb(file: string, opts: OpenOptions = {}): Db {
   const path = file === ':memory:' ? file : resolve(file);
   const create = opts.create ?? true;
@@ -150,16 +158,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       if (!create || opts.readonly) {
         throw new UserError(`No database at ${path}.`, 'Run `outreach init` or `outreach db migrate` to create it.');
       }
-      const dir = dirname(path);
-      if (opts.createDirs) mkdirSync(dir, { recursive: true });
-      else if (!existsSync(dir)) {
-        throw new UserError(
-          `Cannot create the database ${path}: the folder ${dir} does not exist.`,
-          'Check the --db path (or $OUTREACH_DB), or create the folder first.',
-        );
-      } else if (!statSync(dir).isDirectory()) {
-        throw new UserError(`Cannot create the database ${path}: ${dir} is not a folder.`, 'Check the --db path (or $OUTREACH_DB).');
-      }
+      checkDbFolder(path);
     } else {
       if (statSync(path).isDirectory()) throw new UserError(`${path} is a directory, not a database file.`);
       checkHeader(path);

@@ -71,13 +71,21 @@ export function findSuppression(db: Db, email: string): SuppressionHit | null {
   return null;
 }
 
+/**
+ * A lead's host without its port, and the domains above it down to two labels (`a.shop.com:8443` → a.shop.com,
+ * shop.com); a one-label host is itself. A domain suppressed or forgotten covers all of these.
+ */
+export function domainAndParents(domain: string): string[] {
+  const parts = domain.toLowerCase().replace(/:\d+$/, '').split('.');
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(1, parts.length - 1); i++) out.push(parts.slice(i).join('.'));
+  return out;
+}
+
 /** Is this domain (lead key) suppressed as a whole, or forgotten? */
 export function findDomainSuppression(db: Db, domain: string): SuppressionHit | null {
-  const d = domain.toLowerCase().replace(/:\d+$/, '');
   const stmt = lookupStatement(db);
-  const parts = d.split('.');
-  for (let i = 0; i < Math.max(1, parts.length - 1); i++) {
-    const cand = parts.slice(i).join('.');
+  for (const cand of domainAndParents(domain)) {
     const hit = (stmt.get('domain', cand) ?? stmt.get('domain_hash', erasureHash(db, cand))) as SuppressionHit | undefined;
     if (hit) return hit;
   }

@@ -8,7 +8,7 @@ import { addSuppression, type Suppression, type SuppressionReason } from '../db/
 import { addEvent } from '../db/events.js';
 import { CONTACT_EMAIL_IS, contactEmailKey } from '../db/contacts.js';
 import { normalizeDomain, normalizeEmail } from '../domain/normalize.js';
-import { UserError } from '../errors.js';
+import { UserError, fsReason } from '../errors.js';
 import { headerKey } from './leads/import.js';
 
 export interface ParsedValue {
@@ -116,7 +116,7 @@ export async function importSuppressions(
     try {
       isDir = statSync(file).isDirectory();
     } catch (err) {
-      throw new UserError(`Cannot read ${label}: ${readReason(err)}`);
+      throw new UserError(`Cannot read ${label}: ${fsReason(err, 'read')}`);
     }
     if (isDir) throw new UserError(`Cannot read ${label}: it is a folder, not a file`);
   }
@@ -147,7 +147,7 @@ export async function importSuppressions(
   } catch (err) {
     if (err instanceof CsvError) throw new UserError(`${label}:${(err as CsvError & { lines?: number }).lines ?? '?'}: malformed CSV: ${err.message}`);
     if (typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).code!.startsWith('E')) {
-      throw new UserError(`Cannot read ${label}: ${readReason(err)}`);
+      throw new UserError(`Cannot read ${label}: ${fsReason(err, 'read')}`);
     }
     throw err;
   }
@@ -164,16 +164,3 @@ export async function importSuppressions(
   return res;
 }
 
-/** A file-reading error in a few words, worded like `leads import`'s (`no such file`). */
-function readReason(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const words: Record<string, string> = {
-    ENOENT: 'no such file',
-    ENOTDIR: 'a part of the path is not a folder',
-    EISDIR: 'it is a folder, not a file',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EIO: 'input/output error',
-  };
-  return (e?.code && words[e.code]) || e?.message || String(err);
-}

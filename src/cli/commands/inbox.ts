@@ -70,7 +70,7 @@ function report(ctx: Ctx, s: Summary, what: string): void {
       notified: s.notified,
       notify_errors: s.notifyErrors,
       errors: s.errors,
-      mailbox_errors: 'mailboxErrors' in s ? (s as Summary).mailboxErrors : [],
+      mailbox_errors: s.mailboxErrors,
       folders: s.folders,
     });
     return;

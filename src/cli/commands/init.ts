@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { action } from '../context.js';
 import { examples } from '../help.js';
-import { UserError } from '../../errors.js';
+import { checkDbFolder } from '../../db/open.js';
 
 const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -39,8 +39,7 @@ export function register(program: Command): void {
         const cwd = process.cwd();
         const done: { file: string; status: 'created' | 'kept' }[] = [];
         // The database's folder first: a mistyped --db must not leave .env and the YAML files half set up.
-        const dbDir = dirname(resolve(ctx.dbPath));
-        if (!existsSync(dbDir)) throw new UserError(`Cannot create the database ${ctx.dbPath}: the folder ${dbDir} does not exist.`);
+        if (!existsSync(ctx.dbPath)) checkDbFolder(ctx.dbPath);
 
         // .env: never overwrite, it holds secrets.
         const envFile = resolve(cwd, '.env');

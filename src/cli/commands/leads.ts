@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { action, type Ctx } from '../context.js';
 import { cleanCell } from '../output.js';
 import { examples, intOption } from '../help.js';
-import { UsageError, UserError } from '../../errors.js';
+import { UsageError, UserError, fsReason } from '../../errors.js';
 import { ALL_STAGES } from '../../domain/lead.js';
 import type { LeadFilter, LeadSort } from '../../stages/leads/query.js';
 
@@ -47,24 +47,6 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 /** Tags as the import reads them: `hot;lead`, `hot,lead` and `hot|lead` are two tags; trimmed, lower-cased. */
 export function splitTags(values: string[]): string[] {
   return [...new Set(values.flatMap((v) => v.split(/[;,|]/)).map((t) => t.trim().toLowerCase()).filter(Boolean))];
-}
-
-/** An fs error as a few words for the user: `no such file or directory`, not `ENOENT: ..., open '...'`. */
-function fsReason(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const words: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    ENOTDIR: 'a part of the path is not a folder',
-    EISDIR: 'it is a folder',
-    EACCES: 'permission denied',
-    EPERM: 'permission denied',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on the device',
-    EDQUOT: 'disk quota exceeded',
-    EFBIG: 'file too large',
-    EIO: 'input/output error',
-  };
-  return (e?.code && words[e.code]) || e?.message || String(err);
 }
 
 /**

@@ -151,11 +151,6 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
         o.onProgress?.(`Connecting to ${mb.imap.host} (${mb.name})`);
         try {
           await conn.connect();
-        } catch (err) {
-          s.mailboxErrors.push({ mailbox: mb.name, error: (err as Error).message });
-          continue;
-        }
-        try {
           for (const folder of await conn.folders()) {
             if (o.signal?.aborted) break;
             const state = getState(db, mb.id, folder);
@@ -177,10 +172,8 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
             // whole and batchUid is the last of them), so a stalled IMAP connection cannot block `send`, `serve`
             // or a second sync behind it.
             let idle: NodeJS.Timeout | null = null;
-            let idleError: unknown = null;
             const begin = () => {
               if (inBatch) return;
-              if (idleError) throw idleError;
               db.sqlite.exec('BEGIN IMMEDIATE');
               inBatch = true;
               batchN = 0;
@@ -191,8 +184,9 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                 idle = null;
                 try {
                   commit();
-                } catch (err) {
-                  idleError = err;
+                } catch {
+                  // The batch stays open: the next commit (by count, by time, or at the folder's end) tries again
+                  // and reports what fails.
                 }
               }, 1000);
             };

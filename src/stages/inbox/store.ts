@@ -260,6 +260,17 @@ export function dayAfterReturn(returnDate: string): string {
   return d.toISOString();
 }
 
+/** The address our message went to, when this one is in its thread (by Message-ID): exactly what we sent. */
+function threadedTo(m: Match): string | null {
+  return (m.how === 'message-id' || m.how === 'thread') && m.toEmail ? m.toEmail : null;
+}
+
+/** threadedTo, when it is not `email` (a forward, an alias, a colleague answering for them). */
+function otherMailed(m: Match, email: string | null): string | null {
+  const to = threadedTo(m);
+  return to && to.toLowerCase() !== (email ?? '').toLowerCase() ? to : null;
+}
+
 /** What a classified message does to the pipeline. Runs inside the caller's transaction. */
 export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Match, inboundId: number, o: EffectOptions): Effect[] {
   const q = db.sqlite;
@@ -282,7 +293,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
       const note = c.bounceType === 'hard' ? `hard bounce ${c.bounceStatus ?? ''}`.trim() : `${softCount} soft bounces`;
       // The address we mailed, when the bounce names our very message and another recipient (a forward or an
       // alias: Final-Recipient sam.home@gmail.com for our mail to sam@store.com): that address bounces for us too.
-      const mailed = (m.how === 'message-id' || m.how === 'thread') && m.toEmail && m.toEmail.toLowerCase() !== email.toLowerCase() ? m.toEmail : null;
+      const mailed = otherMailed(m, email);
       for (const addr of mailed ? [email, mailed] : [email]) {
         if (addSuppression(db, { kind: 'email', value: addr, reason: 'bounced', source: 'inbox', note })) effects.push({ kind: 'suppressed', detail: addr });
       }
@@ -304,7 +315,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
     if (c.departed) {
       // "No longer with the company", "this mailbox is not monitored": mail to that address reaches nobody.
       // The address is suppressed (as undeliverable) and what goes to it stops; the lead's other contacts stay.
-      const addr = (m.how === 'message-id' || m.how === 'thread') && m.toEmail ? m.toEmail : p.from;
+      const addr = threadedTo(m) ?? p.from;
       if (addr && addSuppression(db, { kind: 'email', value: addr, reason: 'bounced', source: 'inbox', note: 'auto-reply: no longer there' })) effects.push({ kind: 'suppressed', detail: addr });
       if (addr && m.leadId) {
         const n = stmt(db, SQL.stopContact).run('left_company', m.leadId, m.enrollmentId, ...contactEmailKey(addr)).changes;
@@ -332,7 +343,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
     if (email && addSuppression(db, { kind: 'email', value: email, reason, source: 'inbox', note: c.reason.slice(0, 200) })) effects.push({ kind: 'suppressed', detail: email });
     // A stop request in the thread of our mail to another address (a forward, an alias, a colleague answering
     // for them): the address we mailed is suppressed too, as the one-click link in that mail would have done.
-    const mailed = !c.complaint && (m.how === 'message-id' || m.how === 'thread') && m.toEmail && m.toEmail.toLowerCase() !== (email ?? '').toLowerCase() ? m.toEmail : null;
+    const mailed = c.complaint ? null : otherMailed(m, email);
     if (mailed && addSuppression(db, { kind: 'email', value: mailed, reason, source: 'inbox', note: `stop request from ${email ?? 'another address'} in this thread` })) {
       effects.push({ kind: 'suppressed', detail: mailed });
     }

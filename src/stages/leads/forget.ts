@@ -25,7 +25,9 @@ export interface ForgetResult {
 const FORGOTTEN = 'forgotten';
 const BLANK = '[forgotten]';
 
-const likeAny = (s: string) => `%${s.replace(/[\\%_]/g, (m) => '\\' + m)}%`;
+/** s escaped for LIKE ... ESCAPE '\\'. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => '\\' + m);
+const likeAny = (s: string) => `%${likeEscape(s)}%`;
 const caseless = (s: string) => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'gi');
 
 /**
@@ -75,7 +77,7 @@ export function forget(db: Db, target: string): ForgetResult {
       const e = normalizeEmail(target);
       if (!e.ok) throw new UserError(`Cannot forget "${target}": ${e.reason}`);
       const email = e.value.email;
-      const like = `%${email.replace(/[\\%_]/g, (m) => '\\' + m)}%`;
+      const like = likeAny(email);
       tx(db, () => {
         const contactIds = (q.prepare(`SELECT id, lead_id, first_name, last_name FROM contacts WHERE ${CONTACT_EMAIL_IS}`).all(...contactEmailKey(email)) as { id: number; lead_id: number; first_name: string | null; last_name: string | null }[]);
         // The address everywhere in lead notes; the person's full name in the notes of their own store's lead.
@@ -110,7 +112,7 @@ export function forget(db: Db, target: string): ForgetResult {
       if (!d.ok) throw new UserError(`Cannot forget "${target}": ${d.reason}`);
       const domain = d.value.domain;
       const host = domain.replace(/:\d+$/, '');
-      const atDomain = `%@${host.replace(/[\\%_]/g, (m) => '\\' + m)}`;
+      const atDomain = `%@${likeEscape(host)}`;
       tx(db, () => {
         const lead = q.prepare('SELECT id FROM leads WHERE domain = ?').get(domain) as { id: number } | undefined;
         const emails = (q.prepare(`SELECT DISTINCT email FROM contacts WHERE lead_id = ? OR email LIKE ? ESCAPE '\\'`).all(lead?.id ?? -1, atDomain) as { email: string }[]).map((r) => r.email);

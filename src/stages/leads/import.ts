@@ -8,7 +8,7 @@ import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { csvLine } from '../../domain/csv.js';
 import type { Db } from '../../db/open.js';
-import { erasureHash } from '../../db/suppressions.js';
+import { domainAndParents, erasureHash } from '../../db/suppressions.js';
 import { UserError, UsageError } from '../../errors.js';
 
 import { sniffDelimiter } from './import-parse.js';
@@ -118,12 +118,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
     (r.kind === 'email' ? suppressedEmails : suppressedDomains).add(r.value);
   }
   /** A suppressed domain covers its subdomains, as findSuppression reads it. */
-  const underSuppressed = (host: string): boolean => {
-    if (!suppressedDomains.size) return false;
-    const parts = host.replace(/:\d+$/, '').split('.');
-    for (let i = 0; i < Math.max(1, parts.length - 1); i++) if (suppressedDomains.has(parts.slice(i).join('.'))) return true;
-    return false;
-  };
+  const underSuppressed = (host: string): boolean => suppressedDomains.size > 0 && domainAndParents(host).some((d) => suppressedDomains.has(d));
   // A forgotten store is its domain and every host under it (sub.shop.com, and shop.com:8443: `leads forget`
   // keeps the hash of the host without its port), as findDomainSuppression reads them; the answer per host is
   // kept (rows of one store repeat its host).
@@ -132,9 +127,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
     const host = domain.toLowerCase().replace(/:\d+$/, '');
     let hit = forgottenHosts.get(host);
     if (hit === undefined) {
-      const parts = host.split('.');
-      hit = false;
-      for (let i = 0; i < Math.max(1, parts.length - 1) && !hit; i++) hit = forgotten.has(erasureHash(db, parts.slice(i).join('.')));
+      hit = domainAndParents(host).some((d) => forgotten.has(erasureHash(db, d)));
       if (forgottenHosts.size > 100_000) forgottenHosts.clear();
       forgottenHosts.set(host, hit);
     }
@@ -393,7 +386,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
             header = (m.header as string[] | null) ?? header;
             parseErrors = m.parseErrors as RejectedRow[];
             resolve();
-          } else if (m.t === 'error') reject(workerError(m, label));
+          } else if (m.t === 'error') reject(workerError(m));
         } catch (err) {
           reject(err);
         }
@@ -508,7 +501,7 @@ function capYoungGeneration(): { check(): void; release(): void; startWorker(cre
 }
 
 /** The error a worker reported, as the error the CLI shows. */
-function workerError(m: Record<string, unknown>, label: string): Error {
+function workerError(m: Record<string, unknown>): Error {
   const message = String(m.message);
   if (m.name === 'UsageError') return new UsageError(message, m.hint as string | undefined);
   if (m.name === 'UserError') return new UserError(message, m.hint as string | undefined);
