@@ -213,8 +213,13 @@ function buildRegionIndex(): Map<string, string> {
  */
 export function isPlaceholder(input: string): boolean {
   const s = (input ?? '').trim();
-  return !s || /^[\p{P}\p{S}\s]+$/u.test(s) || COUNTRY_PLACEHOLDERS.has(countryKey(s));
+  if (!s || /^[\p{P}\p{S}\s]+$/u.test(s)) return true;
+  // No placeholder word holds an @, a colon, a digit or an underscore, and the lookup key keeps them: an email
+  // or a URL is never one (the key costs more than the rest of an import row's email and website checks).
+  return !NOT_IN_PLACEHOLDER.test(s) && COUNTRY_PLACEHOLDERS.has(countryKey(s));
 }
+/** Characters no entry of COUNTRY_PLACEHOLDERS holds (test/normalize.test.ts checks the list against it). */
+export const NOT_IN_PLACEHOLDER = /[@:\d_]/;
 
 /** Is this country cell a placeholder for "no country"? (see isPlaceholder) */
 export const isCountryPlaceholder = isPlaceholder;
@@ -226,7 +231,21 @@ export const isCountryPlaceholder = isPlaceholder;
  * is optional check `isCountryPlaceholder` first.
  */
 export function normalizeCountry(input: string): Result<string> {
-  const s = (input ?? '').trim();
+  // A file names a handful of countries a million times: each cell's answer is kept (the lookup key, with its
+  // case folding and accent stripping, was a tenth of an import's parsing thread). Results are never mutated.
+  const key = input ?? '';
+  let r = countryCache.get(key);
+  if (!r) {
+    r = lookupCountry(key);
+    if (countryCache.size >= 4096) countryCache.clear();
+    countryCache.set(key, r);
+  }
+  return r;
+}
+const countryCache = new Map<string, Result<string>>();
+
+function lookupCountry(input: string): Result<string> {
+  const s = input.trim();
   regionIndex ??= buildRegionIndex();
   const code = s ? regionIndex.get(countryKey(s)) : undefined;
   if (code) return { ok: true, value: code };

@@ -143,3 +143,37 @@ describe('init with a --db in a folder that does not exist', () => {
   });
 });
 
+describe('leads import: an email cell with several addresses', () => {
+  it('gives a contact for each (the row\'s name goes with the first), checked against forgotten and suppressed ones', async () => {
+    expect((await cli(['leads', 'import', file('f.csv', 'Website,Email\ngone.com,old@gone.com\n')])).code).toBe(0);
+    expect((await cli(['leads', 'forget', 'old@gone.com', '--yes'])).code).toBe(0);
+    expect((await cli(['suppress', 'add', 'nomail@acme.com'])).code).toBe(0);
+    const f = file(
+      'multi.csv',
+      'Company,Website,Email,First Name\n' +
+        'Acme,acme.com,"Jane@Acme.com; Sales <SALES@acme.com>, nomail@acme.com jane@acme.com",Jane\n' +
+        'Beta,beta.com,"bob@beta.com; n/a",Bob\n' +
+        'Gone,gone.com,"new@gone.com, old@gone.com",Neo\n',
+    );
+    const r = await cli(['leads', 'import', f, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ contacts_added: 5, suppressed: 1, skipped_forgotten: 1 });
+    const rows = query<{ domain: string; email: string; first_name: string | null; is_role: number }>(
+      'SELECT l.domain, c.email, c.first_name, c.is_role FROM contacts c JOIN leads l ON l.id = c.lead_id ORDER BY c.id',
+    );
+    expect(rows).toEqual([
+      { domain: 'acme.com', email: 'jane@acme.com', first_name: 'Jane', is_role: 0 },
+      { domain: 'acme.com', email: 'sales@acme.com', first_name: null, is_role: 1 },
+      { domain: 'acme.com', email: 'nomail@acme.com', first_name: null, is_role: 0 },
+      { domain: 'beta.com', email: 'bob@beta.com', first_name: 'Bob', is_role: 0 },
+      { domain: 'gone.com', email: 'new@gone.com', first_name: 'Neo', is_role: 0 },
+    ]);
+  });
+
+  it('one bad address in the cell refuses the row, naming it', async () => {
+    const r = await cli(['leads', 'import', file('bad.csv', 'Website,Email\nacme.com,"jane@acme.com; bob@@acme.com"\n')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.csv:2: invalid email: "bob@@acme\.com"/);
+    expect(query('SELECT * FROM contacts')).toHaveLength(0);
+  });
+});

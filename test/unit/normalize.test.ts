@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { normalizeDomain, normalizeEmail, normalizeCountry, isRoleAddress } from '../../src/domain/normalize.js';
+import { normalizeDomain, normalizeEmail, normalizeCountry, isRoleAddress, isPlaceholder, NOT_IN_PLACEHOLDER } from '../../src/domain/normalize.js';
+import { COUNTRY_PLACEHOLDERS } from '../../src/domain/countries.js';
 import { csvCell, csvLine, neutralizeCell } from '../../src/domain/csv.js';
 import { sniffDelimiter, mapHeader, toRow } from '../../src/stages/leads/import.js';
 
@@ -77,6 +78,25 @@ describe('normalizeCountry', () => {
     expect(r.ok && r.value).toBe(code);
   });
   it('rejects an unknown country', () => expect(normalizeCountry('Atlantis').ok).toBe(false));
+  it('gives the same answer for a cell it has seen before (the answers are kept)', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(normalizeCountry(' Deutschland ')).toEqual({ ok: true, value: 'DE' });
+      expect(normalizeCountry('Atlantis')).toEqual({ ok: false, reason: '"Atlantis" is not a country name or ISO code' });
+      expect(normalizeCountry('N/A')).toEqual({ ok: false, reason: 'the country is empty' });
+    }
+  });
+});
+
+describe('isPlaceholder', () => {
+  it.each(['N/A', ' n/a ', '-', '—', 'Unknown', 'NOT  SPECIFIED', 'Non renseigné', 'k. A.', ''])('%j is a placeholder', (s) =>
+    expect(isPlaceholder(s)).toBe(true),
+  );
+  it.each(['jane@acme.com', 'https://acme.com', 'acme.com', 'n/a@acme.com', 'store-0.com', 'none1'])('%j is not', (s) =>
+    expect(isPlaceholder(s)).toBe(false),
+  );
+  it('its shortcut (a character no placeholder holds) agrees with the list', () => {
+    for (const p of COUNTRY_PLACEHOLDERS) expect(NOT_IN_PLACEHOLDER.test(p), p).toBe(false);
+  });
 });
 
 describe('role accounts', () => {

@@ -123,6 +123,8 @@ export interface Row {
   company: string | null;
   country: string | null;
   email: string | null;
+  /** More addresses from the same email cell (`jane@acme.com; sales@acme.com`): more contacts of the lead, without the row's name. */
+  otherEmails: string[];
   firstName: string | null;
   lastName: string | null;
   title: string | null;
@@ -186,12 +188,20 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
   if (v.domain && isPlaceholder(v.domain)) delete v.domain;
   let email: string | null = null;
   let emailDomain: string | null = null;
+  const otherEmails: string[] = [];
   if (v.email) {
-    // One contact per row: a cell listing several addresses gives its first one.
-    const e = normalizeEmail(/[,;\s]/.test(v.email) ? (emailCellAddresses(v.email)[0] ?? v.email) : v.email);
-    if (!e.ok) return `invalid email: ${e.reason}`;
-    email = e.value.email;
-    emailDomain = e.value.domain;
+    // A cell listing several addresses gives a contact for each; the row's name, title and phone go with the first.
+    // One bad address refuses the row, like a bad single one; a placeholder after the first is an empty part.
+    const cells = /[,;\s]/.test(v.email) ? emailCellAddresses(v.email) : [v.email];
+    for (const cell of cells.length ? cells : [v.email]) {
+      if (email !== null && isPlaceholder(cell)) continue;
+      const e = normalizeEmail(cell);
+      if (!e.ok) return `invalid email: ${e.reason}`;
+      if (email === null) {
+        email = e.value.email;
+        emailDomain = e.value.domain;
+      } else if (e.value.email !== email && !otherEmails.includes(e.value.email)) otherEmails.push(e.value.email);
+    }
   }
   let d;
   if (v.domain) {
@@ -224,6 +234,7 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
     company: v.company ?? null,
     country,
     email,
+    otherEmails,
     firstName,
     lastName,
     title: v.title ?? null,

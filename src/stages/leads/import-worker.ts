@@ -98,14 +98,16 @@ function onRecord(record: string[], line: number): void {
     return;
   }
   const role = row.email !== null && isRoleAddress(row.email) ? '1' : '0';
+  // More addresses from the cell ride in the email field, space-separated (a normalized address has no space).
+  const email = row.otherEmails.length ? [row.email, ...row.otherEmails].join(' ') : row.email;
   if (unsafe) {
-    arrays.push([line, row.domain, row.unicode, row.url, row.company, row.country, row.email, row.firstName, row.lastName, row.title, row.phone, row.tags, row.notes, role]);
+    arrays.push([line, row.domain, row.unicode, row.url, row.company, row.country, email, row.firstName, row.lastName, row.title, row.phone, row.tags, row.notes, role]);
   } else {
     // One string per row, joined again per batch: one join of 57,000 fields costs twice as much as 4,096 joins of
     // 14 and one of 4,096 (measured: 0.81 s against 0.44 s for 1,000,000 rows).
     parts.push(
       [
-        String(line), row.domain, row.unicode, row.url, N(row.company), N(row.country), N(row.email), N(row.firstName), N(row.lastName),
+        String(line), row.domain, row.unicode, row.url, N(row.company), N(row.country), N(email), N(row.firstName), N(row.lastName),
         N(row.title), N(row.phone), row.tags.join(TAG_SEP), N(row.notes), role,
       ].join(FIELD_SEP),
     );

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { csvLine } from '../../domain/csv.js';
 import type { Db } from '../../db/open.js';
 import { domainAndParents, erasureHash } from '../../db/suppressions.js';
+import { isRoleAddress } from '../../domain/normalize.js';
 import { UserError, UsageError } from '../../errors.js';
 
 import { sniffDelimiter } from './import-parse.js';
@@ -213,6 +214,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   const leadVals: (string | number | null)[] = new Array<null>(BATCH * 7).fill(null);
   const rowContacts: (string | number | null)[] = new Array<null>(BATCH * 6).fill(null);
   const rowTags: string[][] = new Array<string[]>(BATCH).fill([]);
+  const rowMore: (string[] | null)[] = new Array<null>(BATCH).fill(null);
   const contactVals: (string | number | null)[] = new Array<null>(BATCH * 7).fill(null);
   let rows = 0; // rows in leadVals, rowContacts and rowTags
   let contactRows = 0; // contacts in contactVals
@@ -259,6 +261,18 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
         for (let j = 0; j < 6; j++) contactVals[k + 1 + j] = rowContacts[c + j]!;
         if (++contactRows === BATCH) flushContacts();
       }
+      const more = rowMore[i];
+      if (more) {
+        for (const e of more) {
+          const k = contactRows * 7;
+          contactVals[k] = leadId;
+          contactVals[k + 1] = e;
+          contactVals[k + 2] = contactVals[k + 3] = contactVals[k + 4] = contactVals[k + 5] = null;
+          contactVals[k + 6] = isRoleAddress(e) ? 1 : 0;
+          if (++contactRows === BATCH) flushContacts();
+        }
+        rowMore[i] = null;
+      }
       for (const t of rowTags[i]!) addTag.run(leadId, t);
       for (const t of extraTags) addTag.run(leadId, t);
     }
@@ -266,6 +280,12 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   };
   const store = (domain: string, unicode: string, url: string, company: string | null, country: string | null, email: string | null,
     firstName: string | null, lastName: string | null, title: string | null, phone: string | null, tags: string[], notes: string | null, role: number) => {
+    // More addresses from the row's email cell (space-separated by the parser): more contacts of the same lead.
+    let more: string[] | null = null;
+    if (email !== null && email.indexOf(' ') >= 0) {
+      more = email.split(' ');
+      email = more.shift()!;
+    }
     if (forgotten.size) {
       if (domainForgotten(domain)) {
         result.skippedForgotten++;
@@ -276,9 +296,15 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
         email = firstName = lastName = title = phone = null;
         result.skippedForgotten++;
       }
+      if (more) {
+        const before = more.length;
+        more = more.filter((e) => !(forgotten.has(erasureHash(db, e)) || domainForgotten(e.slice(e.lastIndexOf('@') + 1))));
+        result.skippedForgotten += before - more.length;
+      }
     }
-    if ((suppressedEmails.size || suppressedDomains.size) && ((email !== null && (suppressedEmails.has(email) || underSuppressed(email.slice(email.lastIndexOf('@') + 1)))) || underSuppressed(domain))) {
-      result.suppressed++;
+    if (suppressedEmails.size || suppressedDomains.size) {
+      const suppressed = (e: string) => suppressedEmails.has(e) || underSuppressed(e.slice(e.lastIndexOf('@') + 1));
+      if ((email !== null && suppressed(email)) || underSuppressed(domain) || more?.some(suppressed)) result.suppressed++;
     }
     const o = rows * 7;
     leadVals[o] = nextId + rows;
@@ -296,6 +322,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
     rowContacts[c + 4] = phone;
     rowContacts[c + 5] = role;
     rowTags[rows] = tags;
+    rowMore[rows] = more?.length ? more : null;
     if (++rows === BATCH) flushLeads();
   };
   const flushAll = () => {
