@@ -414,7 +414,7 @@ export const suppressions = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     kind: text('kind').notNull(), // email | domain | email_hash | domain_hash
     value: text('value').notNull(),
-    reason: text('reason').notNull(), // unsubscribed | bounced | complained | forgotten | manual | imported
+    reason: text('reason').notNull(), // unsubscribed | bounced | complained | forgotten | manual | imported | left_company
     source: text('source'), // cli | import | inbox | serve | send
     note: text('note'),
     createdAt: text('created_at').notNull().default(now),

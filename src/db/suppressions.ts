@@ -5,7 +5,7 @@ import type { Db } from './open.js';
 import { cached } from './statements.js';
 
 export type SuppressionKind = 'email' | 'domain' | 'email_hash' | 'domain_hash';
-export type SuppressionReason = 'unsubscribed' | 'bounced' | 'complained' | 'forgotten' | 'manual' | 'imported';
+export type SuppressionReason = 'unsubscribed' | 'bounced' | 'complained' | 'forgotten' | 'manual' | 'imported' | 'left_company';
 
 export interface Suppression {
   id: number;

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
-import { readFileSync, existsSync, writeFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { readFileSync, existsSync, writeFileSync, readdirSync, mkdirSync, chmodSync, symlinkSync, lstatSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Database } from '../../src/db/driver.js';
 import { queryDb } from '../helpers/db.js';
@@ -168,6 +168,30 @@ describe('leads export -o failures', () => {
     // without the limit the same export works, in full
     expect((await cli(['leads', 'export', '-o', out])).code).toBe(0);
     expect(readFileSync(out, 'utf8').trim().split('\r\n')).toHaveLength(1501);
+    expect(readdirSync(t.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('leads export -o over what is there', () => {
+  it('writes through a symbolic link (the link stays), keeps a private file private, and writes into a pipe in place', async () => {
+    await cli(['leads', 'import', join(FIX, 'messy.csv')]);
+    const real = join(t.dir, 'real.csv');
+    writeFileSync(real, 'old\n');
+    chmodSync(real, 0o600);
+    const link = join(t.dir, 'latest.csv');
+    symlinkSync('real.csv', link);
+    expect((await cli(['leads', 'export', '-o', link])).code).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toMatch(/^domain,/);
+    expect(statSync(real).mode & 0o777).toBe(0o600);
+    // a dangling link: its target is created
+    symlinkSync('made.csv', join(t.dir, 'dangling.csv'));
+    expect((await cli(['leads', 'export', '-o', join(t.dir, 'dangling.csv')])).code).toBe(0);
+    expect(readFileSync(join(t.dir, 'made.csv'), 'utf8')).toMatch(/^domain,/);
+    // -o /dev/stdout (a pipe here) is written in place, never replaced
+    const piped = await cli(['leads', 'export', '--format', 'json', '-o', '/dev/stdout']);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout).length).toBeGreaterThan(0);
     expect(readdirSync(t.dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });

@@ -148,7 +148,7 @@ describe('effects of each label', () => {
 
   it('an auto-reply saying the person has left suppresses that address and stops what goes to it', async () => {
     await importMail(db, reply(4, 'Thank you for your email. Person Four is no longer with the company and this mailbox is no longer monitored. Please contact info@store4.example.', { 'Auto-Submitted': 'auto-replied', Subject: 'Automatic reply: Quick question' }), base);
-    expect(findSuppression(db, 'person4@store4.example')).toMatchObject({ reason: 'bounced' });
+    expect(findSuppression(db, 'person4@store4.example')).toMatchObject({ reason: 'left_company' });
     expect(enrollment(4)).toMatchObject({ status: 'stopped', stop_reason: 'left_company' });
     expect(stage(4)).toBe('contacted'); // the store itself is still a lead
     // an ordinary out-of-office is only a pause

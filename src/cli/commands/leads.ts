@@ -1,6 +1,7 @@
 // `outreach leads import|export|list|show|tag|forget`: leads in and out.
 import { Command, Option } from 'commander';
-import { createWriteStream, existsSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { createWriteStream, fchmodSync, fstatSync, fchownSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { action, type Ctx } from '../context.js';
 import { cleanCell } from '../output.js';
@@ -50,6 +51,42 @@ export function splitTags(values: string[]): string[] {
 }
 
 /**
+ * Where `-o FILE` writes: through a symbolic link to its target (also a dangling link's), with what is there now
+ * (null: nothing yet). A folder is refused.
+ */
+function exportTarget(shown: string): { path: string; existing: Stats | null; fd?: number } {
+  // -o /dev/stdout (or stderr, /dev/fd/N): this process's own descriptor, which may be a socket that cannot be
+  // opened again by name.
+  const std = /^\/dev\/(?:(stdout)|(stderr)|fd\/(\d+))$|^\/proc\/self\/fd\/(\d+)$/.exec(shown);
+  if (std) {
+    const fd = std[1] ? 1 : std[2] ? 2 : Number(std[3] ?? std[4]);
+    try {
+      return { path: shown, existing: fstatSync(fd), fd };
+    } catch {
+      throw new UserError(`Cannot write ${shown}: no such open file descriptor`);
+    }
+  }
+  let path = shown;
+  try {
+    path = realpathSync(shown);
+  } catch {
+    try {
+      if (lstatSync(shown).isSymbolicLink()) path = resolve(dirname(shown), readlinkSync(shown));
+    } catch {
+      // nothing there yet
+    }
+  }
+  let existing: Stats | null = null;
+  try {
+    existing = statSync(path);
+  } catch {
+    // a new file
+  }
+  if (existing?.isDirectory()) throw new UserError(`Cannot write ${shown}: it is a folder`, 'Give a file name with -o FILE.');
+  return { path, existing };
+}
+
+/**
  * The export file, written through FILE.tmp-PID then renamed into place: a failure midway (disk full, a
  * missing folder) leaves no partial file behind. It is what exportLeads writes to. A write error, which a
  * plain fs.WriteStream reports as an 'error' event while exportLeads may be waiting for 'drain', wakes it up,
@@ -57,6 +94,10 @@ export function splitTags(values: string[]): string[] {
  */
 class ExportFile extends EventEmitter {
   readonly tmp: string;
+  /** The file written: a symbolic link's target (the link stays a link). */
+  private readonly path: string;
+  /** Not a regular file (`-o /dev/stdout`, a named pipe): written in place, never replaced. */
+  private readonly direct: boolean;
   readonly signal: AbortSignal;
   private readonly stream: ReturnType<typeof createWriteStream>;
   private readonly stop = new AbortController();
@@ -64,15 +105,30 @@ class ExportFile extends EventEmitter {
 
   constructor(readonly shown: string, interrupt: AbortSignal) {
     super();
-    if (existsSync(shown) && statSync(shown).isDirectory()) throw new UserError(`Cannot write ${shown}: it is a folder`, 'Give a file name with -o FILE.');
-    this.tmp = `${shown}.tmp-${process.pid}`;
+    const target = exportTarget(shown);
+    this.path = target.path;
+    this.direct = target.existing !== null && !target.existing.isFile();
+    this.tmp = this.direct ? target.path : `${target.path}.tmp-${process.pid}`;
     let fd: number;
     try {
-      fd = openSync(this.tmp, 'w', 0o666);
+      fd = target.fd ?? openSync(this.tmp, 'w', 0o666);
+      // The new file takes the old one's permissions (and owner, where we may set it): an export over a
+      // 0600 file stays private.
+      const old = target.existing;
+      if (old?.isFile()) {
+        fchmodSync(fd, old.mode & 0o7777);
+        if (old.uid !== process.getuid?.() || old.gid !== process.getgid?.()) {
+          try {
+            fchownSync(fd, old.uid, old.gid);
+          } catch {
+            // not ours to give away: the file is ours, with the old permissions
+          }
+        }
+      }
     } catch (err) {
       throw new UserError(`Cannot write ${shown}: ${fsReason(err)}`);
     }
-    this.stream = createWriteStream(this.tmp, { fd });
+    this.stream = createWriteStream(this.tmp, { fd, autoClose: target.fd === undefined });
     this.stream.on('error', (err) => {
       this.error ??= err;
       this.stop.abort();
@@ -99,8 +155,9 @@ class ExportFile extends EventEmitter {
     if (this.error) throw this.failure();
     await new Promise<void>((ok, fail) => this.stream.end((err?: Error | null) => (err ? fail(err) : ok())));
     if (this.error) throw this.failure();
+    if (this.direct) return;
     try {
-      renameSync(this.tmp, this.shown);
+      renameSync(this.tmp, this.path);
     } catch (err) {
       throw new UserError(`Cannot write ${this.shown}: ${fsReason(err)}`);
     }
@@ -109,6 +166,7 @@ class ExportFile extends EventEmitter {
   /** Closes and removes the temporary file (after a failure or an interruption). */
   discard(): void {
     this.stream.destroy(); // closes the descriptor
+    if (this.direct) return;
     try {
       unlinkSync(this.tmp);
     } catch {

@@ -61,7 +61,7 @@ export function register(program: Command): void {
   examples(
     s
       .command('list')
-      .addOption(new Option('--reason <reason>', 'only this reason').choices([...REASONS, 'forgotten']))
+      .addOption(new Option('--reason <reason>', 'only this reason').choices([...REASONS, 'forgotten', 'left_company']))
       .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
       .description('list suppressed emails and domains (forgotten people appear only as hashes)')
       .action(

@@ -316,7 +316,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
       // "No longer with the company", "this mailbox is not monitored": mail to that address reaches nobody.
       // The address is suppressed (as undeliverable) and what goes to it stops; the lead's other contacts stay.
       const addr = threadedTo(m) ?? p.from;
-      if (addr && addSuppression(db, { kind: 'email', value: addr, reason: 'bounced', source: 'inbox', note: 'auto-reply: no longer there' })) effects.push({ kind: 'suppressed', detail: addr });
+      if (addr && addSuppression(db, { kind: 'email', value: addr, reason: 'left_company', source: 'inbox', note: 'auto-reply: no longer there' })) effects.push({ kind: 'suppressed', detail: addr });
       if (addr && m.leadId) {
         const n = stmt(db, SQL.stopContact).run('left_company', m.leadId, m.enrollmentId, ...contactEmailKey(addr)).changes;
         if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): left the company` });
