@@ -2,7 +2,8 @@
 // pipeline (suppress, stop, pause/resume, stage), the model path through the fake Claude API with
 // the real SDK, the sync lock, and WARM notifications to a loopback webhook.
 import { describe, it, expect, beforeEach, afterEach, afterAll, beforeAll } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { openDb, type Db } from '../../src/db/open.js';
@@ -201,6 +202,17 @@ describe('threading and de-duplication', () => {
     // The prompt-injection reply threads to lead 1 and changes only its own label.
     expect(db.sqlite.prepare(`SELECT label, lead_id FROM inbound WHERE message_id = 'inject-prompt@store1.example'`).get()).toEqual({ label: 'COLD', lead_id: 1 });
     expect((db.sqlite.prepare(`SELECT COUNT(*) AS n FROM enrollments WHERE status = 'active'`).get() as { n: number }).n).toBe(5);
+  });
+
+  it('a message with no Message-ID stored by an earlier version (id from its raw bytes) is not stored twice', async () => {
+    const path = eml('noid.eml', { From: 'Person 1 <person1@store1.example>', Subject: 'Re: Quick question' }, 'Sounds good, call me.');
+    expect((await importMail(db, path, base)).stored).toBe(1);
+    // what versions before 2026-11-28 stored: sha256 of the bytes as they came (here CRLF, trailing CRLF kept)
+    const legacy = 'sha256:' + createHash('sha256').update(readFileSync(path)).digest('hex');
+    db.sqlite.prepare(`UPDATE inbound SET message_id = ?`).run(legacy);
+    const again = await importMail(db, path, base);
+    expect(again).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(db.sqlite.prepare('SELECT message_id FROM inbound').all()).toEqual([{ message_id: legacy }]);
   });
 
   it('baseSubject strips reply prefixes in several languages', () => {

@@ -30,6 +30,9 @@ export interface ParsedMessage {
   messageId: string;
   /** True when the message had no Message-ID and one was derived from its content. */
   syntheticId: boolean;
+  /** For a synthetic id: the id versions before 2026-11-28 derived from the same message (a hash of the bytes as
+   * they came), so a message stored then is still found, not stored twice. */
+  legacyIds?: string[];
   inReplyTo: string | null;
   references: string[];
   from: string;
@@ -431,11 +434,14 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
 
   let messageId = stripAngles(parsed?.messageId ?? headers['message-id']?.[0] ?? '');
   let syntheticId = false;
+  let legacyIds: string[] | undefined;
   if (!messageId || messageId.length > 500) {
     // No usable Message-ID: a hash of the content, so the same message synced twice is still one row.
     // (Of a canonical form: the same message with LF or CRLF line endings gets the same id.)
     messageId = 'sha256:' + createHash('sha256').update(canonicalForId(source), 'latin1').digest('hex');
     syntheticId = true;
+    const legacy = 'sha256:' + createHash('sha256').update(source).digest('hex');
+    if (legacy !== messageId) legacyIds = [legacy];
     problems.push('no Message-ID header');
   }
   const inReplyTo = splitIds(headerString(parsed?.inReplyTo ?? headers['in-reply-to']?.[0]))[0] ?? null;
@@ -468,6 +474,7 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   return {
     messageId,
     syntheticId,
+    legacyIds,
     inReplyTo,
     references,
     from,

@@ -82,9 +82,10 @@ function ownOrDuplicate(db: Db, p: ParsedMessage, where: StoredInbound, o: Proce
     if (inTx) tx(db, inTx);
     return { ...base, status: 'own' };
   }
-  if (inboundExists(db, p.messageId)) {
+  const stored = inboundExists(db, p.messageId) ? p.messageId : p.legacyIds?.find((id) => inboundExists(db, id));
+  if (stored) {
     tx(db, () => {
-      touchInbound(db, p.messageId, where);
+      touchInbound(db, stored, where);
       inTx?.();
     });
     return { ...base, status: 'duplicate' };
