@@ -68,6 +68,31 @@ describe('send against a faulty SMTP server', () => {
     db.close();
   });
 
+  it('an out-of-office pause holds a deferred message until it ends (never cancels it), and send resumes the pause itself', async () => {
+    let tries = 0;
+    const s = await start({ rcpt: () => (++tries <= 1 ? { code: 451, message: '4.7.1 Try again later' } : 'accept') });
+    const db = fresh();
+    const seeded = seedCampaign(db, { leads: 1 });
+    box(db, s);
+    const clock = new ManualClock('2026-11-30T10:00:00Z');
+    expect(await runSend(db, adapters(clock), { settings: testSettings(), secret: SECRET })).toMatchObject({ deferred: 1 });
+    const id = (db.sqlite.prepare(`SELECT message_id FROM messages`).get() as { message_id: string }).message_id;
+    // An out-of-office reply paused the sequence (what the inbox does) until Wednesday.
+    db.sqlite
+      .prepare(`UPDATE enrollments SET status = 'paused', stop_reason = 'out_of_office', paused_until = '2026-12-02T00:00:00.000Z' WHERE id = ?`)
+      .run(seeded.enrollments[0]!.id);
+    clock.set('2026-11-30T10:06:00Z'); // the retry is due, the pause is not over
+    expect(await runSend(db, adapters(clock), { settings: testSettings(), secret: SECRET })).toMatchObject({ sent: 0, cancelled: 0, resumed: 0 });
+    expect(db.sqlite.prepare(`SELECT state, last_error FROM messages`).get()).toMatchObject({ state: 'deferred' });
+    // Wednesday: send itself resumes the pause (no inbox sync ran) and the message goes, with its Message-ID.
+    clock.set('2026-12-02T10:00:00Z');
+    expect(await runSend(db, adapters(clock), { settings: testSettings(), secret: SECRET })).toMatchObject({ sent: 1, cancelled: 0, resumed: 1 });
+    expect(db.sqlite.prepare(`SELECT state, message_id FROM messages`).get()).toEqual({ state: 'sent', message_id: id });
+    const types = (db.sqlite.prepare(`SELECT type FROM events WHERE lead_id = ? ORDER BY id`).all(seeded.enrollments[0]!.leadId) as { type: string }[]).map((x) => x.type);
+    expect(types).toContain('resumed');
+    db.close();
+  });
+
   it('records a hard bounce for a recipient refused with 5xx, suppresses it, and goes on with the others', async () => {
     const s = await start();
     const db = fresh();

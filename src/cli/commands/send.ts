@@ -250,7 +250,8 @@ export function register(program: Command): void {
             return;
           }
 
-          for (const k of ['sent', 'deferred', 'failed', 'bounced', 'unknown', 'cancelled'] as const) if (r[k]) ctx.count(k, r[k]);
+          for (const k of ['sent', 'deferred', 'failed', 'bounced', 'unknown', 'cancelled', 'resumed'] as const) if (r[k]) ctx.count(k, r[k]);
+          if (r.resumed && !ctx.json) ctx.out.info(`${r.resumed} sequence(s) resumed: their out-of-office pause is over.`);
           const happened = r.sent + r.deferred + r.failed + r.unknown + r.cancelled + r.released + r.staleToUnknown;
           if (ctx.json) ctx.out.printJson(r);
           else if (happened) {

@@ -6,6 +6,7 @@ import { tx } from '../../db/open.js';
 import { cached } from '../../db/statements.js';
 import { addSuppression, findSuppression } from '../../db/suppressions.js';
 import { addEvent } from '../../db/events.js';
+export { resumeDuePauses } from '../../db/enrollments.js';
 import { CONTACT_EMAIL_IS, EMAIL_DOMAIN_SQL, contactEmailKey } from '../../db/contacts.js';
 import { advanceStageSql } from '../../domain/lead.js';
 import { FREEMAIL } from '../../domain/normalize.js';
@@ -218,7 +219,6 @@ const SQL = {
               WHERE lead_id = ? AND (status = 'active' OR (status = 'paused' AND stop_reason = 'out_of_office'))`,
   leadUnsubscribed: `UPDATE leads SET stage = 'unsubscribed', updated_at = ${NOW_SQL} WHERE id = ? AND stage <> 'unsubscribed'`,
   leadReplied: `UPDATE leads SET stage = 'replied', updated_at = ${NOW_SQL} WHERE id = ? AND ${advanceStageSql("'replied'")} <> stage`,
-  resume: `UPDATE enrollments SET status = 'active', stop_reason = NULL, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ?`,
   // Reads the partial index events_bounce_email_idx (migration 0004): the address's bounce events only.
   softBounces: `SELECT COUNT(*) AS n FROM events WHERE type = 'bounced' AND json_extract(data, '$.email') = ? AND json_extract(data, '$.type') = 'soft'`,
 } as const;
@@ -377,15 +377,6 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
 }
 
 /** Out-of-office pauses whose date has passed go back to active (run at the start of every sync/import). */
-export function resumeDuePauses(db: Db, now: Date): number {
-  const rows = stmt(db, `SELECT id, lead_id, campaign_id FROM enrollments WHERE status = 'paused' AND stop_reason = 'out_of_office' AND paused_until IS NOT NULL AND paused_until <= ?`).all(now.toISOString()) as { id: number; lead_id: number; campaign_id: number }[];
-  for (const r of rows) {
-    stmt(db, SQL.resume).run(r.id);
-    addEvent(db, { leadId: r.lead_id, type: 'resumed', campaignId: r.campaign_id, data: { reason: 'back from out of office' } });
-  }
-  return rows.length;
-}
-
 export function recordSpend(db: Db, inboundId: number, provider: string, model: string, u: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number }, runId?: number | null): void {
   stmt(db, 
       `INSERT INTO spend (run_id, purpose, inbound_id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd) VALUES (?, 'classify', ?, ?, ?, ?, ?, ?, ?, ?)`,

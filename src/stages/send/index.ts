@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
+import { resumeDuePauses } from '../../db/enrollments.js';
 import { findSuppression, findDomainSuppression } from '../../db/suppressions.js';
 import { normalizeEmail } from '../../domain/normalize.js';
 import { makeUnsubscribeToken, unsubscribeUrl, UNSUBSCRIBE_URL_MARKER } from '../../domain/unsubscribe.js';
@@ -119,6 +120,8 @@ export interface PlanRow {
 
 export interface SendReport extends SendCounts {
   staleToUnknown: number;
+  /** Sequences paused by an out-of-office reply whose end has come: active again before this run chose what to send. */
+  resumed: number;
   mailboxProblems: { mailbox: string; problem: string }[];
   blocked: { draftId: number; reason: string }[];
   plan?: PlanRow[];
@@ -168,12 +171,15 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
   const senderZone = s.sender.timezone || 'UTC';
   const window: SendingWindow = { days: s.sending.days, start: s.sending.start, end: s.sending.end };
   const counts: SendCounts = { sent: 0, deferred: 0, failed: 0, bounced: 0, unknown: 0, cancelled: 0, released: 0 };
-  const report: SendReport = { ...counts, staleToUnknown: 0, mailboxProblems: [], blocked: [], nextAt: null, sentMessages: [] };
+  const report: SendReport = { ...counts, staleToUnknown: 0, resumed: 0, mailboxProblems: [], blocked: [], nextAt: null, sentMessages: [] };
   const notice = (t: string) => opts.onNotice?.(t);
   const campaign = opts.campaign ?? null;
   const pacing = s.sending.max_gap_seconds > 0 || s.sending.min_gap_seconds > 0;
 
-  if (!opts.dryRun) report.staleToUnknown = recoverStaleClaims(db, adapters, opts);
+  if (!opts.dryRun) {
+    report.staleToUnknown = recoverStaleClaims(db, adapters, opts);
+    report.resumed = tx(db, () => resumeDuePauses(db, clock.now()));
+  }
 
   const mailboxes = new Map<number, MailboxState>();
   for (const row of listMailboxRows(db)) {
@@ -266,9 +272,13 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
     if (sup) return { kind: 'cancel', reason: `suppressed (${sup.reason})`, stop: `suppressed: ${sup.reason}` };
     if (['bounced', 'unsubscribed', 'rejected'].includes(c.lead_stage)) return { kind: 'cancel', reason: `lead is ${c.lead_stage}`, stop: `lead ${c.lead_stage}` };
     if (store.leadReplied(db, c.lead_id)) return { kind: 'cancel', reason: 'the lead replied', stop: 'replied' };
+    // A pause (out-of-office) holds what is queued or deferred until it ends; it never cancels it.
+    if (c.enrollment_status === 'paused') {
+      const until = c.paused_until ? new Date(c.paused_until).getTime() : null;
+      return until !== null && until > nowMs ? { kind: 'wait', until, reason: 'enrollment paused' } : { kind: 'skip', reason: 'enrollment paused' };
+    }
     if (c.enrollment_status !== 'active') return { kind: 'cancel', reason: `enrollment ${c.enrollment_status}`, stop: null };
     if (c.campaign_status !== 'active') return { kind: 'skip', reason: `campaign ${c.campaign_status}` };
-    if (c.paused_until && new Date(c.paused_until).getTime() > nowMs) return { kind: 'wait', until: new Date(c.paused_until).getTime(), reason: 'enrollment paused' };
     if (!c.body_text.includes(UNSUBSCRIBE_URL_MARKER) || (c.body_html && !c.body_html.includes(UNSUBSCRIBE_URL_MARKER))) {
       return { kind: 'skip', reason: `the draft has no ${UNSUBSCRIBE_URL_MARKER} marker (no unsubscribe link): fix the draft` };
     }
