@@ -185,6 +185,18 @@ describe('threading and de-duplication', () => {
     expect(enrollment(1).status).toBe('active');
   });
 
+  it('mail from our own sender address (settings sender.email), even in a lead\'s thread, is never a reply', async () => {
+    const op = eml('operator.eml', { From: 'Ana Lima <Ana.Lima@Acme-HQ.test>', Cc: 'sam@acme.test', Subject: 'Re: Quick question', 'Message-ID': '<op1@acme-hq.test>', 'In-Reply-To': '<out-1@acme.test>' },
+      'Happy to unsubscribe you from our list if you prefer, just say so.');
+    const s = await importMail(db, op, { ...base, ownAddresses: ['ana.lima@acme-hq.test'] });
+    expect(s).toMatchObject({ own: 1, stored: 0 });
+    expect(findSuppression(db, 'ana.lima@acme-hq.test')).toBeNull();
+    expect(findSuppression(db, 'person1@store1.example')).toBeNull();
+    expect(enrollment(1).status).toBe('active');
+    // without it, the same mail is taken for the lead's stop request (what the option prevents)
+    expect((await importMail(db, op, base)).byLabel).toEqual({ UNSUBSCRIBE: 1 });
+  });
+
   it('the same message imported twice is stored once and acts once', async () => {
     const p = reply(2, 'Please remove me from your list.', {}, 'dup');
     const a = await importMail(db, p, base);

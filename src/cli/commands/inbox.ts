@@ -40,6 +40,7 @@ async function common(ctx: Ctx, opts: { offline?: boolean }) {
     classifier: await makeClassifier(ctx, Boolean(opts.offline)),
     notifier: createNotifier({ webhookUrl: settings.notify.webhook_url || ctx.env.OUTREACH_NOTIFY_WEBHOOK_URL, command: settings.notify.command || ctx.env.OUTREACH_NOTIFY_COMMAND }),
     softBounceLimit: settings.inbox.soft_bounce_limit,
+    ownAddresses: settings.sender.email ? [settings.sender.email] : [],
     limits: {
       ...DEFAULT_LIMITS,
       keepAttachments: settings.inbox.keep_attachments,

@@ -25,6 +25,8 @@ export interface InboxOptions {
   signal?: AbortSignal;
   onProgress?: (text: string) => void;
   onMessage?: (r: ProcessedMessage) => void;
+  /** More of our own addresses besides the mailboxes' (settings' sender.email): mail from them is never a reply. */
+  ownAddresses?: string[];
   /** Parse and classify (offline) on a worker thread while IMAP and the database stay on this one (default true). */
   analyzeInWorker?: boolean;
   /** Messages in flight between the IMAP reader and the commits (default WINDOW; tests use a small one). */
@@ -63,7 +65,7 @@ export interface SyncSummary extends InboxSummary {
 function processOptions(db: Db, o: InboxOptions): ProcessOptions {
   return {
     classifier: o.classifier,
-    ownAddresses: ownAddresses(db),
+    ownAddresses: ownAddresses(db, o.ownAddresses),
     softBounceLimit: o.softBounceLimit ?? 3,
     limits: o.limits ?? DEFAULT_LIMITS,
     now: o.now,

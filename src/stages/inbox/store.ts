@@ -9,7 +9,7 @@ import { addEvent } from '../../db/events.js';
 export { resumeDuePauses } from '../../db/enrollments.js';
 import { CONTACT_EMAIL_IS, EMAIL_DOMAIN_SQL, contactEmailKey } from '../../db/contacts.js';
 import { advanceStageSql } from '../../domain/lead.js';
-import { FREEMAIL } from '../../domain/normalize.js';
+import { FREEMAIL, normalizeEmail } from '../../domain/normalize.js';
 import type { Classification } from '../../domain/classify/index.js';
 import type { ParsedMessage } from './parse.js';
 
@@ -62,9 +62,15 @@ export function isOwnMessage(db: Db, p: ParsedMessage, ownAddresses: Set<string>
   return Boolean(stmt(db, 'SELECT 1 FROM messages WHERE message_id = ?').get(p.messageId));
 }
 
-export function ownAddresses(db: Db): Set<string> {
+/** The mailboxes' addresses and any others of ours (the sender's address in the settings, where replies come back to). */
+export function ownAddresses(db: Db, more: string[] = []): Set<string> {
   const rows = stmt(db, 'SELECT lower(email) AS e FROM mailboxes').all() as { e: string }[];
-  return new Set(rows.map((r) => r.e));
+  const own = new Set(rows.map((r) => r.e));
+  for (const a of more) {
+    const e = normalizeEmail(a);
+    if (e.ok) own.add(e.value.email);
+  }
+  return own;
 }
 
 /**
