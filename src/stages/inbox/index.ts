@@ -258,7 +258,16 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                   done(r);
                 },
                 { signal: o.signal },
-              );
+              ).catch(async (err: unknown) => {
+                // The connection failed mid-fetch: the messages that arrived whole (in flight to the commits,
+                // up to WINDOW of them) are stored and the folder's last UID moves past them before the error
+                // is reported, so a link that always drops after a few megabytes still advances run after run.
+                if (!o.signal?.aborted) {
+                  while (queue.length) await settle();
+                  commit();
+                }
+                throw err;
+              });
               // Everything fetched is committed, in UID order, before the folder counts as read.
               while (queue.length) await settle();
               commit();
