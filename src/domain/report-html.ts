@@ -1,7 +1,7 @@
 // The HTML report: one self-contained file (inline CSS, inline SVG charts, no script, no external
 // resource) that opens offline. Every value from the database is escaped; a CSP meta tag forbids
 // scripts and remote loads even if something slipped through. Pure: report data in, a string out.
-import type { FullReport, FunnelReport, MailboxRow, StepVariants, ActivityReport, SpendReport, ResponsesReport, CampaignRow } from '../stages/report/index.js';
+import type { FullReport, FunnelReport, MailboxRow, StepVariants, ActivityReport, SpendReport, ResponsesReport, CampaignRow, WarmReply } from '../stages/report/index.js';
 
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
 
@@ -42,6 +42,7 @@ svg .whisker{stroke:var(--fg);stroke-width:1.5}svg .line{fill:none;stroke-width:
 .legend i.s-drafted{background:var(--c-drafted)}.legend i.s-sent{background:var(--c-sent)}.legend i.s-replied{background:var(--c-replied)}
 .legend i.s-bounced{background:var(--c-bounced)}.legend i.s-unsubscribed{background:var(--c-unsubscribed)}
 ul.warn{margin:4px 0;padding-left:18px;color:var(--warn)}ul.warn li.critical{color:var(--bad)}
+section#warm-replies{border:2px solid var(--ok);border-radius:6px;padding:4px 14px 8px;margin-top:16px;background:#f3faf4}section#warm-replies h2{border-bottom-color:#bfe3c6;color:var(--ok);margin-top:10px}
 @media print{main{padding:0}h2{break-after:avoid}}
 `;
 
@@ -282,11 +283,37 @@ export function activitySection(a: ActivityReport): string {
   return `<section id="activity"><h2>Activity over time</h2>${activitySvg(a)}</section>`;
 }
 
+/**
+ * The WARM replies, newest first: who wrote, which store, what they said. Everything in it is text a
+ * stranger wrote: escaped, and the reply link is a mailto: with the address percent-encoded.
+ */
+export function warmRepliesSection(list: WarmReply[], total = list.length): string {
+  // control characters (a terminal escape in a subject) are dropped, not just escaped
+  const txt = (v: unknown, max: number) => esc(clip(String(v ?? '').replace(/[\x00-\x1f\x7f-\x9f]/g, ''), max));
+  const head = `<h2>WARM replies${total ? `: ${esc(int(total))} to answer` : ''}</h2>`;
+  if (!list.length) return `<section id="warm-replies">${head}<p class="muted">No WARM replies in this period.</p></section>`;
+  const more = total > list.length ? `<p class="muted small">${esc(`The ${list.length} newest of ${int(total)}; all of them: outreach inbox list --label WARM`)}</p>` : '';
+  const rows = list
+    .map((w) => {
+      const who = w.from_name ? `${txt(w.from_name, 80)}<br><span class="muted small">${txt(w.from, 120)}</span>` : txt(w.from ?? '–', 120);
+      const mailto = w.from
+        ? ` <a class="small" href="${esc(`mailto:${encodeURIComponent(w.from)}?subject=${encodeURIComponent(/^re:/i.test(w.subject ?? '') ? (w.subject ?? '') : `Re: ${w.subject ?? ''}`)}`)}">reply</a>`
+        : '';
+      const store = w.lead ? `${txt(w.lead, 100)}${w.company ? `<br><span class="muted small">${txt(w.company, 80)}</span>` : ''}` : '<span class="muted">no lead</span>';
+      const conf = w.confidence === null ? '' : `${Math.round(w.confidence * 100)}%`;
+      return `<tr><td class="nowrap">${esc(w.received_at.replace('T', ' ').slice(0, 16))}</td><td>${who}${mailto}</td><td>${store}${w.campaign ? `<br><span class="muted small">${txt(w.campaign, 80)}</span>` : ''}</td><td class="wrap">${txt(w.subject, 160)}</td><td class="wrap">${txt(w.excerpt, 400)}</td><td class="wrap"><b>${esc(conf)}</b> <span class="muted small">${txt(w.reason, 160)}</span></td></tr>`;
+    })
+    .join('');
+  return `<section id="warm-replies">${head}
+<table><thead><tr><th>Received (UTC)</th><th>From</th><th>Store</th><th>Subject</th><th>What they wrote</th><th>Confidence</th></tr></thead><tbody>${rows}</tbody></table>${more}</section>`;
+}
+
 /** The report's <main> content (sections present in the report, in a fixed order). */
 export function reportBody(r: FullReport): string {
   const scope = [r.scope.campaign ? `campaign ${r.scope.campaign}` : 'all campaigns', r.scope.since ? `since ${r.scope.since.slice(0, 10)}` : 'all time'].join(', ');
   return [
     `<h1>Outreach report</h1><p class="muted">${esc(scope)} · generated ${esc(r.generatedAt.replace('T', ' ').slice(0, 16))} UTC</p>`,
+    r.warm_replies ? warmRepliesSection(r.warm_replies, r.warm_replies_total) : '',
     r.funnel ? funnelSection(r.funnel) : '',
     r.activity ? activitySection(r.activity) : '',
     r.campaigns ? campaignsSection(r.campaigns) : '',

@@ -1,7 +1,7 @@
 // The HTML report is one self-contained, offline, script-free file, and escapes every value.
 import { describe, it, expect } from 'vitest';
-import { renderReportHtml, esc, clip, funnelSvg } from '../../src/domain/report-html.js';
-import type { FullReport } from '../../src/stages/report/index.js';
+import { renderReportHtml, esc, clip, funnelSvg, warmRepliesSection } from '../../src/domain/report-html.js';
+import type { FullReport, WarmReply } from '../../src/stages/report/index.js';
 import { compareArms } from '../../src/domain/stats.js';
 
 const EVIL = `<script>alert(1)</script>"'><img src=x onerror=alert(2)>`;
@@ -86,5 +86,38 @@ describe('esc and clip', () => {
   it('clips long strings with an ellipsis', () => {
     expect(clip('x'.repeat(500), 10)).toBe('x'.repeat(9) + '…');
     expect(clip('short', 10)).toBe('short');
+  });
+});
+
+describe('warmRepliesSection', () => {
+  const evil = (over: Partial<WarmReply> = {}): WarmReply => ({
+    id: 1, message_id: EVIL, from: `x"onmouseover="alert(3)@evil.example`, from_name: EVIL, lead: EVIL, company: EVIL, campaign: EVIL,
+    lead_stage: 'replied', subject: `${EVIL}\x1b]0;title\x07`, received_at: '2026-11-20T09:15:00.000Z', excerpt: EVIL, confidence: 0.875,
+    reason: EVIL, classifier: 'offline', ...over,
+  });
+
+  it('escapes every field a stranger wrote, and builds a mailto link that cannot break out', () => {
+    const html = warmRepliesSection([evil()], 1);
+    expect(html).not.toMatch(/<script|<img|\x1b|\x07/i);
+    expect(html).not.toContain('onmouseover="');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('href="mailto:x%22onmouseover%3D%22alert(3)%40evil.example?subject=Re%3A%20%3Cscript%3E');
+    expect(html).toContain('<h2>WARM replies: 1 to answer</h2>');
+    expect(html).toContain('2026-11-20 09:15');
+    expect(html).toContain('<b>88%</b>');
+  });
+
+  it('says when there are more than it lists, and when there are none', () => {
+    expect(warmRepliesSection([evil({ from: null, lead: null })], 7)).toContain('The 1 newest of 7; all of them: outreach inbox list --label WARM');
+    expect(warmRepliesSection([evil({ from: null, lead: null })], 7)).not.toContain('mailto:');
+    expect(warmRepliesSection([], 0)).toContain('No WARM replies in this period.');
+  });
+
+  it('comes first in the page when the report has it, and not at all when it does not', () => {
+    const r = { ...sample(), warm_replies: [evil({ subject: 'Re: hello' })], warm_replies_total: 1 };
+    const html = renderReportHtml(r);
+    expect(html.indexOf('<section id="warm-replies">')).toBeLessThan(html.indexOf('<section id="funnel">'));
+    expect(html).toContain('subject=Re%3A%20hello"');
+    expect(renderReportHtml(sample())).not.toContain('warm-replies">');
   });
 });

@@ -5,7 +5,7 @@ import type { Db } from '../../db/open.js';
 import { compareArms, wilsonInterval, type Comparison } from '../../domain/stats.js';
 import {
   funnelQueries, campaignQueries, variantQueries, mailboxQueries, spendQueries, responseQueries, activityQueries,
-  ACTIVITY_TYPES, type NamedQuery, type Scope,
+  warmQueries, ACTIVITY_TYPES, type NamedQuery, type Scope,
 } from './queries.js';
 
 export type { Scope, NamedQuery } from './queries.js';
@@ -13,6 +13,14 @@ export { inlineSql } from './queries.js';
 
 export const REPORT_KINDS = ['funnel', 'campaigns', 'variants', 'mailboxes', 'spend', 'responses'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
+/**
+ * The WARM replies list: part of the full report (and of `outreach report warm`), not one of REPORT_KINDS,
+ * whose members each add a figure section (and a benchmark row).
+ */
+export const WARM_KIND = 'warm' as const;
+export type SectionKind = ReportKind | typeof WARM_KIND;
+/** How many WARM replies the report lists by default (newest first; the total is always given). */
+export const WARM_LIMIT = 20;
 
 /** Gmail's bulk-sender spam-rate ceiling, and the level where we start warning. */
 export const COMPLAINT_LIMIT = 0.003;
@@ -429,6 +437,69 @@ export function responsesReport(db: Db, scope: Scope = {}): ResponsesReport {
 
 // ---------------------------------------------------------------------------------------------
 
+/** One WARM reply, as the report lists it (snake_case like `outreach inbox list --json`). Text is data, unescaped. */
+export interface WarmReply {
+  id: number;
+  message_id: string;
+  from: string | null;
+  from_name: string | null;
+  /** The lead's (store's) domain; null when the reply could not be tied to a lead. */
+  lead: string | null;
+  company: string | null;
+  campaign: string | null;
+  lead_stage: string | null;
+  subject: string | null;
+  received_at: string;
+  /** The start of what the person wrote (quotes and signature already stripped), whitespace collapsed. */
+  excerpt: string;
+  confidence: number | null;
+  reason: string | null;
+  classifier: string | null;
+}
+
+export const EXCERPT_MAX = 280;
+
+/** Terminal escape sequences (CSI, OSC/DCS/... strings, other ESC pairs, C1 CSI). */
+const ESC_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -/]*[0-~]|\x9b[0-?]*[ -/]*[@-~]/g;
+/** Control characters and bidi overrides left once whitespace is collapsed. */
+const CONTROL = /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * What the person wrote, on one line and at most `max` characters (cut at a word when one is near):
+ * whitespace collapsed, escape sequences and other control characters dropped (it is shown, never obeyed).
+ */
+export function excerptOf(body: string | null | undefined, max = EXCERPT_MAX): string {
+  const s = String(body ?? '').replace(ESC_SEQUENCE, '').replace(/\s+/g, ' ').replace(CONTROL, '').trim();
+  if (s.length <= max) return s;
+  const cut = s.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return (space > max * 0.6 ? cut.slice(0, space) : cut).trimEnd() + '…';
+}
+
+/** The newest WARM replies in the scope (at most `limit`) and how many there are in all. */
+export function warmRepliesReport(db: Db, scope: Scope = {}, limit = WARM_LIMIT): { replies: WarmReply[]; total: number } {
+  const [listQ, countQ] = warmQueries(scope, limit);
+  const replies = all(db, listQ!).map((r) => ({
+    id: num(r.id),
+    message_id: String(r.message_id),
+    from: (r.from_email as string | null) ?? null,
+    from_name: (r.from_name as string | null) ?? null,
+    lead: (r.lead as string | null) ?? null,
+    company: (r.company as string | null) ?? null,
+    campaign: (r.campaign as string | null) ?? null,
+    lead_stage: (r.lead_stage as string | null) ?? null,
+    subject: (r.subject as string | null) ?? null,
+    received_at: String(r.received_at),
+    excerpt: excerptOf(r.body_text as string | null),
+    confidence: r.confidence == null ? null : num(r.confidence),
+    reason: (r.reason as string | null) ?? null,
+    classifier: (r.classifier as string | null) ?? null,
+  }));
+  return { replies, total: num(one(db, countQ!).n) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
 export interface ActivityReport {
   types: readonly string[];
   days: { day: string; counts: Record<string, number> }[];
@@ -471,15 +542,23 @@ export interface FullReport {
   spend?: SpendReport;
   responses?: ResponsesReport;
   activity?: ActivityReport;
+  /** The newest WARM replies in the scope (see WarmReply), when asked for; the full report has them. */
+  warm_replies?: WarmReply[];
+  /** How many WARM replies the scope holds in all (warm_replies may list fewer). */
+  warm_replies_total?: number;
 }
 
-/** Runs the asked reports (all of them by default) for one scope. */
+/**
+ * Runs the asked reports (all of them by default) for one scope. `warm` is how many WARM replies to list
+ * (false: none); by default the full report (every kind) lists the newest WARM_LIMIT and a partial one none.
+ */
 export function buildReport(
   db: Db,
   kinds: readonly ReportKind[] = REPORT_KINDS,
-  opts: ReportOptions & { campaignName?: string | null; activity?: boolean } = {},
+  opts: ReportOptions & { campaignName?: string | null; activity?: boolean; warm?: number | false } = {},
 ): FullReport {
   const now = opts.now ?? new Date();
+  const warm = opts.warm ?? (REPORT_KINDS.every((k) => kinds.includes(k)) ? WARM_LIMIT : false);
   const r: FullReport = { generatedAt: now.toISOString(), scope: { since: opts.since ?? null, campaign: opts.campaignName ?? null } };
   // One read transaction: every figure comes from the same snapshot, even while `send` writes.
   db.sqlite.transaction(() => {
@@ -492,12 +571,17 @@ export function buildReport(
       else if (k === 'responses') r.responses = responsesReport(db, opts);
     }
     if (opts.activity) r.activity = activityReport(db, { ...opts, now });
+    if (warm !== false) {
+      const w = warmRepliesReport(db, opts, warm);
+      r.warm_replies = w.replies;
+      r.warm_replies_total = w.total;
+    }
   }).deferred();
   return r;
 }
 
 /** Every named query a report kind runs, for the benchmark (same SQL, same parameters). */
-export function queriesFor(kind: ReportKind | 'activity', opts: ReportOptions = {}): NamedQuery[] {
+export function queriesFor(kind: SectionKind | 'activity', opts: ReportOptions = {}): NamedQuery[] {
   const now = opts.now ?? new Date();
   const from = (days: number) => (opts.since ? opts.since.slice(0, 10) : dayOf(new Date(now.getTime() - (days - 1) * DAY_MS)));
   switch (kind) {
@@ -508,6 +592,7 @@ export function queriesFor(kind: ReportKind | 'activity', opts: ReportOptions = 
     case 'spend': return spendQueries(opts);
     case 'responses': return responseQueries(opts);
     case 'activity': return activityQueries(opts, from(opts.days ?? 30));
+    case 'warm': return warmQueries(opts, WARM_LIMIT);
   }
 }
 

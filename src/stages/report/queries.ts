@@ -328,6 +328,37 @@ GROUP BY 1, 2, 3`,
 }
 
 // ---------------------------------------------------------------------------------------------
+// WARM replies: the people to answer now, newest first (inbound_label_idx finds them). A WARM reply is
+// listed even when it could not be tied to a lead (the operator must still see it) unless a campaign
+// scope asks for that campaign's replies only; the campaign shown is the one of the message answered,
+// else the lead's latest enrollment (in the scoped campaign when there is one).
+
+export function warmQueries(scope: Scope, limit: number): NamedQuery[] {
+  const p = params(scope, { limit: Math.max(0, Math.floor(limit)) });
+  const where = `i.label = 'WARM'${replyScope(scope)}${since(scope, 'i.received_at')}`;
+  return [
+    {
+      name: 'warm.list',
+      sql: `SELECT i.id, i.message_id, i.from_email, i.from_name, i.subject, i.received_at, i.body_text, i.confidence, i.reason, i.classifier,
+  l.domain AS lead, l.company, l.stage AS lead_stage,
+  (SELECT c.name FROM campaigns c WHERE c.id = coalesce(m.campaign_id,
+    (SELECT e.campaign_id FROM enrollments e WHERE e.lead_id = coalesce(i.lead_id, m.lead_id)${scope.campaignId != null ? ' AND e.campaign_id = @campaign' : ''} ORDER BY e.id DESC LIMIT 1))) AS campaign
+FROM inbound i LEFT JOIN messages m ON m.id = i.outbound_id
+LEFT JOIN leads l ON l.id = coalesce(i.lead_id, m.lead_id)
+WHERE ${where}
+ORDER BY i.received_at DESC, i.id DESC
+LIMIT @limit`,
+      params: p,
+    },
+    {
+      name: 'warm.count',
+      sql: `SELECT count(*) AS n FROM inbound i LEFT JOIN messages m ON m.id = i.outbound_id WHERE ${where}`,
+      params: params(scope),
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Activity over time, from the events timeline (events_type_at_idx covers it).
 
 export const ACTIVITY_TYPES = ['drafted', 'sent', 'replied', 'bounced', 'unsubscribed'] as const;

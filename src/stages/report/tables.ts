@@ -1,6 +1,6 @@
 // Flat tables of each report section, for the terminal and for CSV: one header row, rows of plain
 // values (numbers stay numbers in CSV; rates are fractions with 4 decimals). No printing here.
-import type { FullReport, ReportKind } from './index.js';
+import type { FullReport, SectionKind, WarmReply } from './index.js';
 
 export interface FlatTable {
   title: string;
@@ -16,8 +16,54 @@ const r4 = (x: number | null | undefined) => (x === null || x === undefined ? nu
 const money = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x * 1e6) / 1e6);
 const hours = (x: number | null) => (x === null ? null : Math.round(x * 10) / 10);
 
-export function flatTables(r: FullReport, kind: ReportKind): FlatTable[] {
+/** Shortens a value for a terminal cell (the CSV and JSON keep it whole). */
+function clipCell(v: string | null | undefined, max: number): string {
+  const s = String(v ?? '');
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+/** A UTC time as `YYYY-MM-DD HH:MM` for the terminal. */
+const minute = (iso: string) => iso.replace('T', ' ').slice(0, 16);
+
+/**
+ * The WARM replies as one table. For the terminal: who, which store, what they wrote, clipped to fit a line;
+ * for CSV: every field whole (message_id, from_name, campaign, confidence, reason, classifier too).
+ */
+export function warmTable(r: FullReport, target: 'terminal' | 'csv' = 'csv'): FlatTable {
+  const list: WarmReply[] = r.warm_replies ?? [];
+  const total = r.warm_replies_total ?? list.length;
+  const notes: string[] = [];
+  if (target === 'terminal') {
+    if (!list.length) notes.push('no WARM replies in this scope');
+    else if (total > list.length) notes.push(`the ${list.length} newest of ${total}: all of them with \`outreach inbox list --label WARM\``);
+    return {
+      title: total ? `WARM replies: ${total} to answer, newest first` : 'WARM replies',
+      columns: ['received', 'from', 'store', 'subject', 'excerpt', 'conf'],
+      numeric: [false, false, false, false, false, true],
+      rows: list.map((w) => [
+        minute(w.received_at),
+        clipCell(w.from_name ? `${w.from_name} <${w.from ?? ''}>` : w.from, 40),
+        clipCell(w.lead ?? '(no lead)', 30),
+        clipCell(w.subject, 40),
+        clipCell(w.excerpt, 70),
+        w.confidence === null ? null : Math.round(w.confidence * 100) / 100,
+      ]),
+      notes,
+    };
+  }
+  return {
+    title: 'WARM replies',
+    columns: ['received_at', 'from', 'from_name', 'lead', 'company', 'campaign', 'subject', 'excerpt', 'confidence', 'reason', 'classifier', 'message_id'],
+    numeric: [false, false, false, false, false, false, false, false, true, false, false, false],
+    rows: list.map((w) => [w.received_at, w.from, w.from_name, w.lead, w.company, w.campaign, w.subject, w.excerpt, r4(w.confidence), w.reason, w.classifier, w.message_id]),
+    notes,
+  };
+}
+
+export function flatTables(r: FullReport, kind: SectionKind, target: 'terminal' | 'csv' = 'csv'): FlatTable[] {
   switch (kind) {
+    case 'warm':
+      return [warmTable(r, target)];
     case 'funnel': {
       const f = r.funnel!;
       const first = f.stages[0]?.count ?? 0;
