@@ -87,16 +87,45 @@ describe('effects of each label', () => {
     expect(stage(3)).toBe('bounced');
   });
 
-  it('soft bounces only suppress after the configured number', async () => {
-    const soft = (i: number) =>
-      eml(`soft${i}.eml`, { From: 'MAILER-DAEMON@mx.acme.test', Subject: 'Delayed Mail (still being retried)', 'Message-ID': `<soft${i}@mx.acme.test>`, 'MIME-Version': '1.0', 'Content-Type': 'multipart/report; report-type=delivery-status; boundary="B"' },
-        `--B\nContent-Type: text/plain\n\nMailbox full.\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\nFinal-Recipient: rfc822; person4@store4.example\nAction: delayed\nStatus: 4.2.2\n\n--B--\n`);
-    await importMail(db, soft(1), { ...base, softBounceLimit: 2 });
+  it('soft bounces send the message again later and suppress after the configured number; delay warnings count for nothing', async () => {
+    const dsn = (name: string, action: string, subject: string) =>
+      eml(`${name}.eml`, { From: 'MAILER-DAEMON@mx.acme.test', Subject: subject, 'Message-ID': `<${name}@mx.acme.test>`, 'MIME-Version': '1.0', 'Content-Type': 'multipart/report; report-type=delivery-status; boundary="B"' },
+        `--B\nContent-Type: text/plain\n\nMailbox full.\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\nFinal-Recipient: rfc822; person4@store4.example\nAction: ${action}\nStatus: 4.2.2\n\n--B\nContent-Type: text/rfc822-headers\n\nMessage-ID: <out-4@acme.test>\nTo: person4@store4.example\n\n--B--\n`);
+    const msg = () => db.sqlite.prepare(`SELECT state, next_attempt_at, last_error FROM messages WHERE message_id = 'out-4@acme.test'`).get() as { state: string; next_attempt_at: string | null; last_error: string | null };
+    // Three warnings about the one message ("will be retried"): recorded, nothing else.
+    for (const i of [1, 2, 3]) await importMail(db, dsn(`warn${i}`, 'delayed', 'Delayed Mail (still being retried)'), { ...base, softBounceLimit: 2 });
     expect(findSuppression(db, 'person4@store4.example')).toBeNull();
     expect(enrollment(4).status).toBe('active');
-    await importMail(db, soft(2), { ...base, softBounceLimit: 2 });
+    expect(msg().state).toBe('sent');
+    // The server gave up (mailbox full): a soft bounce. The message is sent again a day later.
+    const first = await importMail(db, dsn('soft1', 'failed', 'Undelivered Mail Returned to Sender'), { ...base, softBounceLimit: 2 });
+    expect(first.byLabel).toEqual({ BOUNCE: 1 });
+    expect(findSuppression(db, 'person4@store4.example')).toBeNull();
+    expect(enrollment(4).status).toBe('active');
+    expect(msg()).toMatchObject({ state: 'deferred', next_attempt_at: '2026-03-03T12:00:00.000Z', last_error: expect.stringMatching(/^soft bounce 4\.2\.2/) });
+    // It bounces again: the limit (2) is reached, the address is suppressed and the sequence stops.
+    db.sqlite.prepare(`UPDATE messages SET state = 'sent' WHERE message_id = 'out-4@acme.test'`).run(); // (as send would, on the retry)
+    await importMail(db, dsn('soft2', 'failed', 'Undelivered Mail Returned to Sender'), { ...base, softBounceLimit: 2 });
     expect(findSuppression(db, 'person4@store4.example')).toMatchObject({ reason: 'bounced' });
+    expect(db.sqlite.prepare(`SELECT note FROM suppressions WHERE value = 'person4@store4.example'`).get()).toEqual({ note: '2 soft bounces' });
     expect(enrollment(4).status).toBe('stopped');
+  });
+
+  it('a soft bounce of a message whose follow-up already went out does not send it again', async () => {
+    db.sqlite.prepare(`INSERT INTO steps (campaign_id, position) VALUES (1, 2)`).run();
+    db.sqlite
+      .prepare(
+        `INSERT INTO messages (enrollment_id, lead_id, contact_id, campaign_id, step_id, mailbox_id, to_email, from_email, subject, message_id, state, sent_at)
+         VALUES (5, 5, 5, 1, 2, 1, 'person5@store5.example', 'sam@acme.test', 'Re: Quick question', 'out-5b@acme.test', 'sent', '2026-03-02T11:00:00Z')`,
+      )
+      .run();
+    const path = eml('late-soft.eml', { From: 'MAILER-DAEMON@mx.acme.test', Subject: 'Undelivered Mail Returned to Sender', 'Message-ID': '<late@mx.acme.test>', 'MIME-Version': '1.0', 'Content-Type': 'multipart/report; report-type=delivery-status; boundary="B"' },
+      '--B\nContent-Type: text/plain\n\nMailbox full.\n--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\nFinal-Recipient: rfc822; person5@store5.example\nAction: failed\nStatus: 4.2.2\n\n--B\nContent-Type: text/rfc822-headers\n\nMessage-ID: <out-5@acme.test>\n\n--B--\n');
+    await importMail(db, path, base);
+    expect(db.sqlite.prepare(`SELECT message_id, state FROM messages WHERE enrollment_id = 5 ORDER BY id`).all()).toEqual([
+      { message_id: 'out-5@acme.test', state: 'sent' },
+      { message_id: 'out-5b@acme.test', state: 'sent' },
+    ]);
   });
 
   it('counts an address\'s soft bounces from an index, not by reading every bounce event', () => {

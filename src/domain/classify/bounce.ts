@@ -13,6 +13,8 @@ export interface BounceResult {
   category: string;
   confidence: number;
   reason: string;
+  /** A delay warning (RFC 3464 Action: delayed, or "will be retried" text): the message may still arrive. */
+  delayed?: boolean;
 }
 
 /** Failure categories, checked in order against the diagnostic text. hard = the address itself is bad. */
@@ -178,6 +180,7 @@ export function detectBounce(input: MailInput): BounceResult | null {
         status,
         recipient,
         category: delayed && !cat ? 'delayed' : cat?.name ?? 'other',
+        ...(failed?.action === 'delayed' ? { delayed: true } : {}),
         confidence: failed ? 0.98 : 0.9,
         reason: `delivery status report${status ? ` ${status}` : ''}${cat ? ` (${cat.name.replace(/_/g, ' ')})` : ''}`,
       };
@@ -220,6 +223,7 @@ export function detectBounce(input: MailInput): BounceResult | null {
     status,
     recipient,
     category: cat?.name ?? (delayedText ? 'delayed' : 'other'),
+    ...(delayedText && !ses ? { delayed: true } : {}),
     confidence: Math.min(0.95, 0.5 + score * 0.06),
     reason: `${[failedHdr && 'X-Failed-Recipients', senderHit && 'daemon sender', subjectHit && 'bounce subject', bodyHit && 'bounce text', dsnFields && 'DSN fields'].filter(Boolean).join(', ')}${status ? ` ${status}` : ''}${cat ? ` (${cat.name.replace(/_/g, ' ')})` : ''}`,
   };

@@ -42,6 +42,7 @@ export function classifyAutomatic(input: MailInput): { result: Classification | 
         bounceRecipient: bounce.recipient,
         bounceStatus: bounce.status,
         bounceCategory: bounce.category,
+        ...(bounce.delayed ? { bounceDelayed: true } : {}),
       },
       bodyText: '',
     };

@@ -36,6 +36,8 @@ export interface Classification {
   bounceRecipient?: string;
   bounceStatus?: string;
   bounceCategory?: string;
+  /** A delay warning ("will be retried"): the sending server still tries, so it is not a soft bounce yet. */
+  bounceDelayed?: boolean;
   /** For out-of-office replies: YYYY-MM-DD. */
   returnDate?: string;
   /** For automatic replies: the person has left, or the mailbox is no longer read. */

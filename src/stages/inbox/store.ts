@@ -198,11 +198,13 @@ export interface EffectOptions {
 }
 
 export interface Effect {
-  kind: 'suppressed' | 'stopped' | 'paused' | 'replied' | 'none';
+  kind: 'suppressed' | 'stopped' | 'paused' | 'replied' | 'retry' | 'none';
   detail: string;
 }
 
 const NOW_SQL = `strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
+/** A soft-bounced message is sent again this long after the bounce arrived. */
+export const SOFT_BOUNCE_RETRY_HOURS = 24;
 
 // Built once: stmt() finds a prepared statement by its text, and a string built per call must be hashed
 // and compared in full on every lookup (advanceStageSql is also a long CASE built from the stage list).
@@ -226,7 +228,13 @@ const SQL = {
   leadUnsubscribed: `UPDATE leads SET stage = 'unsubscribed', updated_at = ${NOW_SQL} WHERE id = ? AND stage <> 'unsubscribed'`,
   leadReplied: `UPDATE leads SET stage = 'replied', updated_at = ${NOW_SQL} WHERE id = ? AND ${advanceStageSql("'replied'")} <> stage`,
   // Reads the partial index events_bounce_email_idx (migration 0004): the address's bounce events only.
-  softBounces: `SELECT COUNT(*) AS n FROM events WHERE type = 'bounced' AND json_extract(data, '$.email') = ? AND json_extract(data, '$.type') = 'soft'`,
+  softBounces: `SELECT COUNT(*) AS n FROM events
+    WHERE type = 'bounced' AND json_extract(data, '$.email') = ? AND json_extract(data, '$.type') = 'soft' AND json_extract(data, '$.delayed') IS NULL`,
+  // Only a message still marked sent, and only when nothing later went out in its thread.
+  retrySoftBounced: `UPDATE messages SET state = 'deferred', next_attempt_at = ?, last_error = ?, updated_at = ${NOW_SQL}
+    WHERE id = ? AND state = 'sent'
+      AND NOT EXISTS (SELECT 1 FROM messages later WHERE later.enrollment_id = messages.enrollment_id AND later.id > messages.id
+                      AND later.state IN ('sent', 'sending', 'unknown'))`,
 } as const;
 
 /** The statements above, for tests that check their query plans. */
@@ -286,15 +294,29 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
   if (c.label === 'BOUNCE') {
     const email = (c.bounceRecipient && c.bounceRecipient.includes('@') ? c.bounceRecipient : m.toEmail) ?? null;
     if (!m.leadId && !m.outboundId) return effects; // not about anything we sent
+    if (c.bounceDelayed) {
+      // "Delayed, will be retried": the sending server is still trying. Recorded; not a soft bounce (three
+      // daily warnings about one message are not three failures), nothing suppressed, nothing resent.
+      ev('bounced', { email, type: 'soft', delayed: true, status: c.bounceStatus ?? null, category: c.bounceCategory ?? null });
+      return effects;
+    }
     let hard = c.bounceType === 'hard';
     let softCount = 0;
     if (!hard && email) {
-      softCount =
-        1 +
-        ((stmt(db, SQL.softBounces).get(email) as { n: number }).n ?? 0);
+      // Each failed delivery counts (a soft-bounced message is sent again, and may bounce again); warnings do not.
+      softCount = 1 + ((stmt(db, SQL.softBounces).get(email) as { n: number }).n ?? 0);
       if (softCount >= o.softBounceLimit) hard = true;
     }
     ev('bounced', { email, type: c.bounceType ?? 'soft', status: c.bounceStatus ?? null, category: c.bounceCategory ?? null, softCount: softCount || undefined });
+    if (!hard && m.outboundId) {
+      // A soft bounce: the message did not arrive, for now (mailbox full, server down). It is sent again later,
+      // when it is still the thread's latest (its follow-ups wait for it: they never answer mail that never came).
+      const at = new Date(o.now.getTime() + SOFT_BOUNCE_RETRY_HOURS * 3600_000).toISOString();
+      const error = `soft bounce ${c.bounceStatus ?? ''}: ${c.reason}`.replace(/\s+/g, ' ').slice(0, 500);
+      if (stmt(db, SQL.retrySoftBounced).run(at, error, m.outboundId).changes) {
+        effects.push({ kind: 'retry', detail: `sent again after ${at.slice(0, 16).replace('T', ' ')} UTC` });
+      }
+    }
     if (hard && email) {
       const note = c.bounceType === 'hard' ? `hard bounce ${c.bounceStatus ?? ''}`.trim() : `${softCount} soft bounces`;
       // The address we mailed, when the bounce names our very message and another recipient (a forward or an
