@@ -41,9 +41,12 @@ export class SmtpError extends Error {
 
 interface NmError extends Error {
   code?: string;
+  /** The system error's code (ECONNREFUSED, ENOTFOUND...) when nodemailer replaced `code` with its own (ESOCKET, EDNS). */
+  originalCode?: string;
   responseCode?: number;
   response?: string;
   command?: string;
+  timeoutType?: string;
 }
 
 function toSmtpError(err: unknown, phase: SmtpPhase): SmtpError {
@@ -52,6 +55,85 @@ function toSmtpError(err: unknown, phase: SmtpPhase): SmtpError {
     code: e?.code,
     responseCode: typeof e?.responseCode === 'number' ? e.responseCode : undefined,
     response: typeof e?.response === 'string' ? e.response : undefined,
+  });
+}
+
+/** What went wrong while opening the connection, in words a user can act on. */
+function describeConnectFailure(e: NmError, cfg: SmtpConfig): string {
+  const sys = e.originalCode ?? (e.code && !['ESOCKET', 'ECONNECTION', 'EDNS', 'ETLS', 'ETIMEDOUT', 'EPROTOCOL'].includes(e.code) ? e.code : undefined);
+  const secs = (ms: number | undefined, dflt: number) => `${Math.round((ms ?? dflt) / 100) / 10}s`;
+  if (e.timeoutType === 'CONNECT_TIMEOUT') return `no connection within ${secs(cfg.connectionTimeoutMs, 30_000)} (a firewall, or the wrong host or port)`;
+  if (e.timeoutType === 'GREETING_TIMEOUT') return `connected, but the server sent no greeting within ${secs(cfg.greetingTimeoutMs, 30_000)} (is it an SMTP server? with --smtp-security tls, is the port a TLS port?)`;
+  if (e.timeoutType === 'UPGRADE_TIMEOUT') return `the TLS handshake after STARTTLS did not finish within ${secs(cfg.greetingTimeoutMs, 30_000)}`;
+  if (e.timeoutType === 'SOCKET_TIMEOUT') return `the server stopped answering (no reply within ${secs(cfg.socketTimeoutMs, 120_000)})`;
+  switch (sys) {
+    case 'ECONNREFUSED':
+      return 'connection refused (ECONNREFUSED): nothing listens on that port';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `host unreachable (${sys})`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'ENODATA':
+      return `host name not found (${sys})`;
+    case 'ECONNRESET':
+      return 'the server reset the connection (ECONNRESET)';
+    case 'ETIMEDOUT':
+      return 'connection timed out (ETIMEDOUT)';
+  }
+  const reply = typeof e.response === 'string' ? e.response.trim() : '';
+  if (e.code === 'ETLS') return reply ? `STARTTLS refused: ${reply}` : `TLS failed: ${e.message}`;
+  if (reply) return `the server refused the session: ${reply}`;
+  if (/ssl|tls|certificate|self[- ]signed|wrong version number|EPROTO/i.test(`${e.message} ${sys ?? ''}`)) return `TLS failed: ${e.message}`;
+  return e.message || String(e);
+}
+
+/** A connection failure as an SmtpError of phase 'connect' naming the server, e.g. "smtp.x.com:587: connection refused (ECONNREFUSED): ...". */
+function connectError(err: unknown, cfg: SmtpConfig): SmtpError {
+  const e = (err ?? {}) as NmError;
+  // No `response`: the callers show `response ?? message`, and the message names the server and says what
+  // happened (the reply, if there was one, is in it).
+  return new SmtpError(`${cfg.host}:${cfg.port}: ${describeConnectFailure(e, cfg)}`, 'connect', {
+    code: e.originalCode ?? e.code,
+    responseCode: typeof e.responseCode === 'number' ? e.responseCode : undefined,
+  });
+}
+
+type NmCallback<T> = (err?: Error | null, value?: T) => void;
+
+/**
+ * Runs one nodemailer operation and settles when it calls back, or when the connection ends without it
+ * calling back. nodemailer reports some failures only through its 'error' and 'end' events and never
+ * calls the operation's callback: a refused or timed-out connect, a connection lost during AUTH or RSET.
+ * Without this, such a promise would never settle and the process would just exit when its event loop
+ * emptied (silently, with a message left mid-send). 'end' is waited on for one turn of the event loop,
+ * because when nodemailer does call back (e.g. a 421, a drop mid-DATA) it does so right after 'end'.
+ */
+function settle<T>(conn: SMTPConnection, start: (cb: NmCallback<T>) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    let lastError: unknown = null;
+    const onError = (e: unknown) => {
+      lastError = e;
+    };
+    const onEnd = () => {
+      setImmediate(() => finish(lastError ?? Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' })));
+    };
+    const finish = (err: unknown, value?: T) => {
+      if (done) return;
+      done = true;
+      conn.removeListener('error', onError);
+      conn.removeListener('end', onEnd);
+      if (err) reject(err);
+      else resolve(value as T);
+    };
+    conn.on('error', onError);
+    conn.once('end', onEnd);
+    try {
+      start((err, value) => finish(err ?? null, value));
+    } catch (e) {
+      finish(e);
+    }
   });
 }
 
@@ -106,34 +188,41 @@ export class SmtpClient {
     };
   }
 
-  /** Connects and logs in. Throws SmtpError with phase 'connect' or 'auth'. */
+  /**
+   * Connects and logs in. Always settles: throws SmtpError with phase 'connect' (refused, unreachable, DNS,
+   * TLS, no greeting, the connection lost before or during login: nothing was sent) or 'auth' (the server
+   * refused the login).
+   */
   async connect(): Promise<void> {
     if (this.conn && this.alive) return;
     this.dispose();
     const conn = new SMTPConnection(this.options());
     this.conn = conn;
+    // Always listened to: an 'error' without a listener would throw from the socket's event handler.
     conn.on('error', () => {
       this.alive = false;
     });
     conn.on('end', () => {
       this.alive = false;
     });
-    await new Promise<void>((resolve, reject) => {
-      conn.connect((err?: Error | null) => (err ? reject(toSmtpError(err, 'connect')) : resolve()));
-    }).catch((e) => {
+    try {
+      await settle<void>(conn, (cb) => conn.connect(cb));
+    } catch (err) {
       this.dispose();
-      throw e;
-    });
+      throw connectError(err, this.cfg);
+    }
     this.alive = true;
     if (this.cfg.user) {
-      await new Promise<void>((resolve, reject) => {
-        conn.login({ credentials: { user: this.cfg.user!, pass: this.cfg.pass ?? '' } }, (err?: Error | null) =>
-          err ? reject(toSmtpError(err, 'auth')) : resolve(),
-        );
-      }).catch((e) => {
+      try {
+        await settle<unknown>(conn, (cb) => conn.login({ credentials: { user: this.cfg.user!, pass: this.cfg.pass ?? '' } }, cb));
+      } catch (err) {
         this.dispose();
-        throw e;
-      });
+        const e = err as NmError;
+        // Refused by the server (a reply, or nodemailer's own EAUTH) is a login failure; a connection lost
+        // or timed out in the middle of AUTH is not: the password may be right, nothing was sent.
+        if (e?.code === 'EAUTH' || typeof e?.responseCode === 'number') throw toSmtpError(err, 'auth');
+        throw connectError(err, this.cfg);
+      }
     }
   }
 
@@ -150,9 +239,9 @@ export class SmtpClient {
     this.lastLine = '';
     this.onBody = onBodySent ?? null;
     try {
-      const info = await new Promise<{ response?: string; accepted?: string[] }>((resolve, reject) => {
-        conn.send(envelope, raw, (err, res) => (err ? reject(err) : resolve(res as { response?: string; accepted?: string[] })));
-      });
+      const info = await settle<{ response?: string; accepted?: string[] }>(conn, (cb) =>
+        conn.send(envelope, raw, (err, res) => cb(err, res as { response?: string; accepted?: string[] })),
+      );
       // The final 250 ends the mail transaction (RFC 5321 4.1.4): the next MAIL FROM needs no RSET first.
       return { response: info.response ?? this.lastLine, accepted: info.accepted ?? envelope.to };
     } catch (err) {
@@ -167,7 +256,10 @@ export class SmtpClient {
       this.onBody = null;
       const se = toSmtpError(err, phase);
       if (!this.alive || !se.responseCode || phase === 'data') this.dispose();
-      else await new Promise<void>((resolve) => conn.reset(() => resolve()));
+      else {
+        // RSET so the connection can carry the next message; if that fails too, the next send reconnects.
+        await settle<unknown>(conn, (cb) => conn.reset(cb)).catch(() => this.dispose());
+      }
       throw se;
     }
   }
@@ -185,6 +277,7 @@ export class SmtpClient {
     }
   }
 
+  /** Says QUIT and closes. Never throws; settles within 2 s even when the server does not answer. */
   async close(): Promise<void> {
     const c = this.conn;
     if (c && this.alive) {

@@ -5,24 +5,9 @@ import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { startMailstack, mailstackAvailable, type Mailstack } from '../helpers/mailstack.js';
-import { seedCampaign, openTestDb, messageStates } from '../helpers/send-fixture.js';
+import { seedCampaign, openTestDb, messageStates, sendSettingsYaml } from '../helpers/send-fixture.js';
 
-const YAML = `sender:
-  name: "Ana Lima"
-  email: "alice@test.local"
-  postal_address: "1 Main St, Austin TX"
-  timezone: "UTC"
-sending:
-  days: [mon, tue, wed, thu, fri, sat, sun]
-  start: "00:00"
-  end: "00:00"
-  recipient_timezone: false
-  min_gap_seconds: 0
-  max_gap_seconds: 0
-  per_domain_per_hour: 100000
-unsubscribe:
-  base_url: "https://u.example.com"
-`;
+const YAML = sendSettingsYaml('alice@test.local');
 
 describe.skipIf(!mailstackAvailable() && !process.env.CI)('outreach mailbox and send (CLI)', () => {
   let ms: Mailstack;

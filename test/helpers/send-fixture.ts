@@ -115,3 +115,21 @@ export function messageStates(db: Db): Record<string, number> {
   for (const r of db.sqlite.prepare(`SELECT state, COUNT(*) AS n FROM messages GROUP BY state`).all() as { state: string; n: number }[]) out[r.state] = r.n;
   return out;
 }
+
+/** An outreach.yaml for CLI send tests: always open, no pacing, this sender address. */
+export const sendSettingsYaml = (email: string): string => `sender:
+  name: "Ana Lima"
+  email: "${email}"
+  postal_address: "1 Main St, Austin TX"
+  timezone: "UTC"
+sending:
+  days: [mon, tue, wed, thu, fri, sat, sun]
+  start: "00:00"
+  end: "00:00"
+  recipient_timezone: false
+  min_gap_seconds: 0
+  max_gap_seconds: 0
+  per_domain_per_hour: 100000
+unsubscribe:
+  base_url: "https://u.example.com"
+`;

@@ -110,7 +110,7 @@ export function register(program: Command): void {
                 const exists = db.sqlite.prepare('SELECT 1 FROM mailboxes WHERE name = ?').get(opts.mailbox);
                 throw new UserError(
                   exists ? `Mailbox "${opts.mailbox}" has no IMAP settings.` : `No mailbox named "${opts.mailbox}".`,
-                  exists ? `Add them with \`outreach mailbox add ${opts.mailbox} --imap-host HOST ...\`.` : 'See `outreach mailbox list`.',
+                  exists ? `Add them with \`outreach mailbox add ${opts.mailbox} --update --imap-host HOST ...\`.` : 'See `outreach mailbox list`.',
                 );
               }
               throw new UserError('No mailbox with IMAP settings to sync.', 'Add one with `outreach mailbox add NAME --imap-host HOST ...`, or use `outreach inbox import PATH` for mail files.');

@@ -3,11 +3,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { action, type Ctx } from '../context.js';
 import { examples, intOption } from '../help.js';
+import { UsageError } from '../../errors.js';
 
 interface AddFlags {
-  email: string;
+  email?: string;
   fromName?: string;
-  smtpHost: string;
+  smtpHost?: string;
   smtpPort?: number;
   smtpSecurity?: 'tls' | 'starttls' | 'none';
   smtpUser?: string;
@@ -53,10 +54,10 @@ export function register(program: Command): void {
   const add = mailbox
     .command('add')
     .argument('<name>', 'a short name for this mailbox (e.g. ana-gmail)')
-    .description('add a sending mailbox (the password stays in an environment variable)')
-    .requiredOption('--email <address>', 'the From address')
+    .description('add a sending mailbox (the password stays in an environment variable); with --update, change some fields of one')
+    .option('--email <address>', 'the From address (required, except with --update)')
     .option('--from-name <name>', 'display name in From (default: sender.name from outreach.yaml)')
-    .requiredOption('--smtp-host <host>', 'SMTP server')
+    .option('--smtp-host <host>', 'SMTP server (required, except with --update)')
     .option('--smtp-port <port>', 'SMTP port (default: 465 for tls, 587 for starttls, 25 for none)', intOption('--smtp-port', { min: 1, max: 65535 }))
     .option('--smtp-security <mode>', 'tls | starttls | none (default starttls)', security('--smtp-security'))
     .option('--smtp-user <user>', 'SMTP login (default: the email address)')
@@ -68,44 +69,66 @@ export function register(program: Command): void {
     .option('--imap-password-env <NAME>', 'NAME of the variable holding the IMAP password (default: the SMTP one)')
     .option('--sent-folder <folder>', 'the Sent folder name, when it is not marked \\Sent')
     .option('--append-sent', 'append a copy of each sent message to the Sent folder (for servers that do not keep one)')
+    .option('--no-append-sent', 'do not append copies (the default; with --update, turns --append-sent off)')
     .option('--daily-cap <n>', 'most messages a day, after warm-up (default 50)', intOption('--daily-cap', { min: 0 }))
     .option('--ramp-start <n>', 'warm-up: messages on the first day (default 10)', intOption('--ramp-start', { min: 0 }))
     .option('--ramp-step <n>', 'warm-up: added each day until the cap (default 5)', intOption('--ramp-step', { min: 0 }))
-    .option('--update', 'change an existing mailbox of that name')
+    .option('--update', 'change an existing mailbox: only the options given change, the others keep their values')
     .option('--test', 'log in to SMTP and IMAP right after saving')
     .action(
       action(
         async (ctx, flags: AddFlags, name: string) => {
-          const { addMailbox, testMailbox } = await import('../../stages/mailbox/index.js');
-          const row = addMailbox(
-            ctx.db(),
-            {
-              name,
-              email: flags.email,
-              fromName: flags.fromName,
-              smtpHost: flags.smtpHost,
-              smtpPort: flags.smtpPort,
-              smtpSecurity: flags.smtpSecurity,
-              smtpUser: flags.smtpUser,
-              smtpPasswordEnv: flags.smtpPasswordEnv,
-              imapHost: flags.imapHost,
-              imapPort: flags.imapPort,
-              imapSecurity: flags.imapSecurity,
-              imapUser: flags.imapUser,
-              imapPasswordEnv: flags.imapPasswordEnv,
-              sentFolder: flags.sentFolder,
-              appendSent: flags.appendSent,
-              dailyCap: flags.dailyCap,
-              rampStart: flags.rampStart,
-              rampStep: flags.rampStep,
-            },
-            { update: flags.update },
-          );
+          const { addMailbox, updateMailbox, patchFields, testMailbox } = await import('../../stages/mailbox/index.js');
+          const fields = {
+            fromName: flags.fromName,
+            smtpPort: flags.smtpPort,
+            smtpSecurity: flags.smtpSecurity,
+            smtpUser: flags.smtpUser,
+            smtpPasswordEnv: flags.smtpPasswordEnv,
+            imapHost: flags.imapHost,
+            imapPort: flags.imapPort,
+            imapSecurity: flags.imapSecurity,
+            imapUser: flags.imapUser,
+            imapPasswordEnv: flags.imapPasswordEnv,
+            sentFolder: flags.sentFolder,
+            appendSent: flags.appendSent,
+            dailyCap: flags.dailyCap,
+            rampStart: flags.rampStart,
+            rampStep: flags.rampStep,
+          };
+          let row;
+          let changes: { field: string; from: string | number | null; to: string | number | null }[] | null = null;
+          let asked = true;
+          if (flags.update) {
+            const patch = { name, email: flags.email, smtpHost: flags.smtpHost, ...fields };
+            asked = patchFields(patch).length > 0;
+            if (!asked && !flags.test) {
+              throw new UsageError(
+                `--update needs the options to change (e.g. --daily-cap 100 or --smtp-port 587).`,
+                `See \`outreach mailbox add --help\`; \`outreach mailbox list\` shows the current settings.`,
+              );
+            }
+            ({ row, changes } = updateMailbox(ctx.db(), patch));
+          } else {
+            for (const [flag, v] of [['--email <address>', flags.email], ['--smtp-host <host>', flags.smtpHost]] as const) {
+              if (v === undefined) {
+                throw new UsageError(`required option '${flag}' not specified`, `To change only some fields of an existing mailbox, pass --update: outreach mailbox add ${name} --update --daily-cap 100`);
+              }
+            }
+            row = addMailbox(ctx.db(), { name, email: flags.email!, smtpHost: flags.smtpHost!, ...fields });
+          }
           const test = flags.test ? await testMailbox(ctx.db(), name, env(ctx)) : null;
           if (ctx.json) {
-            ctx.out.printJson({ mailbox: { id: row.id, name: row.name, email: row.email }, test });
+            ctx.out.printJson({ mailbox: { id: row.id, name: row.name, email: row.email }, ...(changes ? { changes } : {}), test });
           } else {
-            ctx.out.success(`${flags.update ? 'Updated' : 'Added'} mailbox ${row.name} <${row.email}> via ${row.smtp_host}:${row.smtp_port} (${row.smtp_security})`);
+            if (changes && !changes.length) {
+              if (asked) ctx.out.info(`Mailbox ${row.name} unchanged: it already has these settings.`);
+            }
+            else ctx.out.success(`${changes ? 'Updated' : 'Added'} mailbox ${row.name} <${row.email}> via ${row.smtp_host}:${row.smtp_port} (${row.smtp_security})`);
+            for (const c of changes ?? []) ctx.out.print(`  ${c.field.replace(/_/g, ' ')}: ${show(c.field, c.from)} → ${show(c.field, c.to)}`);
+            if (changes && row.status === 'auth_failed') {
+              ctx.out.info(`Mailbox ${row.name} is stopped after a refused login: \`outreach mailbox test ${row.name}\` checks it and lets it send again.`);
+            }
             if (row.smtp_password_env && !env(ctx)(row.smtp_password_env)) {
               ctx.out.warn(`${row.smtp_password_env} is not set yet: put ${row.smtp_password_env}=<password> in .env.`);
             }
@@ -195,6 +218,13 @@ export function register(program: Command): void {
       ),
     ['outreach mailbox test ana', 'outreach mailbox test ana --json'],
   );
+}
+
+/** A stored value as the user set it (append_sent is 0/1 in the database). */
+function show(field: string, v: string | number | null): string {
+  if (v === null || v === '') return '-';
+  if (field === 'append_sent') return v ? 'yes' : 'no';
+  return String(v);
 }
 
 function printTest(

@@ -269,7 +269,9 @@ export function register(program: Command): void {
             ctx.out.warn(`${ids.length === 1 ? `draft ${ids[0]}` : `${ids.length} drafts (${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', ...' : ''})`}: ${reason}`);
           }
           for (const p of r.mailboxProblems) ctx.out.error(`mailbox ${p.mailbox}: ${p.problem}`);
-          if (r.mailboxProblems.some((p) => /login refused/.test(p.problem))) process.exitCode = 1;
+          // A mailbox that refused the login or could not be reached fails the run (cron reports it); a thread
+          // waiting on a stopped mailbox is only a notice.
+          if (r.mailboxProblems.some((p) => /login refused|cannot reach the SMTP server/.test(p.problem))) process.exitCode = 1;
         },
         { audit: true },
       ),

@@ -51,51 +51,180 @@ function checkEnvName(flag: string, v: string | undefined): void {
   }
 }
 
-/** Adds a mailbox (or updates it with --update). Returns the stored row. */
-export function addMailbox(db: Db, input: MailboxInput, opts: { update?: boolean } = {}): MailboxRow {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(input.name)) {
-    throw new UserError(`"${input.name}" is not a valid mailbox name.`, 'Use letters, digits, dot, dash or underscore (e.g. ana-gmail).', 2);
+function checkName(name: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(name)) {
+    throw new UserError(`"${name}" is not a valid mailbox name.`, 'Use letters, digits, dot, dash or underscore (e.g. ana-gmail).', 2);
   }
-  const email = normalizeEmail(input.email);
+}
+
+function checkSecurity(flag: string, s: Security | undefined): void {
+  if (s !== undefined && !SECURITIES.includes(s)) throw new UserError(`${flag} must be tls, starttls or none, got "${s}".`, undefined, 2);
+}
+
+function checkCounts(input: { dailyCap?: number; rampStart?: number; rampStep?: number }): void {
+  for (const [flag, v] of [['--daily-cap', input.dailyCap], ['--ramp-start', input.rampStart], ['--ramp-step', input.rampStep]] as const) {
+    if (v !== undefined && (!Number.isSafeInteger(v) || v < 0)) throw new UserError(`${flag} must be a whole number, 0 or more, got ${v}.`, undefined, 2);
+  }
+}
+
+function checkEmail(v: string): string {
+  const email = normalizeEmail(v);
   if (!email.ok) throw new UserError(`--email: ${email.reason}`, undefined, 2);
+  return email.value.email;
+}
+
+type Row = Omit<MailboxRow, 'id' | 'ramp_started_at' | 'status' | 'status_reason' | 'created_at' | 'updated_at'>;
+
+/**
+ * Adds a mailbox. With `update` it changes an existing one instead (see updateMailbox: only the fields
+ * given change; unknown name → error). Returns the stored row.
+ */
+export function addMailbox(db: Db, input: MailboxInput, opts: { update?: boolean } = {}): MailboxRow {
+  if (opts.update) return updateMailbox(db, input).row;
+  checkName(input.name);
+  const email = checkEmail(input.email);
   const smtpSecurity = input.smtpSecurity ?? 'starttls';
   const imapSecurity = input.imapSecurity ?? 'tls';
-  for (const [flag, s] of [['--smtp-security', smtpSecurity], ['--imap-security', imapSecurity]] as const) {
-    if (!SECURITIES.includes(s)) throw new UserError(`${flag} must be tls, starttls or none, got "${s}".`, undefined, 2);
-  }
+  checkSecurity('--smtp-security', smtpSecurity);
+  checkSecurity('--imap-security', imapSecurity);
   checkEnvName('--smtp-password-env', input.smtpPasswordEnv);
   checkEnvName('--imap-password-env', input.imapPasswordEnv);
+  checkCounts(input);
+  if (!input.smtpHost || !input.smtpHost.trim()) throw new UserError('--smtp-host is empty.', undefined, 2);
   const cap = input.dailyCap ?? 50;
   const rampStart = input.rampStart ?? Math.min(10, cap);
   const rampStep = input.rampStep ?? 5;
-  if (cap < 0 || rampStart < 0 || rampStep < 0) throw new UserError('--daily-cap, --ramp-start and --ramp-step cannot be negative.', undefined, 2);
-  const existing = getMailboxByName(db, input.name);
-  if (existing && !opts.update) {
+  if (getMailboxByName(db, input.name)) {
     throw new UserError(`A mailbox named "${input.name}" exists already.`, `Pass --update to change it, or \`outreach mailbox remove ${input.name}\` first.`);
   }
-  const smtpUser = input.smtpUser ?? existing?.smtp_user ?? email.value.email;
-  const imapHost = input.imapHost ?? existing?.imap_host ?? null;
-  const row = {
+  const smtpUser = input.smtpUser ?? email;
+  const imapHost = input.imapHost ?? null;
+  const row: Row = {
     name: input.name,
-    email: email.value.email,
-    from_name: input.fromName ?? existing?.from_name ?? null,
-    smtp_host: input.smtpHost,
-    smtp_port: input.smtpPort ?? (existing && !input.smtpSecurity ? existing.smtp_port : defaultSmtpPort(smtpSecurity)),
+    email,
+    from_name: input.fromName ?? null,
+    smtp_host: input.smtpHost.trim(),
+    smtp_port: input.smtpPort ?? defaultSmtpPort(smtpSecurity),
     smtp_security: smtpSecurity,
     smtp_user: smtpUser,
-    smtp_password_env: input.smtpPasswordEnv ?? existing?.smtp_password_env ?? null,
+    smtp_password_env: input.smtpPasswordEnv ?? null,
     imap_host: imapHost,
-    imap_port: imapHost ? (input.imapPort ?? existing?.imap_port ?? defaultImapPort(imapSecurity)) : null,
+    imap_port: imapHost ? (input.imapPort ?? defaultImapPort(imapSecurity)) : null,
     imap_security: imapSecurity,
-    imap_user: imapHost ? (input.imapUser ?? existing?.imap_user ?? smtpUser) : null,
-    imap_password_env: imapHost ? (input.imapPasswordEnv ?? existing?.imap_password_env ?? input.smtpPasswordEnv ?? existing?.smtp_password_env ?? null) : null,
-    sent_folder: input.sentFolder ?? existing?.sent_folder ?? null,
-    append_sent: (input.appendSent ?? Boolean(existing?.append_sent)) ? 1 : 0,
+    imap_user: imapHost ? (input.imapUser ?? smtpUser) : null,
+    imap_password_env: imapHost ? (input.imapPasswordEnv ?? input.smtpPasswordEnv ?? null) : null,
+    sent_folder: input.sentFolder ?? null,
+    append_sent: input.appendSent ? 1 : 0,
     daily_cap: cap,
     ramp_start: rampStart,
     ramp_step: rampStep,
   };
-  if (existing) {
+  db.sqlite
+    .prepare(
+      `INSERT INTO mailboxes (name, email, from_name, smtp_host, smtp_port, smtp_security, smtp_user, smtp_password_env, imap_host, imap_port,
+         imap_security, imap_user, imap_password_env, sent_folder, append_sent, daily_cap, ramp_start, ramp_step)
+       VALUES (@name, @email, @from_name, @smtp_host, @smtp_port, @smtp_security, @smtp_user, @smtp_password_env, @imap_host, @imap_port,
+         @imap_security, @imap_user, @imap_password_env, @sent_folder, @append_sent, @daily_cap, @ramp_start, @ramp_step)`,
+    )
+    .run(row);
+  return getMailboxByName(db, input.name)!;
+}
+
+/** `mailbox add NAME --update ...`: the fields to change; every field left out keeps its value. */
+export type MailboxPatch = { name: string } & Partial<Omit<MailboxInput, 'name'>>;
+
+export interface MailboxChange {
+  /** The column, e.g. daily_cap. */
+  field: string;
+  from: string | number | null;
+  to: string | number | null;
+}
+
+/** The fields a patch sets (name excluded): none means there is nothing to update. */
+export function patchFields(p: MailboxPatch): string[] {
+  return Object.entries(p)
+    .filter(([k, v]) => k !== 'name' && v !== undefined)
+    .map(([k]) => k);
+}
+
+/**
+ * Changes only the given fields of an existing mailbox. Values that were derived from another field follow
+ * it when it changes and they were not set on their own: the SMTP login that was the email address, the
+ * IMAP login and password variable that were the SMTP ones, a port that was the default of the old
+ * security mode. Its status, warm-up start and history are kept (a mailbox stopped by a refused login
+ * stays stopped until `mailbox test` succeeds). Unknown name: UserError (exit 1).
+ */
+export function updateMailbox(db: Db, patch: MailboxPatch): { row: MailboxRow; changes: MailboxChange[] } {
+  const old = getMailboxByName(db, patch.name);
+  if (!old) {
+    throw new UserError(
+      `No mailbox named "${patch.name}" to update.`,
+      `See \`outreach mailbox list\`; to add it, leave out --update and give at least --email and --smtp-host.`,
+    );
+  }
+  checkSecurity('--smtp-security', patch.smtpSecurity);
+  checkSecurity('--imap-security', patch.imapSecurity);
+  checkEnvName('--smtp-password-env', patch.smtpPasswordEnv);
+  checkEnvName('--imap-password-env', patch.imapPasswordEnv);
+  checkCounts(patch);
+  if (patch.smtpHost !== undefined && !patch.smtpHost.trim()) throw new UserError('--smtp-host is empty.', undefined, 2);
+  const email = patch.email !== undefined ? checkEmail(patch.email) : old.email;
+
+  const smtpSecurity = patch.smtpSecurity ?? old.smtp_security;
+  const smtpPort =
+    patch.smtpPort ?? (smtpSecurity !== old.smtp_security && old.smtp_port === defaultSmtpPort(old.smtp_security) ? defaultSmtpPort(smtpSecurity) : old.smtp_port);
+  const smtpUser = patch.smtpUser ?? (old.smtp_user === old.email ? email : old.smtp_user);
+  const smtpPasswordEnv = patch.smtpPasswordEnv ?? old.smtp_password_env;
+
+  const imapHost = patch.imapHost ?? old.imap_host;
+  if (!imapHost) {
+    const imapOnly = (['imapPort', 'imapUser', 'imapPasswordEnv', 'sentFolder'] as const).filter((k) => patch[k] !== undefined);
+    if (imapOnly.length) {
+      const flag = imapOnly[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new UserError(`Mailbox "${patch.name}" has no IMAP account: --${flag} needs --imap-host too.`, undefined, 2);
+    }
+  }
+  const imapSecurity = patch.imapSecurity ?? old.imap_security;
+  let imapPort: number | null = null;
+  let imapUser: string | null = null;
+  let imapPasswordEnv: string | null = null;
+  if (imapHost) {
+    const oldPort = old.imap_host ? old.imap_port : null;
+    imapPort =
+      patch.imapPort ??
+      (oldPort === null || (imapSecurity !== old.imap_security && oldPort === defaultImapPort(old.imap_security)) ? defaultImapPort(imapSecurity) : oldPort);
+    imapUser = patch.imapUser ?? (!old.imap_host || !old.imap_user || old.imap_user === old.smtp_user ? smtpUser : old.imap_user);
+    imapPasswordEnv =
+      patch.imapPasswordEnv ??
+      (!old.imap_host || old.imap_password_env === null || old.imap_password_env === old.smtp_password_env ? smtpPasswordEnv : old.imap_password_env);
+  }
+
+  const row: Row = {
+    name: old.name,
+    email,
+    from_name: patch.fromName ?? old.from_name,
+    smtp_host: patch.smtpHost?.trim() ?? old.smtp_host,
+    smtp_port: smtpPort,
+    smtp_security: smtpSecurity,
+    smtp_user: smtpUser,
+    smtp_password_env: smtpPasswordEnv,
+    imap_host: imapHost,
+    imap_port: imapPort,
+    imap_security: imapSecurity,
+    imap_user: imapUser,
+    imap_password_env: imapPasswordEnv,
+    sent_folder: patch.sentFolder ?? old.sent_folder,
+    append_sent: patch.appendSent === undefined ? old.append_sent : patch.appendSent ? 1 : 0,
+    daily_cap: patch.dailyCap ?? old.daily_cap,
+    ramp_start: patch.rampStart ?? old.ramp_start,
+    ramp_step: patch.rampStep ?? old.ramp_step,
+  };
+  const changes: MailboxChange[] = [];
+  for (const k of Object.keys(row) as (keyof Row)[]) {
+    const before = old[k] as string | number | null;
+    if (before !== row[k]) changes.push({ field: k, from: before, to: row[k] });
+  }
+  if (changes.length) {
     db.sqlite
       .prepare(
         `UPDATE mailboxes SET email=@email, from_name=@from_name, smtp_host=@smtp_host, smtp_port=@smtp_port, smtp_security=@smtp_security,
@@ -105,17 +234,8 @@ export function addMailbox(db: Db, input: MailboxInput, opts: { update?: boolean
          WHERE name=@name`,
       )
       .run(row);
-  } else {
-    db.sqlite
-      .prepare(
-        `INSERT INTO mailboxes (name, email, from_name, smtp_host, smtp_port, smtp_security, smtp_user, smtp_password_env, imap_host, imap_port,
-           imap_security, imap_user, imap_password_env, sent_folder, append_sent, daily_cap, ramp_start, ramp_step)
-         VALUES (@name, @email, @from_name, @smtp_host, @smtp_port, @smtp_security, @smtp_user, @smtp_password_env, @imap_host, @imap_port,
-           @imap_security, @imap_user, @imap_password_env, @sent_folder, @append_sent, @daily_cap, @ramp_start, @ramp_step)`,
-      )
-      .run(row);
   }
-  return getMailboxByName(db, input.name)!;
+  return { row: getMailboxByName(db, old.name)!, changes };
 }
 
 export interface MailboxView {
