@@ -382,6 +382,9 @@ export const inbound = sqliteTable(
     rawSize: integer('raw_size'),
     problem: text('problem'), // what went wrong parsing it, if anything
     processedAt: text('processed_at'),
+    // WARM notifications (webhook/command): when one went out, and why the last try failed (retried while set)
+    notifiedAt: text('notified_at'),
+    notifyError: text('notify_error'),
   },
   (t) => [
     uniqueIndex('inbound_message_id_uq').on(t.messageId),

@@ -341,10 +341,23 @@ describe('lock and notifications', () => {
     expect(JSON.parse(readFileSync(out, 'utf8'))).toMatchObject({ label: 'WARM', from: 'person1@store1.example' });
   });
 
-  it('a failing webhook is reported, never fails the run', async () => {
-    const notifier = createNotifier({ webhookUrl: 'http://127.0.0.1:9/nothing' });
-    const s = await importMail(db, reply(1, 'Interested, call me.'), { ...base, notifier });
-    expect(s.notified).toBe(0);
+  it('a failing webhook is reported, the reply is stored, and its notification is tried again on the next run', async () => {
+    const down = createNotifier({ webhookUrl: 'http://127.0.0.1:9/nothing' });
+    const s = await importMail(db, reply(1, 'Interested, call me.', {}, 'warm-retry'), { ...base, notifier: down });
+    expect(s).toMatchObject({ stored: 1, notified: 0 });
     expect(s.notifyErrors[0]).toMatch(/webhook/);
+    const state = () => db.sqlite.prepare(`SELECT notified_at, notify_error FROM inbound WHERE message_id = 'warm-retry@store1.example'`).get() as { notified_at: string | null; notify_error: string | null };
+    expect(state()).toMatchObject({ notified_at: null, notify_error: expect.stringMatching(/webhook/) });
+    // Still down on the next run (nothing new in it): tried again, still failing, still reported.
+    const again = await importMail(db, reply(2, 'Not interested, thanks.'), { ...base, notifier: down });
+    expect(again.notifyErrors).toEqual([expect.stringMatching(/^person1@store1\.example \(an earlier reply, tried again\): .*webhook/)]);
+    // The webhook is back: the earlier reply is posted once, and never again.
+    const before = posts.length;
+    const up = createNotifier({ webhookUrl: hook.url });
+    const third = await importMail(db, reply(3, 'No thanks.'), { ...base, notifier: up });
+    expect(third).toMatchObject({ notified: 1, notifyErrors: [] });
+    expect(posts.slice(before).map((p) => p.reply.messageId)).toEqual(['warm-retry@store1.example']);
+    expect(state()).toMatchObject({ notified_at: expect.any(String), notify_error: null });
+    expect((await importMail(db, reply(4, 'No thanks.'), { ...base, notifier: up })).notified).toBe(0);
   });
 });

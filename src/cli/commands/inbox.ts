@@ -55,6 +55,9 @@ async function common(ctx: Ctx, opts: { offline?: boolean }) {
 type Summary = Awaited<ReturnType<typeof import('../../stages/inbox/index.js').syncInbox>>;
 
 function report(ctx: Ctx, s: Summary, what: string): void {
+  // A WARM reply the operator was not told about is a failure of the run (cron reports it); it is tried again
+  // on the next runs. The mail itself is stored either way.
+  if (s.notifyErrors.length) process.exitCode = 1;
   for (const k of ['scanned', 'stored', 'duplicates', 'own', 'problems', 'notified', 'resumed'] as const) ctx.count(k, s[k] as number);
   for (const [l, n] of Object.entries(s.byLabel)) ctx.count(l.toLowerCase(), n);
   if (s.errors.length) ctx.count('errors', s.errors.length);
@@ -78,7 +81,8 @@ function report(ctx: Ctx, s: Summary, what: string): void {
   }
   // WARM replies are loud even without -v: someone should answer them now.
   for (const w of s.warm) ctx.out.print(`WARM reply from ${cleanCell(w.from)}: "${cleanCell(w.subject)}" (${Math.round((w.confidence ?? 0) * 100)}%): ${cleanCell(w.reason)}`);
-  for (const e of s.notifyErrors) ctx.out.warn(`Notification failed: ${e}`);
+  for (const e of s.notifyErrors) ctx.out.error(`Notification failed: ${e}`);
+  if (s.notifyErrors.length) ctx.out.info('The reply is stored; its notification is tried again on the next runs (for 7 days).');
   for (const e of s.errors) ctx.out.warn(`Skipped a message: ${e}`);
   if (ctx.verbose) {
     const labels = Object.entries(s.byLabel)

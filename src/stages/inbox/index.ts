@@ -79,26 +79,59 @@ function leadDomain(db: Db, leadId: number | null | undefined): string | null {
   return (stmt(db, 'SELECT domain FROM leads WHERE id = ?').get(leadId) as { domain: string } | undefined)?.domain ?? null;
 }
 
-/** Notifies each WARM reply (after its commit); a failing webhook never fails the sync. */
-async function notifyWarm(db: Db, s: SyncSummary, notifier: Notifier | null | undefined): Promise<void> {
+/** WARM replies whose notification failed are tried again on each run for this long. */
+const NOTIFY_RETRY_DAYS = 7;
+
+/**
+ * Notifies each WARM reply (after its commit), and again those whose notification failed on an earlier run
+ * (for NOTIFY_RETRY_DAYS): a webhook that is down must not make the operator miss a reply. The outcome is kept
+ * on the message (notified_at, notify_error); failures are reported (the CLI exits 1), never lose a message.
+ */
+async function notifyWarm(db: Db, s: SyncSummary, notifier: Notifier | null | undefined, now: Date): Promise<void> {
   if (!notifier?.configured) return;
-  for (const w of s.warm) {
-    const summary: ReplySummary = {
-      label: w.label ?? 'WARM',
-      from: w.from,
-      subject: w.subject,
-      leadId: w.leadId ?? null,
-      leadDomain: leadDomain(db, w.leadId),
-      confidence: w.confidence,
-      reason: w.reason,
-      excerpt: (w.bodyText ?? '').slice(0, 500),
-      messageId: w.messageId,
-    };
+  const todo: ReplySummary[] = s.warm.map((w) => ({
+    label: w.label ?? 'WARM',
+    from: w.from,
+    subject: w.subject,
+    leadId: w.leadId ?? null,
+    leadDomain: leadDomain(db, w.leadId),
+    confidence: w.confidence,
+    reason: w.reason,
+    excerpt: (w.bodyText ?? '').slice(0, 500),
+    messageId: w.messageId,
+  }));
+  const fresh = new Set(todo.map((t) => t.messageId));
+  const since = new Date(now.getTime() - NOTIFY_RETRY_DAYS * 86_400_000).toISOString();
+  const failed = stmt(
+    db,
+    `SELECT i.message_id, i.from_email, i.subject, i.lead_id, l.domain AS lead_domain, i.confidence, i.reason, i.body_text
+       FROM inbound i LEFT JOIN leads l ON l.id = i.lead_id
+      WHERE i.label = 'WARM' AND i.notify_error IS NOT NULL AND i.notified_at IS NULL AND i.received_at >= ?
+      ORDER BY i.id`,
+  ).all(since) as { message_id: string; from_email: string | null; subject: string | null; lead_id: number | null; lead_domain: string | null; confidence: number | null; reason: string | null; body_text: string | null }[];
+  for (const r of failed) {
+    if (fresh.has(r.message_id)) continue;
+    todo.push({
+      label: 'WARM', from: r.from_email ?? '', subject: r.subject ?? '', leadId: r.lead_id, leadDomain: r.lead_domain,
+      confidence: r.confidence ?? 0, reason: r.reason ?? '', excerpt: (r.body_text ?? '').slice(0, 500), messageId: r.message_id,
+    });
+  }
+  const ok = stmt(db, `UPDATE inbound SET notified_at = ?, notify_error = NULL WHERE message_id = ?`);
+  const ko = stmt(db, `UPDATE inbound SET notify_error = ? WHERE message_id = ?`);
+  for (const summary of todo) {
+    const retry = !fresh.has(summary.messageId);
     try {
       await notifier.notify(summary);
       s.notified++;
+      tx(db, () => ok.run(new Date().toISOString(), summary.messageId));
     } catch (err) {
-      s.notifyErrors.push(`${w.from}: ${(err as Error).message}`);
+      const why = (err as Error).message;
+      s.notifyErrors.push(`${summary.from}${retry ? ' (an earlier reply, tried again)' : ''}: ${why}`);
+      try {
+        tx(db, () => ko.run(why.slice(0, 500), summary.messageId));
+      } catch {
+        // the failure is still reported; the next run cannot retry what was not recorded
+      }
     }
   }
 }
@@ -302,12 +335,12 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
     } catch (err) {
       // Whatever stopped the run, the WARM replies it committed are announced now: the next run counts them
       // as already seen and would never announce them.
-      await notifyWarm(db, s, o.notifier).catch(() => undefined);
+      await notifyWarm(db, s, o.notifier, (o.now ?? (() => new Date()))()).catch(() => undefined);
       throw err;
     } finally {
       await worker.analyzer?.close();
     }
-    await notifyWarm(db, s, o.notifier);
+    await notifyWarm(db, s, o.notifier, (o.now ?? (() => new Date()))());
     return s;
   } finally {
     releaseLock(db, SYNC_LOCK);
@@ -331,7 +364,7 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
       s.errors.push(`${f.name}: ${(err as Error).message}`);
     }
   }
-  await notifyWarm(db, s, o.notifier);
+  await notifyWarm(db, s, o.notifier, (o.now ?? (() => new Date()))());
   return s;
 }
 
