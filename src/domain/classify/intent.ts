@@ -6,7 +6,7 @@
 // - product questions (price, integration, how it works) are interest; "who are you" is not.
 import { sentences } from './text.js';
 import { foldMemo } from './types.js';
-import { guessLanguage } from './lang.js';
+import { languageScores } from './lang.js';
 
 export type Intent = 'WARM' | 'COLD' | 'NEUTRAL';
 
@@ -33,55 +33,80 @@ interface Cue {
   meeting?: boolean;
   /** An "interested" cue: skipped where a refusal already matched ("not interested" counts once). */
   interest?: boolean;
+  /** The language of the cue's words (undefined: English names for patterns in several languages). */
+  lang?: string;
+  /** The reason names the word that matched, not the cue ("call", "demo": the same word in many languages). */
+  word?: boolean;
 }
 
-const MEETING = new Set(['wants a call', 'schedule', 'termin', 'rendez-vous', 'llamada', 'chiamata', 'afspraak', 'reuniao']);
+const MEETING = new Set(['wants a call', 'schedule', 'call', 'termin', 'rendez-vous', 'llamada', 'chiamata', 'afspraak', 'reuniao']);
 const W = (name: string, weight: number, re: RegExp, negatable = true): Cue => ({ label: 'WARM', weight, re, name, negatable, meeting: MEETING.has(name), interest: /interess|interest/.test(name) });
 const C = (name: string, weight: number, re: RegExp): Cue => ({ label: 'COLD', weight, re, name });
 const N = (name: string, weight: number, re: RegExp): Cue => ({ label: 'NEUTRAL', weight, re, name, referral: name.startsWith('referral') });
 const WP = (name: string, weight: number, re: RegExp): Cue => ({ label: 'COLD', weight, re, name, wrongPerson: true });
 
+/** Cues of one language (multilingual cues, named in English, are marked in MULTILINGUAL). */
+function inLang(lang: string, cues: Cue[]): Cue[] {
+  return cues.map((c) => (MULTILINGUAL.has(c.name) ? c : { ...c, lang }));
+}
+/** Cues in the English sections whose patterns hold several languages. */
+const MULTILINGUAL = new Set(['tell me more', 'next steps', 'exactly what we need', 'unhappy with current', 'call me', 'call']);
+
 const CUES: Cue[] = [
   // ---- COLD: explicit refusals (checked with their own negation built in) ----
-  C('not interested', 4, /\b(not|no longer|never been|not really|not at all|aren't|am not|are not|isn't|wouldn't be) (be )?(very |really |currently |at all |particularly )?interested\b|\bno interest\b|\buninterested\b|\bnot of interest\b/),
-  C('no thanks', 3, /\bno,? thanks?( you)?\b|\bno,? thank you\b|\bthanks,? but no\b|\bi'?ll pass\b|\bwe'?ll pass\b|\bwe('ll| will) have to pass\b|\bpass on this\b|\bhard pass\b|\bnope\b|\bno need\b/),
-  C('not a fit', 3, /\b(not|isn'?t|is not|aren'?t|are not|wouldn'?t be|won'?t be)( really| quite| a great| a good)? (a |the )?(good |right |great )?fit\b|\bnot something (we|i)('re| are| am)? ?(need|want|looking for|interested in|can use)\b|\b(it'?s|that'?s) a no\b|\bnot (relevant|applicable|something we need|for us|what we need|what we're looking for)\b|\bdoesn'?t (fit|apply|make sense) (for )?us\b|\bnot a priority\b|\bnot in the (market|budget)\b/),
-  C('already covered', 3, /\b(we |we've |we have |we are |we're )?already (have|use|using|work(ing)? with|got|partnered|signed|handle|do this|built)\b|(?<!not |n't |never |less than )\bhappy with (our|the|what we have|the current)\b|\b(we'?re|we are|all) (all )?(set|covered|good)\b(?! to| for now)|\bwe (do|handle) (it|this|that) in[- ]house\b|\bin-?house team\b|\bour own (team|solution|agency)\b/),
-  C('no need', 3, /\b(don'?t|do not|doesn'?t|does not) (need|require|want)\b|\bno (budget|use for|need for)\b|\bnot (looking|buying|hiring|in need)\b|\b(won'?t|will not|wouldn'?t) (be )?(need|use|work for|moving forward|proceed)\w*\b|\bdecline\b|\bnot (to )?(move|moving|go|going) forward\b|\b(just|recently) signed\b|\bnot going to (work|happen)\b/),
-  C('no', 1.5, /^\s*no\s*[.!]?\s*$/m),
-  WP('wrong person', 2, /\bnot (really )?my (area|department|field|call|decision|responsibility)\b|\b(not|wrong) (the )?(right|correct|best|appropriate) (person|contact|department)\b|\bwrong (person|contact|email|address)\b|\bi don'?t (handle|deal with|work on|manage)\b|\bnothing to do with\b|\bno longer (responsible|in charge)\b/),
-  C('closed / not shopify', 3, /\b(we('re| are)|the (store|shop|company|business) is) (closing|shutting down|closed|out of business|winding down)\b|\b(we )?(don'?t|do not|no longer) (use|run on|sell on) shopify\b|\bmoved (away )?(from|off) shopify\b|\bnot (on|using) shopify\b/),
-  C('annoyed', 2, /\bspam\b|\bhow dare\b|\bannoying\b|\bleave (me|us) alone\b|\bstop spamming\b/),
+  ...inLang('en', [
+    C('not interested', 4, /\b(not|no longer|never been|not really|not at all|aren't|am not|are not|isn't|wouldn't be) (be )?(very |really |currently |at all |particularly )?interested\b|\bno interest\b|\buninterested\b|\bnot of interest\b/),
+    C('no thanks', 3, /\bno,? thanks?( you)?\b|\bno,? thank you\b|\bthanks,? but no\b|\bi'?ll pass\b|\bwe'?ll pass\b|\bwe('ll| will) have to pass\b|\bpass on this\b|\bhard pass\b|\bnope\b|\bno need\b/),
+    C('not a fit', 3, /\b(not|isn'?t|is not|aren'?t|are not|wouldn'?t be|won'?t be)( really| quite| a great| a good)? (a |the )?(good |right |great )?fit\b|\bnot something (we|i)('re| are| am)? ?(need|want|looking for|interested in|can use)\b|\b(it'?s|that'?s) a no\b|\bnot (relevant|applicable|something we need|for us|what we need|what we're looking for)\b|\bdoesn'?t (fit|apply|make sense) (for )?us\b|\bnot a priority\b|\bnot in the (market|budget)\b/),
+    C('already covered', 3, /\b(we |we've |we have |we are |we're )?already (have|use|using|work(ing)? with|got|partnered|signed|handle|do this|built)\b|(?<!not |n't |never |less than )\bhappy with (our|the|what we have|the current)\b|\b(we'?re|we are|all) (all )?(set|covered|good)\b(?! to| for now)|\bwe (do|handle) (it|this|that) in[- ]house\b|\bin-?house team\b|\bour own (team|solution|agency)\b/),
+    C('no need', 3, /\b(don'?t|do not|doesn'?t|does not) (need|require|want)\b|\bno (budget|use for|need for)\b|\bnot (looking|buying|hiring|in need)\b|\b(won'?t|will not|wouldn'?t) (be )?(need|use|work for|moving forward|proceed)\w*\b|\bdecline\b|\bnot (to )?(move|moving|go|going) forward\b|\b(just|recently) signed\b|\bnot going to (work|happen)\b/),
+    C('no', 1.5, /^\s*no\s*[.!]?\s*$/m),
+    WP('wrong person', 2, /\bnot (really )?my (area|department|field|call|decision|responsibility)\b|\b(not|wrong) (the )?(right|correct|best|appropriate) (person|contact|department)\b|\bwrong (person|contact|email|address)\b|\bi don'?t (handle|deal with|work on|manage)\b|\bnothing to do with\b|\bno longer (responsible|in charge)\b/),
+    C('closed / not shopify', 3, /\b(we('re| are)|the (store|shop|company|business) is) (closing|shutting down|closed|out of business|winding down)\b|\b(we )?(don'?t|do not|no longer) (use|run on|sell on) shopify\b|\bmoved (away )?(from|off) shopify\b|\bnot (on|using) shopify\b/),
+    C('annoyed', 2, /\bspam\b|\bhow dare\b|\bannoying\b|\bleave (me|us) alone\b|\bstop spamming\b/),
+  ]),
   // de
-  C('kein interesse', 4, /\bkein(e|en)? (interesse|bedarf)\b|\bnicht (daran |mehr |wirklich )?interessiert\b|\bnein,? danke\b|\buninteressant\b|\bkein thema fur uns\b/),
-  C('schon versorgt', 3, /\b(haben|nutzen|arbeiten) (wir )?(bereits|schon) (mit|eine|einen|ein|so|das)\b|\bsind (gut |bestens |bereits |schon )?(versorgt|aufgestellt|abgedeckt)\b|(?<!nicht |nicht so |nicht wirklich |un)\bzufrieden mit\b|\bmachen (wir|das) (alles )?intern\b|\binhouse\b|\bhaben (dafur |hierfur |da )?(schon|bereits) (jemanden|einen dienstleister|eine agentur|einen partner)\b|\bhaben (so etwas|sowas|das|so was) (schon|bereits)\b/),
-  C('passt nicht', 3, /\bpasst (leider )?nicht\b|\bnicht (relevant|passend|das richtige|fur uns)\b|\bbrauchen (wir|das) (nicht|keine?n?)\b|\b(brauchen|benotigen) (wir )?(nichts|keine?n?|nicht)\b|\bkein budget\b|\bverzichten\b|\bmuss(en)? (ich|wir) (leider )?absagen\b|\bkommt (fur uns )?nicht in frage\b/),
-  WP('falscher ansprechpartner', 2, /\b(falsche[rn]?|nicht der richtige|nicht die richtige) (ansprechpartner(in)?|person|adresse)\b|\bnicht zustandig\b/),
+  ...inLang('de', [
+    C('kein interesse', 4, /\bkein(e|en)? (interesse|bedarf)\b|\bnicht (daran |mehr |wirklich )?interessiert\b|\bnein,? danke\b|\buninteressant\b|\bkein thema fur uns\b/),
+    C('schon versorgt', 3, /\b(haben|nutzen|arbeiten) (wir )?(bereits|schon) (mit|eine|einen|ein|so|das)\b|\bsind (gut |bestens |bereits |schon )?(versorgt|aufgestellt|abgedeckt)\b|(?<!nicht |nicht so |nicht wirklich |un)\bzufrieden mit\b|\bmachen (wir|das) (alles )?intern\b|\binhouse\b|\bhaben (dafur |hierfur |da )?(schon|bereits) (jemanden|einen dienstleister|eine agentur|einen partner)\b|\bhaben (so etwas|sowas|das|so was) (schon|bereits)\b/),
+    C('passt nicht', 3, /\bpasst (leider )?nicht\b|\bnicht (relevant|passend|das richtige|fur uns)\b|\bbrauchen (wir|das) (nicht|keine?n?)\b|\b(brauchen|benotigen) (wir )?(nichts|keine?n?|nicht)\b|\bkein budget\b|\bverzichten\b|\bmuss(en)? (ich|wir) (leider )?absagen\b|\bkommt (fur uns )?nicht in frage\b/),
+    WP('falscher ansprechpartner', 2, /\b(falsche[rn]?|nicht der richtige|nicht die richtige) (ansprechpartner(in)?|person|adresse)\b|\bnicht zustandig\b/),
+  ]),
   // fr
-  C('pas interesse', 4, /\bpas (du tout |vraiment |tres )?interess[ee]s?e?s?\b|\b(aucun|pas d')interet\b|\bnon,? merci\b|\bsans (facon|interet)\b|\bne (sommes|suis) pas (du tout )?interess/),
-  C('deja equipe', 3, /\b(nous avons|on a|j'ai|nous utilisons|on utilise|nous travaillons) deja\b|\bdeja (equipes?|un prestataire|une solution|une agence|en place)\b|\bsatisfaits? (de|avec) notre\b|\ben interne\b/),
-  C('pas besoin', 3, /\bpas (besoin|pertinent|pour nous|adapte|le bon moment pour nous)\b|\b(n'avons|n'ai) (pas|aucun) besoin\b|\bpas de budget\b|\bne correspond pas\b|\bne nous (concerne|interesse) pas\b|\bdecliner?\b/),
-  WP('pas la bonne personne', 2, /\bpas la bonne (personne|adresse)\b|\bne (suis|m'occupe) (pas|plus) (en charge|de)\b/),
+  ...inLang('fr', [
+    C('pas interesse', 4, /\bpas (du tout |vraiment |tres )?interess[ee]s?e?s?\b|\b(aucun|pas d')interet\b|\bnon,? merci\b|\bsans (facon|interet)\b|\bne (sommes|suis) pas (du tout )?interess/),
+    C('deja equipe', 3, /\b(nous avons|on a|j'ai|nous utilisons|on utilise|nous travaillons) deja\b|\bdeja (equipes?|un prestataire|une solution|une agence|en place)\b|\bsatisfaits? (de|avec) notre\b|\ben interne\b/),
+    C('pas besoin', 3, /\bpas (besoin|pertinent|pour nous|adapte|le bon moment pour nous)\b|\b(n'avons|n'ai) (pas|aucun) besoin\b|\bpas de budget\b|\bne correspond pas\b|\bne nous (concerne|interesse) pas\b|\bdecliner?\b/),
+    WP('pas la bonne personne', 2, /\bpas la bonne (personne|adresse)\b|\bne (suis|m'occupe) (pas|plus) (en charge|de)\b/),
+  ]),
   // es
-  C('no interesado', 4, /\bno (estamos|estoy|estaria|estariamos) (muy )?interesad[oa]s?\b|\bno (nos|me) interesa\b|\bno,? gracias\b|\bsin interes\b|\bningun interes\b/),
-  C('ya tenemos', 3, /\bya (tenemos|contamos|trabajamos|usamos|utilizamos)\b|\b(estamos|quedamos) (contentos|satisfechos) con\b|\blo hacemos internamente\b|\bequipo interno\b/),
-  C('no necesitamos', 3, /\bno (lo )?(necesitamos|necesito|requerimos)\b|\bno es para nosotros\b|\bno (encaja|aplica|es relevante)\b|\b(sin|no tenemos) presupuesto\b|\bno es (una )?prioridad\b/),
-  WP('no soy la persona', 2, /\bno soy la persona\b|\bpersona equivocada\b|\bno me (encargo|ocupo)\b/),
+  ...inLang('es', [
+    C('no interesado', 4, /\bno (estamos|estoy|estaria|estariamos) (muy )?interesad[oa]s?\b|\bno (nos|me) interesa\b|\bno,? gracias\b|\bsin interes\b|\bningun interes\b/),
+    C('ya tenemos', 3, /\bya (tenemos|contamos|trabajamos|usamos|utilizamos)\b|\b(estamos|quedamos) (contentos|satisfechos) con\b|\blo hacemos internamente\b|\bequipo interno\b/),
+    C('no necesitamos', 3, /\bno (lo )?(necesitamos|necesito|requerimos)\b|\bno es para nosotros\b|\bno (encaja|aplica|es relevante)\b|\b(sin|no tenemos) presupuesto\b|\bno es (una )?prioridad\b/),
+    WP('no soy la persona', 2, /\bno soy la persona\b|\bpersona equivocada\b|\bno me (encargo|ocupo)\b/),
+  ]),
   // it
-  C('non interessato', 4, /\bnon (siamo|sono|saremmo|sarei) (affatto |molto )?interessat[oiae]\b|\bnon (ci|mi) interessa\b|\bno,? grazie\b|\bnessun interesse\b/),
-  C('abbiamo gia', 3, /\babbiamo gia\b|\b(usiamo|utilizziamo|lavoriamo) gia\b|\bgia (un|una|coperti|a posto)\b|\bsoddisfatti (del|della|con)\b|\binternamente\b/),
-  C('non serve', 3, /\bnon (ne )?abbiamo bisogno\b|\bnon (ci|mi) serve\b|\bnon fa per noi\b|\bnon (e|sono) (rilevante|pertinente|una priorita)\b|\bnessun budget\b|\bnon abbiamo budget\b/),
-  WP('persona sbagliata', 2, /\bnon sono la persona\b|\bpersona sbagliata\b|\bnon me ne occupo\b/),
+  ...inLang('it', [
+    C('non interessato', 4, /\bnon (siamo|sono|saremmo|sarei) (affatto |molto )?interessat[oiae]\b|\bnon (ci|mi) interessa\b|\bno,? grazie\b|\bnessun interesse\b/),
+    C('abbiamo gia', 3, /\babbiamo gia\b|\b(usiamo|utilizziamo|lavoriamo) gia\b|\bgia (un|una|coperti|a posto)\b|\bsoddisfatti (del|della|con)\b|\binternamente\b/),
+    C('non serve', 3, /\bnon (ne )?abbiamo bisogno\b|\bnon (ci|mi) serve\b|\bnon fa per noi\b|\bnon (e|sono) (rilevante|pertinente|una priorita)\b|\bnessun budget\b|\bnon abbiamo budget\b/),
+    WP('persona sbagliata', 2, /\bnon sono la persona\b|\bpersona sbagliata\b|\bnon me ne occupo\b/),
+  ]),
   // nl
-  C('geen interesse', 4, /\bgeen (interesse|behoefte)\b|\bniet (geinteresseerd|geinterresseerd)\b|\bnee,? (dank|bedankt)\w*\b/),
-  C('hebben al', 3, /\bhebben (daar |hier |daarvoor )?al (iemand|een partij|een bureau)\b|\b(we |wij )?(hebben|gebruiken|werken) (al|reeds) (een|met|zo)\b|\btevreden (met|over) (onze|de huidige)\b|\bdoen (we|wij) (zelf|intern)\b/),
-  C('niet nodig', 3, /\bniet (nodig|relevant|interessant voor ons|voor ons)\b|\bpast niet\b|\bgeen budget\b|\bhoeven (we|wij) niet\b/),
-  WP('niet de juiste', 2, /\bniet de (juiste|goede) (persoon|contactpersoon)\b|\bverkeerde persoon\b|\bligt niet bij mij\b/),
+  ...inLang('nl', [
+    C('geen interesse', 4, /\bgeen (interesse|behoefte)\b|\bniet (geinteresseerd|geinterresseerd)\b|\bnee,? (dank|bedankt)\w*\b/),
+    C('hebben al', 3, /\bhebben (daar |hier |daarvoor )?al (iemand|een partij|een bureau)\b|\b(we |wij )?(hebben|gebruiken|werken) (al|reeds) (een|met|zo)\b|\btevreden (met|over) (onze|de huidige)\b|\bdoen (we|wij) (zelf|intern)\b/),
+    C('niet nodig', 3, /\bniet (nodig|relevant|interessant voor ons|voor ons)\b|\bpast niet\b|\bgeen budget\b|\bhoeven (we|wij) niet\b/),
+    WP('niet de juiste', 2, /\bniet de (juiste|goede) (persoon|contactpersoon)\b|\bverkeerde persoon\b|\bligt niet bij mij\b/),
+  ]),
   // pt
-  C('sem interesse', 4, /\bnao (temos|tenho) (nenhum )?interesse\b|\bsem interesse\b|\bnao (estamos|estou) interessad[oa]s?\b|\bnao,? obrigad[oa]\b|\bnao nos interessa\b/),
-  C('ja temos', 3, /\bja (temos|usamos|utilizamos|trabalhamos|contamos)\b|\b(satisfeitos|contentes) com\b|\bfazemos (isso )?internamente\b|\bequipe interna\b/),
-  C('nao precisamos', 3, /\bnao (precisamos|preciso|necessitamos)\b|\bnao e para nos\b|\bnao (faz sentido|se aplica)\b|\bsem orcamento\b|\bnao temos orcamento\b/),
-  WP('nao sou a pessoa', 2, /\bnao sou a pessoa\b|\bpessoa errada\b|\bnao sou eu quem\b/),
+  ...inLang('pt', [
+    C('sem interesse', 4, /\bnao (temos|tenho) (nenhum )?interesse\b|\bsem interesse\b|\bnao (estamos|estou) interessad[oa]s?\b|\bnao,? obrigad[oa]\b|\bnao nos interessa\b/),
+    C('ja temos', 3, /\bja (temos|usamos|utilizamos|trabalhamos|contamos)\b|\b(satisfeitos|contentes) com\b|\bfazemos (isso )?internamente\b|\bequipe interna\b/),
+    C('nao precisamos', 3, /\bnao (precisamos|preciso|necessitamos)\b|\bnao e para nos\b|\bnao (faz sentido|se aplica)\b|\bsem orcamento\b|\bnao temos orcamento\b/),
+    WP('nao sou a pessoa', 2, /\bnao sou a pessoa\b|\bpessoa errada\b|\bnao sou eu quem\b/),
+  ]),
   // ---- COLD, more of the ways people say no (all languages) ----
   C('no thanks', 3, /^\s*(no|nope|nah|nein|no|non|nee|neen|nao)( no)?[\s.!,]*(thanks?|thank you|thx|danke|merci|gracias|grazie|bedankt|dank je|obrigad[oa]|valeu)?[\s.!]*$/m),
   C('not needed', 3, /\b(not needed|unnecessary|zero (need|interest)|not for (me|us)|(isn'?t|is not|not) something (we|i)('d| would| will)|(we'?re|we are|i'?m|i am) (fine|good|ok|okay)(,? thanks?| thank you)?\s*(for now)?[.!]*$|no,? we'?re (good|fine|ok))\b/m),
@@ -102,53 +127,70 @@ const CUES: Cue[] = [
   C('nao precisa', 3, /\bnao (precisa|rola)\b|\bdispenso\b|\b(estamos|estou) (bem )?(servidos|atendidos)\b|\bnao trabalhamos com (agencias|fornecedores)\b|\bfazemos (tudo )?(internamente|nos mesmos|sozinhos)\b|\bde jeito nenhum\b/),
 
   // ---- WARM ----
-  W('interested', 3, /\b(very |really |quite |definitely |potentially |genuinely |could be |might be |would be |i'?m |we'?re |we are |i am |am |are |be )?interested\b/),
-  W('sounds good', 2, /\b(sounds|looks|seems) (good|great|interesting|promising|intriguing|cool|useful|relevant|like a good fit)\b|\bintrigued\b|\bcurious\b|\bi like (this|the idea|what)\b|\binteresting\b/),
-  W('wants a call', 3.5, /\b(let'?s|lets|we (could|can|should)|happy to|glad to|open to|keen to|would love to|i'?d love to|i'?d like to|would like to|love to|want to) (talk|chat|meet|connect|speak|discuss|hop on|jump on|set (something |a call |a time )?up|schedule|book|learn more|hear more|see (a demo|more|how)|try|test|explore|give it a (try|shot|go))\b/),
-  W('schedule', 3, /\b(book|schedule|set up|arrange|find|grab|organi[sz]e) (a |some |15 |20 |30 )?(min(ute)?s? )?(call|meeting|demo|time|chat|slot|zoom|teams|session)\b|\b(call|meeting|demo|chat) (on|next|this|tomorrow|monday|tuesday|wednesday|thursday|friday)\b|\bcalendly\b|\bmy calendar\b|\b(calendar|booking|meeting|scheduling) link\b|\bsend (me |us )?(an? )?(invite|calendar invite|link to book)\b/),
-  W('availability', 3, /\b(do you have|have you got|would you have|got) (some |any )?(time|a slot|a moment|15 minutes|30 minutes)\b|\b(are you|would you be|i'?m|i am|we'?re|we are) (free|available)\b|\b(any|some|your) availability\b|\b(des|vos) disponibilites\b|\b(what|which) (time|times|day|days|slot)s? (work|suit|would work)\b|\bwhen (are you|would you be|works|is good|can we|could we)\b|\b(works|suits) (for )?me\b|\b\d{1,2}(:\d\d)? ?(am|pm)\b|\b(tomorrow|monday|tuesday|wednesday|thursday|friday) (at|morning|afternoon)\b|\b(um|a|a las|alle|om|as|at) \d{1,2}([:.h]\d\d)? ?(uhr|h|am|pm)?\b(?! (percent|%|orders|euro|dollars))/, false),
-  W('send info', 3, /\b(send|share|forward|email|put together|prepare|draft) (me |us |over )?( ?some| ?a| ?the| ?your| ?more)* ?(info|information|details|deck|pricing|prices|proposal|case stud(y|ies)|examples|brochure|overview|one-?pager|presentation|quote|samples|offer)\b|\bmore (info|information|details)\b|\btell me more\b|\blearn more\b|\bhear more\b/),
-  W('tell me more', 3, /\b(tell me more|know more|like to (know|learn|hear) more|saber mas|saber mais|cuenta(me|nos) mas|me conta mais|conte-me mais|vertel (eens |me |ons )?meer|meer (weten|horen)|saperne di piu|raccont\w* di piu|mehr (erfahren|wissen|daruber)|en savoir plus|en dire plus|show me (an? |some )?(example|examples|case|demo|numbers|results))\b/),
-  W('next steps', 3, /\b(next steps?|how (do|would|can) we (proceed|start|get started|move forward)|what (do|would|will) you need from (us|me)|nachste(n)? schritte?|wie geht es (jetzt )?weiter|prochaines? etapes?|(que|cuales son los|los) (proximos )?pasos|prossimi passi|come procediamo|volgende stap(pen)?|hoe gaan we verder|proximos passos|como seguimos)\b/),
-  W('exactly what we need', 3, /\bexactly what (we|i) (need|needed|were looking for|was looking for|want)\b|\bgenau (das|was) (wir|ich) (brauchen|suchen|gesucht)\w*|\bexactement ce (qu'il nous faut|que nous cherch\w*|que je cherch\w*)|\btout a fait notre (problematique|besoin|sujet)\b|\bjusto lo que (necesit|busc)\w*|\bproprio (quello|cio) che (cercav|ci serv)\w*|\bkomt als geroepen\b|\bprecies wat (we|wij|ik) (zoeken|zocht|nodig hebben)\b|\bexatamente o que (precis|procur)\w*/),
-  W('unhappy with current', 3, /\b(not|never been|less than) (really |entirely |very |that |too )?(happy|satisfied|thrilled) with (our|the|my) (current|existing|agency|provider|results|partner|setup)\b|\b(unzufrieden|nicht (so |wirklich |ganz )?zufrieden) mit\b|\b(pas|peu|plus) (vraiment |tres )?satisfaits? (de|avec|par)\b|\b(no estamos|poco|nada) (muy )?(contentos|satisfechos)\b|\bnon (siamo |sono )?(molto |del tutto )?soddisfatt\w*\b|\bniet (echt |zo )?tevreden\b|\bnao estamos (muito |tao )?(satisfeitos|contentes|felizes) com\b|\binsatisfeit[oa]s?\b/, false),
-  W('all ears', 3, /\b(all ears|happy to (hear|listen|learn|see) (how|what|more|about|your)|i'?m listening|send (me|us|over) (something|anything|a link|a few examples)( to (read|look at))?)\b/),
-  W('send it', 2.5, /\b(send|shoot|forward) (it|them|that|this|those|one) (over|across|through|my way|along)\b/),
-  W('pricing', 2.5, /\b(pricing|price|prices|cost|costs|how much|rates|rate card|fee|fees|quote|budget for this|trial|free trial|retainer)\b|\b(you|would you|do you) charge\b/),
-  W('call me', 3, /\b(call|ring|phone) me\b|\b(chiamarmi|chiamatemi|mi chiama)\b|\b(rufen sie mich|ruf mich|rufen sie) .{0,30}\ban\b|\bappelez-moi\b|\bllam(a|e)me\b|\bchiamami\b|\bmi chiami\b|\bbel me\b|\b(me )?lig(ue|a)(-me| pra mim| para mim)\b|\bpode me ligar\b|\bme liga\b/, false),
-  W('yes', 2.5, /^\s*(yes|yeah|yep|sure|absolutely|definitely|of course|sounds good|why not|go ahead|count (me|us) in|let'?s do it|i'?m in|deal)\b/m),
-  W('positive', 2, /\b(go ahead|count (me|us) in|let'?s do (it|this)|sign (me|us) up|worth a (look|try|chat|call|conversation)|could (work|be useful|help)|open to (it|this|a|learning|hearing|exploring)|keen|timing is (good|great|perfect)|perfect timing|been (looking|meaning) (for|to)|exactly what we need|we need (this|help|something like))\b/),
+  ...inLang('en', [
+    W('interested', 3, /\b(very |really |quite |definitely |potentially |genuinely |could be |might be |would be |i'?m |we'?re |we are |i am |am |are |be )?interested\b/),
+    W('sounds good', 2, /\b(sounds|looks|seems) (good|great|interesting|promising|intriguing|cool|useful|relevant|like a good fit)\b|\bintrigued\b|\bcurious\b|\bi like (this|the idea|what)\b|\binteresting\b/),
+    W('wants a call', 3.5, /\b(let'?s|lets|we (could|can|should)|happy to|glad to|open to|keen to|would love to|i'?d love to|i'?d like to|would like to|love to|want to) (talk|chat|meet|connect|speak|discuss|hop on|jump on|set (something |a call |a time )?up|schedule|book|learn more|hear more|see (a demo|more|how)|try|test|explore|give it a (try|shot|go))\b/),
+    W('schedule', 3, /\b(book|schedule|set up|arrange|find|grab|organi[sz]e) (a |some |15 |20 |30 )?(min(ute)?s? )?(call|meeting|demo|time|chat|slot|zoom|teams|session)\b|\b(call|meeting|demo|chat) (on|next|this|tomorrow|monday|tuesday|wednesday|thursday|friday)\b|\bcalendly\b|\bmy calendar\b|\b(calendar|booking|meeting|scheduling) link\b|\bsend (me |us )?(an? )?(invite|calendar invite|link to book)\b/),
+    // "call", "demo" are said in every language: one cue, named by the word, so a reply is never given a
+    // German (or Dutch, Italian...) cue for an English word.
+    { ...W('call', 3, /\b(videocall|call|demo)\b/), word: true },
+    W('availability', 3, /\b(do you have|have you got|would you have|got) (some |any )?(time|a slot|a moment|15 minutes|30 minutes)\b|\b(are you|would you be|i'?m|i am|we'?re|we are) (free|available)\b|\b(any|some|your) availability\b|\b(des|vos) disponibilites\b|\b(what|which) (time|times|day|days|slot)s? (work|suit|would work)\b|\bwhen (are you|would you be|works|is good|can we|could we)\b|\b(works|suits) (for )?me\b|\b\d{1,2}(:\d\d)? ?(am|pm)\b|\b(tomorrow|monday|tuesday|wednesday|thursday|friday) (at|morning|afternoon)\b|\b(um|a|a las|alle|om|as|at) \d{1,2}([:.h]\d\d)? ?(uhr|h|am|pm)?\b(?! (percent|%|orders|euro|dollars))/, false),
+    W('send info', 3, /\b(send|share|forward|email|put together|prepare|draft) (me |us |over )?( ?some| ?a| ?the| ?your| ?more)* ?(info|information|details|deck|pricing|prices|proposal|case stud(y|ies)|examples|brochure|overview|one-?pager|presentation|quote|samples|offer)\b|\bmore (info|information|details)\b|\btell me more\b|\blearn more\b|\bhear more\b/),
+    W('tell me more', 3, /\b(tell me more|know more|like to (know|learn|hear) more|saber mas|saber mais|cuenta(me|nos) mas|me conta mais|conte-me mais|vertel (eens |me |ons )?meer|meer (weten|horen)|saperne di piu|raccont\w* di piu|mehr (erfahren|wissen|daruber)|en savoir plus|en dire plus|show me (an? |some )?(example|examples|case|demo|numbers|results))\b/),
+    W('next steps', 3, /\b(next steps?|how (do|would|can) we (proceed|start|get started|move forward)|what (do|would|will) you need from (us|me)|nachste(n)? schritte?|wie geht es (jetzt )?weiter|prochaines? etapes?|(que|cuales son los|los) (proximos )?pasos|prossimi passi|come procediamo|volgende stap(pen)?|hoe gaan we verder|proximos passos|como seguimos)\b/),
+    W('exactly what we need', 3, /\bexactly what (we|i) (need|needed|were looking for|was looking for|want)\b|\bgenau (das|was) (wir|ich) (brauchen|suchen|gesucht)\w*|\bexactement ce (qu'il nous faut|que nous cherch\w*|que je cherch\w*)|\btout a fait notre (problematique|besoin|sujet)\b|\bjusto lo que (necesit|busc)\w*|\bproprio (quello|cio) che (cercav|ci serv)\w*|\bkomt als geroepen\b|\bprecies wat (we|wij|ik) (zoeken|zocht|nodig hebben)\b|\bexatamente o que (precis|procur)\w*/),
+    W('unhappy with current', 3, /\b(not|never been|less than) (really |entirely |very |that |too )?(happy|satisfied|thrilled) with (our|the|my) (current|existing|agency|provider|results|partner|setup)\b|\b(unzufrieden|nicht (so |wirklich |ganz )?zufrieden) mit\b|\b(pas|peu|plus) (vraiment |tres )?satisfaits? (de|avec|par)\b|\b(no estamos|poco|nada) (muy )?(contentos|satisfechos)\b|\bnon (siamo |sono )?(molto |del tutto )?soddisfatt\w*\b|\bniet (echt |zo )?tevreden\b|\bnao estamos (muito |tao )?(satisfeitos|contentes|felizes) com\b|\binsatisfeit[oa]s?\b/, false),
+    W('all ears', 3, /\b(all ears|happy to (hear|listen|learn|see) (how|what|more|about|your)|i'?m listening|send (me|us|over) (something|anything|a link|a few examples)( to (read|look at))?)\b/),
+    W('send it', 2.5, /\b(send|shoot|forward) (it|them|that|this|those|one) (over|across|through|my way|along)\b/),
+    W('pricing', 2.5, /\b(pricing|price|prices|cost|costs|how much|rates|rate card|fee|fees|quote|budget for this|trial|free trial|retainer)\b|\b(you|would you|do you) charge\b/),
+    W('call me', 3, /\b(call|ring|phone) me\b|\b(chiamarmi|chiamatemi|mi chiama)\b|\b(rufen sie mich|ruf mich|rufen sie) .{0,30}\ban\b|\bappelez-moi\b|\bllam(a|e)me\b|\bchiamami\b|\bmi chiami\b|\bbel me\b|\b(me )?lig(ue|a)(-me| pra mim| para mim)\b|\bpode me ligar\b|\bme liga\b/, false),
+    W('yes', 2.5, /^\s*(yes|yeah|yep|sure|absolutely|definitely|of course|sounds good|why not|go ahead|count (me|us) in|let'?s do it|i'?m in|deal)\b/m),
+    W('positive', 2, /\b(go ahead|count (me|us) in|let'?s do (it|this)|sign (me|us) up|worth a (look|try|chat|call|conversation)|could (work|be useful|help)|open to (it|this|a|learning|hearing|exploring)|keen|timing is (good|great|perfect)|perfect timing|been (looking|meaning) (for|to)|exactly what we need|we need (this|help|something like))\b/),
+  ]),
   // de
-  W('interessiert', 3, /\b(sehr |durchaus |grundsatzlich |eventuell )?interessiert\b|\binteressant\b|\bklingt (gut|interessant|spannend|vielversprechend)\b|\bspannend\b|\bneugierig\b/),
-  W('gerne', 2.5, /\bgerne?\b|\bja,? (bitte|gerne|klar)\b|\bsehr gut\b/),
-  W('termin', 3, /\b(termin|telefonat|gesprach|anruf|videocall|call|demo|austausch)\b|\b(kurz )?(sprechen|telefonieren|austauschen|unterhalten)\b|\bwann (haben sie|hast du|passt es|konnen wir|ware)\b|\b(passt|geht) (mir|uns|es)? ?(am|um|nachste)\b/),
-  W('preis', 2.5, /\b(preis|preise|kosten|kostet|konditionen|angebot|testphase|testen|referenzen|fallstudien|fallbeispiele)\b|\bgerade (aktuell|ein thema)\b|\bmehr (infos|informationen|details)\b|\b(schicken|senden) sie (mir|uns)\b|\bunterlagen\b/),
+  ...inLang('de', [
+    W('interessiert', 3, /\b(sehr |durchaus |grundsatzlich |eventuell )?interessiert\b|\binteressant\b|\bklingt (gut|interessant|spannend|vielversprechend)\b|\bspannend\b|\bneugierig\b/),
+    W('gerne', 2.5, /\bgerne?\b|\bja,? (bitte|gerne|klar)\b|\bsehr gut\b/),
+    W('termin', 3, /\b(termin|telefonat|gesprach|anruf|videocall|call|demo|austausch)\b|\b(kurz )?(sprechen|telefonieren|austauschen|unterhalten)\b|\bwann (haben sie|hast du|passt es|konnen wir|ware)\b|\b(passt|geht) (mir|uns|es)? ?(am|um|nachste)\b/),
+    W('preis', 2.5, /\b(preis|preise|kosten|kostet|konditionen|angebot|testphase|testen|referenzen|fallstudien|fallbeispiele)\b|\bgerade (aktuell|ein thema)\b|\bmehr (infos|informationen|details)\b|\b(schicken|senden) sie (mir|uns)\b|\bunterlagen\b/),
+  ]),
   // fr
-  W('interesse', 3, /\binteress[ee]s?e?s?\b|\bca m'interesse\b|\bcela (m'|nous )interesse\b|\binteressant\b|\bcurieux\b|\bpourquoi pas\b/),
-  W('volontiers', 2.5, /\bvolontiers\b|\bavec plaisir\b|\boui,? (bien sur|volontiers|avec plaisir|pourquoi pas)\b|\bd'accord\b|\bavec grand plaisir\b/),
-  W('rendez-vous', 3, /\b(rendez-vous|rdv|appel|echange|echanger|visio|creneau|demo|demonstration|en discuter ensemble|on en parle|en parler ensemble|nous appeler|s'appeler)\b|\bquand (etes-vous|seriez-vous|pouvons-nous|pourrions-nous)\b|\bdisponible\b/),
-  W('tarif', 2.5, /\b(tarif|tarifs|prix|combien|devis|cout|couts|essai)\b|\bplus d'(informations|infos|details)\b|\ben savoir plus\b|\benvoyez-(moi|nous)\b/),
+  ...inLang('fr', [
+    W('interesse', 3, /\binteress[ee]s?e?s?\b|\bca m'interesse\b|\bcela (m'|nous )interesse\b|\binteressant\b|\bcurieux\b|\bpourquoi pas\b/),
+    W('volontiers', 2.5, /\bvolontiers\b|\bavec plaisir\b|\boui,? (bien sur|volontiers|avec plaisir|pourquoi pas)\b|\bd'accord\b|\bavec grand plaisir\b/),
+    W('rendez-vous', 3, /\b(rendez-vous|rdv|appel|echange|echanger|visio|creneau|demo|demonstration|en discuter ensemble|on en parle|en parler ensemble|nous appeler|s'appeler)\b|\bquand (etes-vous|seriez-vous|pouvons-nous|pourrions-nous)\b|\bdisponible\b/),
+    W('tarif', 2.5, /\b(tarif|tarifs|prix|combien|devis|cout|couts|essai)\b|\bplus d'(informations|infos|details)\b|\ben savoir plus\b|\benvoyez-(moi|nous)\b/),
+  ]),
   // es
-  W('interesado', 3, /\binteresad[oa]s?\b|\b(me|nos) encaja\b|\b(me|nos) interesa\b|\binteresante\b|\bsuena (bien|interesante)\b|\bcurios[oa]\b/),
-  W('con gusto', 2.5, /\bcon (mucho )?gusto\b|\bencantad[oa]s?\b|\bclaro( que si)?\b|\bsi,? (claro|por favor|adelante)\b|\bpor que no\b|\bde acuerdo\b/),
-  W('llamada', 3, /\b((tienes|tiene|teneis|tienen) hueco|llamada|reunion|videollamada|agendar|hablar|conversar|charlar|demo|demostracion)\b|\bcuando (podemos|puede|puedes|le va|te va|tiene)\b|\bdisponible\b/),
-  W('precio', 2.5, /\b(precio|precios|cuanto cuesta|cuesta|tarifa|tarifas|cotizacion|presupuesto para|costo|coste|prueba)\b|\bmas (informacion|info|detalles)\b|\benvie(me|nos)\b/),
+  ...inLang('es', [
+    W('interesado', 3, /\binteresad[oa]s?\b|\b(me|nos) encaja\b|\b(me|nos) interesa\b|\binteresante\b|\bsuena (bien|interesante)\b|\bcurios[oa]\b/),
+    W('con gusto', 2.5, /\bcon (mucho )?gusto\b|\bencantad[oa]s?\b|\bclaro( que si)?\b|\bsi,? (claro|por favor|adelante)\b|\bpor que no\b|\bde acuerdo\b/),
+    W('llamada', 3, /\b((tienes|tiene|teneis|tienen) hueco|llamada|reunion|videollamada|agendar|hablar|conversar|charlar|demo|demostracion)\b|\bcuando (podemos|puede|puedes|le va|te va|tiene)\b|\bdisponible\b/),
+    W('precio', 2.5, /\b(precio|precios|cuanto cuesta|cuesta|tarifa|tarifas|cotizacion|presupuesto para|costo|coste|prueba)\b|\bmas (informacion|info|detalles)\b|\benvie(me|nos)\b/),
+  ]),
   // it
-  W('interessato', 3, /\binteressat[oiae]\b|\b(mi|ci) interesser(ebbe|ebbero)\b|\bincuriosi(sce|scono|to|ti|ta)\b|\b(mi|ci) interessa\b|\binteressante\b|\bcurios[oi]\b/),
-  W('volentieri', 2.5, /\bvolentieri\b|\bcon piacere\b|\bsi,? (certo|grazie|volentieri|perche no)\b|\bperche no\b|\bva bene\b|\bd'accordo\b/),
-  W('chiamata', 3, /\b(chiamata|telefonata|incontro|riunione|call|demo|sentirci|parlarne|vederci|appuntamento)\b|\bquando (possiamo|potremmo|sei|siete|e)\b|\bdisponibil[ei]\b/),
-  W('prezzo', 2.5, /\b(prezzo|prezzi|costo|costi|quanto costa|preventivo|tariff[ae]|prova)\b|\b(maggiori|piu) (informazioni|info|dettagli)\b|\binviate(mi|ci)\b|\bmandate(mi|ci)\b/),
+  ...inLang('it', [
+    W('interessato', 3, /\binteressat[oiae]\b|\b(mi|ci) interesser(ebbe|ebbero)\b|\bincuriosi(sce|scono|to|ti|ta)\b|\b(mi|ci) interessa\b|\binteressante\b|\bcurios[oi]\b/),
+    W('volentieri', 2.5, /\bvolentieri\b|\bcon piacere\b|\bsi,? (certo|grazie|volentieri|perche no)\b|\bperche no\b|\bva bene\b|\bd'accordo\b/),
+    W('chiamata', 3, /\b(chiamata|telefonata|incontro|riunione|call|demo|sentirci|parlarne|vederci|appuntamento)\b|\bquando (possiamo|potremmo|sei|siete|e)\b|\bdisponibil[ei]\b/),
+    W('prezzo', 2.5, /\b(prezzo|prezzi|costo|costi|quanto costa|preventivo|tariff[ae]|prova)\b|\b(maggiori|piu) (informazioni|info|dettagli)\b|\binviate(mi|ci)\b|\bmandate(mi|ci)\b/),
+  ]),
   // nl
-  W('geinteresseerd', 3, /\bgeinteresseerd\b|(?<!n)\biets voor (ons|mij)\b|\binteressant\b|\bklinkt (goed|interessant|leuk)\b|\bnieuwsgierig\b/),
-  W('graag', 2.5, /\bgraag\b|\bja,? (graag|prima|zeker|hoor)\b|\bprima\b|\bakkoord\b|\bwaarom niet\b/),
-  W('afspraak', 3, /\b(kennismaken|laten we (even )?(bellen|afspreken|praten)|wanneer (kan|kun|heb) (jij|je|u)|afspraak|gesprek|bellen|belletje|videocall|call|demo|kennismaking|overleg|afstemmen)\b|\bwanneer (kunnen|heb je|heeft u|schikt|past)\b|\bbeschikbaar\b/),
-  W('prijs', 2.5, /\b(prijs|prijzen|kosten|wat kost|offerte|voorstel|tarief|tarieven|proefperiode)\b|\bmeer (informatie|info|details)\b|\bstuur (me|ons)\b/),
+  ...inLang('nl', [
+    W('geinteresseerd', 3, /\bgeinteresseerd\b|(?<!n)\biets voor (ons|mij)\b|\binteressant\b|\bklinkt (goed|interessant|leuk)\b|\bnieuwsgierig\b/),
+    W('graag', 2.5, /\bgraag\b|\bja,? (graag|prima|zeker|hoor)\b|\bprima\b|\bakkoord\b|\bwaarom niet\b/),
+    W('afspraak', 3, /\b(kennismaken|laten we (even )?(bellen|afspreken|praten)|wanneer (kan|kun|heb) (jij|je|u)|afspraak|gesprek|bellen|belletje|videocall|call|demo|kennismaking|overleg|afstemmen)\b|\bwanneer (kunnen|heb je|heeft u|schikt|past)\b|\bbeschikbaar\b/),
+    W('prijs', 2.5, /\b(prijs|prijzen|kosten|wat kost|offerte|voorstel|tarief|tarieven|proefperiode)\b|\bmeer (informatie|info|details)\b|\bstuur (me|ons)\b/),
+  ]),
   // pt
-  W('interessado', 3, /\binteressad[oa]s?\b|\b(tenho|temos) interesse\b|\binteressante\b|\bcurios[oa]\b|\bparece (bom|interessante|otimo)\b/),
-  W('com prazer', 2.5, /\bcom (todo o )?prazer\b|\bclaro\b|\bsim,? (claro|por favor|vamos)\b|\bpor que nao\b|\bcombinado\b|\bde acordo\b/),
-  W('reuniao', 3, /\b(reuniao|chamada|ligacao|conversar|conversa|agendar|podemos falar|vamos falar|falamos|marcar|demo|demonstracao|call)\b|\bquando (podemos|pode|voce pode|tem)\b|\bdisponivel\b/),
-  W('preco', 2.5, /\b(preco|precos|quanto custa|custo|custos|orcamento|valores|teste gratis)\b|\bmais (informacoes|info|detalhes)\b|\benvie(-me|-nos)?\b|\bmande(-me|-nos)\b/),
-
+  ...inLang('pt', [
+    W('interessado', 3, /\binteressad[oa]s?\b|\b(tenho|temos) interesse\b|\binteressante\b|\bcurios[oa]\b|\bparece (bom|interessante|otimo)\b/),
+    W('com prazer', 2.5, /\bcom (todo o )?prazer\b|\bclaro\b|\bsim,? (claro|por favor|vamos)\b|\bpor que nao\b|\bcombinado\b|\bde acordo\b/),
+    W('reuniao', 3, /\b(reuniao|chamada|ligacao|conversar|conversa|agendar|podemos falar|vamos falar|falamos|marcar|demo|demonstracao|call)\b|\bquando (podemos|pode|voce pode|tem)\b|\bdisponivel\b/),
+    W('preco', 2.5, /\b(preco|precos|quanto custa|custo|custos|orcamento|valores|teste gratis)\b|\bmais (informacoes|info|detalhes)\b|\benvie(-me|-nos)?\b|\bmande(-me|-nos)\b/),
+  
+  ]),
   // ---- NEUTRAL: later, someone else, what is this, acknowledged ----
   N('later', 3, /\b(maybe (in|next|after|later|around|towards)|(next|this coming|in the) (spring|summer|autumn|fall|winter|new year)|not (right )?now|not at (the|this) moment|not (at )?this (time|year|quarter)|maybe later|later (this|in the) (year|quarter)|next (quarter|year|month|season)|after (the )?(holidays|summer|new year|black friday|bfcm|peak season|q[1-4]|launch|migration)|in (about |around |roughly )?(a few|a couple( of)?|two|three|six|\d+) (weeks|months)|(reach|check|circle|follow) (back|up|out)( with (me|us))?( again)? (in|next|after|later)|(revisit|talk|touch base|reconnect) (this )?(in|next|after|later)|too busy|busy (right now|at the moment|season)|bad timing|timing (isn'?t|is not) (right|great|good)|no time right now|q[1-4] (20\d\d|next year))\b/),
   N('spater', 3, /\b((gerade|derzeit|momentan|aktuell|jetzt) (ungunstig|schlecht|schwierig)|ungunstiger zeitpunkt|(im|ab|nach dem) (fruhjahr|fruhling|sommer|herbst|winter|neuen jahr)|spater|nachstes jahr|nachstes quartal|im moment (nicht|keine zeit|leider nicht)|derzeit (nicht|keine kapazitat)|aktuell (nicht|keine kapazitat)|nach (dem|der) (sommer|weihnachten|saison|umstellung)|in (ein paar|einigen|zwei|drei|\d+) (wochen|monaten)|melden sie sich (gerne )?(in|im|nach|wieder)|zu einem spateren zeitpunkt|zurzeit nicht|(danach|anschliessend|dann) (gerne )?(nochmal|noch einmal|wieder)|gerne (im \w+ |nach \w+ )?(nochmal|noch einmal|wieder) (melden|anfragen|kontaktieren|schreiben))\b/),
@@ -170,6 +212,55 @@ const CUES: Cue[] = [
   N('will consider', 2.5, /\b(i'?ll|i will|we'?ll|we will|let me|need to|have to|going to) (think|consider|review|look (into|at|over)|check|discuss|talk( it over)?|run it by|get back|come back|circle back|share (it|this) with)\b|\bget back to you\b|\bthink about it\b|\bkeep (it|this|you) in mind\b|\bon file\b|\b(ich|wir) (schaue|schauen|uberlege|uberlegen|prufe|prufen|melde|melden|bespreche|besprechen)\b|\bje (reviens|regarde|vais (regarder|reflechir|en parler))\b|\bnous (allons|reviendrons)\b|\b(lo|la) (reviso|revisare|pensare|pensaremos|consultare)\b|\bte (aviso|digo)\b|\b(ci|ne) (penso|pensiamo|parlo|parliamo)\b|\bvi faro sapere\b|\bik (kom|laat|bekijk|overleg)\b|\b(vou|vamos) (ver|analisar|pensar|avaliar|conversar)\b/),
   N('acknowledged', 1.5, /^\s*(thanks|thank you|thx|ok|okay|noted|received|got it|merci|danke|gracias|grazie|bedankt|obrigad[oa]|dank je)\b[\s!.,]*$/m),
 ];
+
+/** Languages of the cues listed among the multilingual ones (each names one language's words). */
+const NAMED_LANG: Record<string, string> = {
+  'not needed': 'en', 'no outside help': 'en', 'say no': 'en', 'later': 'en', 'referral': 'en',
+  'nicht notig': 'de', 'nichts fur uns': 'de', 'spater': 'de', 'referral de': 'de',
+  'ca ira': 'fr', 'pas preneur': 'fr', 'plus tard': 'fr', 'referral fr': 'fr',
+  'no hace falta': 'es', 'no es de interes': 'es', 'mas adelante': 'es', 'referral es': 'es',
+  'non serve': 'it', 'non e di interesse': 'it', 'piu avanti': 'it', 'referral it': 'it',
+  'hoeft niet': 'nl', 'niets voor ons': 'nl', 'later nl': 'nl', 'referral nl': 'nl',
+  'nao e do interesse': 'pt', 'nao precisa': 'pt', 'mais tarde': 'pt', 'referral pt': 'pt',
+};
+for (const c of CUES) if (!c.lang && !MULTILINGUAL.has(c.name)) c.lang = NAMED_LANG[c.name];
+
+/**
+ * The name a matched cue is given in the reason: a cue of another language whose words the reply's own
+ * language also uses ("interessant", "kosten", "disponible") is named by that language's cue.
+ */
+function nameIn(lang: string, cue: Cue, words: string): string {
+  if (!cue.lang || cue.lang === lang) return cue.name;
+  for (const c of CUES) {
+    if (c.lang !== lang || c.label !== cue.label) continue;
+    const m = c.re.exec(words);
+    if (m && m.index === 0 && m[0].length === words.length) return c.name;
+  }
+  return cue.name;
+}
+
+/** The reply's language: stop words, with the languages of the cues it matched as further votes (short replies have few stop words). */
+function replyLanguage(body: string, votes: Record<string, number>): string {
+  const stop = languageScores(body);
+  const pick = (score: (l: string) => number): { best: string; tied: boolean } => {
+    // Nothing found, or ties with the language listed first: English, as in guessLanguage.
+    let best = 'en';
+    let bestScore = 0;
+    let tied = false;
+    for (const l of Object.keys(stop)) {
+      const v = score(l);
+      if (v > bestScore) {
+        best = l;
+        bestScore = v;
+        tied = false;
+      } else if (v === bestScore && v > 0) tied = true;
+    }
+    return { best, tied };
+  };
+  const both = pick((l) => stop[l]! + (votes[l] ?? 0));
+  // Cues shared by two languages ("nee" is Dutch and German) decide nothing: then the stop words alone.
+  return both.tied ? pick((l) => stop[l]!).best : both.best;
+}
 
 /** Greeting and name at the start of a reply ("Hi Sam,", "Hallo Herr Baker,"). */
 const GREETING = /^\s*(hi|hey|hello|dear|hallo|guten (morgen|tag)|moin|servus|bonjour|salut|hola|buenas|buenos dias|ciao|buongiorno|salve|hoi|goedemorgen|goedemiddag|ola|oi|bom dia|boa tarde)\b( (herr|frau|mr|mrs|ms|monsieur|madame|senor|signor))?( [a-z]+)?[\s,!.:-]*/;
@@ -244,7 +335,6 @@ function negated(clause: string, index: number): boolean {
 export function classifyIntent(text: string, subject = ''): IntentResult {
   // The same folded text as the auto-reply and unsubscribe checks (memoized), so it is folded once per message.
   const body = foldMemo(text.slice(0, 6000));
-  const lang = guessLanguage(body);
   const scores: Record<Intent, number> = { WARM: 0, COLD: 0, NEUTRAL: 0 };
   const why: { label: Intent; name: string; w: number }[] = [];
   const add = (label: Intent, w: number, name: string) => {
@@ -267,49 +357,73 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
     if (CONTRAST.test(c)) contrastAt = i;
   });
 
+  // Every piece of every clause with the cues it matches, one cue per matched span and label: the same words
+  // matched by several languages' cues ("interessant", "disponible", "claro") count once, under the cue of
+  // the reply's language. The language is read from stop words and, for short replies, from these cues too.
+  interface Hit {
+    cue: Cue;
+    m: RegExpExecArray;
+  }
+  const pieces: { piece: string; ci: number; factor: number; groups: Hit[][] }[] = [];
+  const votes: Record<string, number> = {};
   clauses.forEach((clause, ci) => {
     // Sub-clauses split on a contrast inside a sentence ("sounds good, but not now").
     const parts = clause.split(CONTRAST);
     const hasInnerContrast = parts.length > 1;
-    const pieces = hasInnerContrast ? [parts[0]!, parts.slice(1).join(' ')] : [clause];
-    pieces.forEach((piece, pi) => {
+    const list = hasInnerContrast ? [parts[0]!, parts.slice(1).join(' ')] : [clause];
+    list.forEach((piece, pi) => {
       let factor = 1;
       if (hasInnerContrast) factor = pi === 0 ? 0.6 : 1.4;
       else if (contrastAt >= 0) factor = ci < contrastAt ? 0.7 : ci === contrastAt ? 1.3 : 1;
-      const matchedCold = coldPresent.some((c) => c.re.test(piece));
-      let hit = false;
-      // The same words matched by several languages' cues ("call", "demo", "interessante") count once.
-      let spans = '';
+      const bySpan = new Map<string, Hit[]>();
       for (const cue of present) {
         const m = cue.re.exec(piece);
         if (!m) continue;
-        hit = true;
-        const span = `|${cue.label}${m.index}:${m[0].length}|`;
-        if (spans.includes(span)) continue;
-        spans += span;
-        if (cue.label === 'WARM') {
-          if (matchedCold && cue.negatable !== false && cue.interest) continue; // "not interested" already counted
-          if (cue.negatable !== false && negated(piece, m.index)) {
-            add('COLD', cue.weight * 0.8 * factor, `not ${cue.name}`);
-            continue;
-          }
-        }
-        if (cue.wrongPerson) wrongPersonW += cue.weight * factor;
-        if (cue.referral) referral = true;
-        if (cue.meeting) meetingW += cue.weight * factor;
-        if (LATER.has(cue.name)) later = true;
-        add(cue.label, cue.weight * factor, cue.name);
+        const span = `${cue.label}${m.index}:${m[0].length}`;
+        const g = bySpan.get(span);
+        if (g) g.push({ cue, m });
+        else bySpan.set(span, [{ cue, m }]);
       }
-      // No cue, no question anywhere, but a negation: a declarative "no" to an offer ("Das ist nichts für uns",
-      // "It won't be", "Não faz parte dos planos") leans to a refusal; explicit cues outweigh it.
-      if (!hit && !hasQuestion && NEG_DECL.test(piece) && !NEG_IDIOM.test(piece)) add('COLD', 1.5 * factor, 'negative answer');
-      if (piece.includes('?')) {
-        if (PRODUCT_QUESTION.test(piece) && !SKEPTIC_QUESTION.test(piece)) add('WARM', 1.5 * factor, 'product question');
-        else if (SKEPTIC_QUESTION.test(piece)) add('NEUTRAL', 1 * factor, 'question');
-        else add('NEUTRAL', 0.5 * factor, 'question');
+      for (const g of bySpan.values()) {
+        const langs = new Set(g.map((h) => h.cue.lang).filter((l): l is string => l !== undefined));
+        // A cue's words say more about the language than a stop word: 1.5 votes, shared by the languages that use them.
+        for (const l of langs) votes[l] = (votes[l] ?? 0) + 1.5 / langs.size;
       }
+      pieces.push({ piece, ci, factor, groups: [...bySpan.values()] });
     });
   });
+  const lang = replyLanguage(body, votes);
+
+  for (const { piece, factor, groups } of pieces) {
+    const matchedCold = coldPresent.some((c) => c.re.test(piece));
+    const hit = groups.length > 0;
+    for (const g of groups) {
+      // The first cue listed counts (its weight and kind); the reason names the one of the reply's language.
+      const { cue, m } = g[0]!;
+      const named = g.find((h) => h.cue.lang === lang)?.cue ?? cue;
+      const name = named.word ? m[0] : nameIn(lang, named, m[0]);
+      if (cue.label === 'WARM') {
+        if (matchedCold && cue.negatable !== false && cue.interest) continue; // "not interested" already counted
+        if (cue.negatable !== false && negated(piece, m.index)) {
+          add('COLD', cue.weight * 0.8 * factor, `not ${name}`);
+          continue;
+        }
+      }
+      if (cue.wrongPerson) wrongPersonW += cue.weight * factor;
+      if (cue.referral) referral = true;
+      if (cue.meeting) meetingW += cue.weight * factor;
+      if (LATER.has(cue.name)) later = true;
+      add(cue.label, cue.weight * factor, name);
+    }
+    // No cue, no question anywhere, but a negation: a declarative "no" to an offer ("Das ist nichts für uns",
+    // "It won't be", "Não faz parte dos planos") leans to a refusal; explicit cues outweigh it.
+    if (!hit && !hasQuestion && NEG_DECL.test(piece) && !NEG_IDIOM.test(piece)) add('COLD', 1.5 * factor, 'negative answer');
+    if (piece.includes('?')) {
+      if (PRODUCT_QUESTION.test(piece) && !SKEPTIC_QUESTION.test(piece)) add('WARM', 1.5 * factor, 'product question');
+      else if (SKEPTIC_QUESTION.test(piece)) add('NEUTRAL', 1 * factor, 'question');
+      else add('NEUTRAL', 0.5 * factor, 'question');
+    }
+  }
 
   // A referral by address ("please contact anna@shop.com") is neutral: someone else may be warm.
   if (/[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/.test(body) && /\b(contact|reach|write|email|talk|try|ask|kontakt|wenden|contacte|contacter|escriba|scriv|contatt|neem contact|mail)/.test(body)) {
@@ -353,10 +467,14 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
   const margin = (top - second) / (top + second + 1);
   // Calibrated loosely: one clear cue ≈ 0.8, several agreeing cues ≈ 0.9, mixed signals near 0.55.
   const confidence = Math.round(Math.min(0.95, 0.5 + 0.35 * margin + Math.min(0.1, top / 60)) * 100) / 100;
-  const cues = why
-    .filter((w) => w.label === label)
-    .sort((a, b) => b.w - a.w)
-    .slice(0, 3)
-    .map((w) => w.name);
-  return { label, confidence, reason: `${label.toLowerCase()}: ${[...new Set(cues)].join(', ')}`, lang, scores };
+  // The three strongest distinct cue names (one cue found twice is named once).
+  const cues = [
+    ...new Set(
+      why
+        .filter((w) => w.label === label)
+        .sort((a, b) => b.w - a.w)
+        .map((w) => w.name),
+    ),
+  ].slice(0, 3);
+  return { label, confidence, reason: `${label.toLowerCase()}: ${cues.join(', ')}`, lang, scores };
 }

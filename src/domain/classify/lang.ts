@@ -14,17 +14,26 @@ const STOP: Record<string, string[]> = {
 
 const SETS = Object.entries(STOP).map(([lang, list]) => [lang, new Set(list)] as const);
 
-export function guessLanguage(text: string): string {
+/** Stop words of each language found in the text. */
+export function languageScores(text: string): Record<string, number> {
   const words = foldMemo(text.slice(0, 4000)).match(/[a-z]+/g) ?? [];
-  if (!words.length) return 'en';
-  let best = 'en';
-  let bestScore = 0;
+  const scores: Record<string, number> = {};
   for (const [lang, set] of SETS) {
     let s = 0;
     for (const w of words) if (set.has(w)) s++;
-    if (s > bestScore) {
+    scores[lang] = s;
+  }
+  return scores;
+}
+
+export function guessLanguage(text: string): string {
+  const scores = languageScores(text);
+  let best = 'en';
+  let bestScore = 0;
+  for (const [lang] of SETS) {
+    if (scores[lang]! > bestScore) {
       best = lang;
-      bestScore = s;
+      bestScore = scores[lang]!;
     }
   }
   return best;

@@ -282,6 +282,306 @@ export function scanTextParts(raw: Buffer, maxText = 256 * 1024): string {
   return out.join('\n\n').slice(0, maxText);
 }
 
+// ---- Reading the text of malformed MIME (a boundary that never occurs, none at all, a bad transfer encoding) ----
+
+/** A part-header line ("Content-Type: ...", "MIME-Version: 1.0") where a part starts. */
+const PART_HEADER = /^(content-[a-z0-9-]{1,40}|mime-version)[ \t]*:/i;
+/** What a delimiter line looks like whatever its boundary: "--" and up to 70 boundary characters (RFC 2046 bchars, no space). */
+const DELIMITER_LIKE = /^--([0-9A-Za-z'()+_,\-./:=?]{1,70})[ \t]*$/;
+/** A boundary parameter, read leniently (an unclosed quote too: boundary="XYZ). */
+const LENIENT_BOUNDARY = /\bboundary[ \t]*=[ \t]*(?:"([^"\r\n]{1,200})"|"?([^\s;"]{1,200}))/i;
+
+/** Characters that are not text: the replacement character, C0 controls but tab/newline/CR/FF, and C1 controls. */
+const BAD_CHARS = /[\uFFFD\u0000-\u0008\u000b\u000e-\u001f\u007f-\u009f]/g;
+
+/** The share of characters in `s` that are not text (0 for an empty string). */
+export function badShare(s: string): number {
+  if (!s) return 0;
+  const sample = s.length > 200_000 ? s.slice(0, 200_000) : s;
+  return (sample.match(BAD_CHARS)?.length ?? 0) / sample.length;
+}
+
+function hasWords(s: string): boolean {
+  return /\p{L}{2,}/u.test(s);
+}
+
+interface PartInfo {
+  type: string;
+  cte: string;
+  charset: string;
+  attachment: boolean;
+  boundary: string | null;
+}
+
+function partInfo(headerText: string): PartInfo {
+  const unfolded = headerText.replace(/\r?\n[ \t]+/g, ' ');
+  const ct = /^content-type[ \t]*:[ \t]*([^;\r\n]*)(.*)$/im.exec(unfolded);
+  const b = LENIENT_BOUNDARY.exec(ct?.[2] ?? '');
+  return {
+    type: (ct?.[1] ?? '').trim().toLowerCase(),
+    cte: (/^content-transfer-encoding[ \t]*:[ \t]*"?([^\s;"]+)/im.exec(unfolded)?.[1] ?? '').toLowerCase(),
+    charset: (/charset[ \t]*=[ \t]*"?([^\s;"]+)/i.exec(ct?.[2] ?? '')?.[1] ?? '').toLowerCase(),
+    attachment: /^content-disposition[ \t]*:[ \t]*attachment/im.test(unfolded),
+    boundary: b ? (b[1] ?? b[2])!.trim() : null,
+  };
+}
+
+/** Bytes as text in their charset (UTF-8 when it is unknown or ASCII, as mailparser reads 8-bit bytes there). */
+function decodeCharset(bytes: Buffer, charset: string): string {
+  const label = !charset || charset === 'us-ascii' || charset === 'ascii' ? 'utf-8' : charset;
+  let t: string;
+  try {
+    t = new TextDecoder(label).decode(bytes);
+  } catch {
+    t = new TextDecoder('utf-8').decode(bytes);
+  }
+  return t;
+}
+
+const BASE64_LINE = /^[A-Za-z0-9+/]+={0,2}$/;
+const BASE64_CTE = /^content-transfer-encoding[ \t]*:[ \t]*"?base64/im;
+
+/**
+ * A part's body decoded by its transfer encoding as well as it can be: base64 runs that decode to text
+ * are decoded, lines that are not base64 (or decode to garbage) are kept as they are; quoted-printable
+ * keeps an invalid "=XY" as written. `invalid` is set when declared base64 was not.
+ */
+function decodeLeniently(lines: string[], info: PartInfo): { text: string; invalid: boolean } {
+  const charset = info.charset;
+  if (info.cte === 'base64') {
+    const out: string[] = [];
+    let invalid = false;
+    let run: string[] = [];
+    let rawRun: string[] = [];
+    const flush = () => {
+      if (!run.length) return;
+      const joined = run.join('');
+      const t = decodeCharset(Buffer.from(joined, 'base64'), charset);
+      // Text that was never base64 ("Yes", "Thanks") also fits the alphabet: keep whichever reads as text.
+      // (Long lines of real base64 that decode to binary are not text either way: dropped.)
+      if ((joined.length % 4 !== 0 && !joined.endsWith('=')) || badShare(t) > 0.02) {
+        if (!rawRun.some((l) => l.length >= 60)) {
+          invalid = true;
+          out.push(decodeCharset(Buffer.from(rawRun.join('\n'), 'latin1'), charset));
+        }
+      } else out.push(t);
+      run = [];
+      rawRun = [];
+    };
+    for (const raw of lines) {
+      const line = raw.trim();
+      if (!line) continue;
+      if (BASE64_LINE.test(line)) {
+        run.push(line);
+        rawRun.push(line);
+        continue;
+      }
+      const alphabet = line.replace(/[^A-Za-z0-9+/=]/g, '');
+      if (!/\s/.test(line) && alphabet.length >= 0.8 * line.length) {
+        // Base64 with a few stray characters: dropped, as a MIME parser does.
+        run.push(alphabet);
+        rawRun.push(line);
+      } else {
+        // A line of words where base64 was declared: the text itself.
+        flush();
+        invalid = true;
+        out.push(decodeCharset(Buffer.from(line, 'latin1'), charset));
+      }
+    }
+    flush();
+    return { text: out.join('\n'), invalid };
+  }
+  const body = lines.join('\n');
+  // An invalid "=XY" is kept as written (as mailparser does): nothing to recover, so not reported.
+  if (info.cte === 'quoted-printable') return { text: decodeCharset(decodeQP(body), charset), invalid: false };
+  return { text: decodeCharset(Buffer.from(body, 'latin1'), charset), invalid: false };
+}
+
+/**
+ * The first line of the body that works as a multipart delimiter: "--X" followed by part headers (or a
+ * blank line and text), or closed later by "--X--". Null when the body has none.
+ */
+export function findDelimiter(body: string): string | null {
+  const lines = body.slice(0, 4 * 1024 * 1024).split(/\r?\n/);
+  const closings = new Set<string>();
+  for (const l of lines) {
+    const m = DELIMITER_LIKE.exec(l);
+    if (m && m[1]!.endsWith('--') && m[1]!.length > 2) closings.add(m[1]!.slice(0, -2));
+  }
+  for (let i = 0; i < lines.length; i++) {
+    const m = DELIMITER_LIKE.exec(lines[i]!);
+    if (!m) continue;
+    const b = m[1]!;
+    if (b.endsWith('--') && closings.has(b.slice(0, -2))) continue; // a closing line, not an opening one
+    if (closings.has(b) && /[0-9A-Za-z]/.test(b)) return b;
+    if (PART_HEADER.test(lines[i + 1] ?? '')) return b;
+  }
+  return null;
+}
+
+/**
+ * The text of a body read without a MIME parser: parts split at delimiter lines of `boundaries` (and of
+ * multiparts declared inside), each decoded leniently; text/plain parts first, else text/html as text.
+ * `top` describes the message itself (its Content-Type); a multipart's preamble is skipped.
+ */
+export function lenientText(body: string, top: PartInfo, boundaries: Set<string>, maxText = 256 * 1024): { text: string; invalidEncoding: boolean } {
+  const plain: string[] = [];
+  const html: string[] = [];
+  let invalidEncoding = false;
+  let kept = 0;
+  let info: PartInfo | null = top.type.startsWith('multipart/') ? null : top;
+  let state: 'headers' | 'body' | 'skip' = info ? 'body' : 'skip';
+  let head = '';
+  let lines: string[] = [];
+  let len = 0;
+  const finish = () => {
+    if (state === 'body' && info && lines.length && !info.attachment) {
+      const isHtml = info.type === 'text/html';
+      if (info.type === '' || info.type === 'text/plain' || isHtml) {
+        const d = decodeLeniently(lines, info);
+        invalidEncoding ||= d.invalid;
+        const t = (isHtml ? htmlToText(d.text) : d.text.replace(/\r\n/g, '\n')).trim();
+        if (t) {
+          (isHtml ? html : plain).push(t);
+          kept += t.length;
+        }
+      }
+    }
+    lines = [];
+    len = 0;
+  };
+  let pos = 0;
+  while (pos < body.length && kept < maxText) {
+    let nl = body.indexOf('\n', pos);
+    if (nl === -1) nl = body.length;
+    let line = body.slice(pos, nl);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    pos = nl + 1;
+    if (line.startsWith('--') && boundaries.size) {
+      const t = line.replace(/[ \t]+$/, '').slice(2);
+      const closing = t.endsWith('--') && boundaries.has(t.slice(0, -2));
+      if (closing || boundaries.has(t)) {
+        finish();
+        state = closing ? 'skip' : 'headers';
+        head = '';
+        continue;
+      }
+    }
+    if (state === 'headers') {
+      if (line === '' || (!PART_HEADER.test(line) && !/^[ \t]/.test(line) && !/^[\x21-\x39\x3b-\x7e]{1,60}:/.test(line))) {
+        // The end of the part headers (or a part without any: its first line is text).
+        info = partInfo(head);
+        if (info.type.startsWith('multipart/')) {
+          if (info.boundary && boundaries.size < 1000) boundaries.add(info.boundary);
+          state = 'skip';
+        } else {
+          state = 'body';
+          if (line !== '') lines.push(line);
+        }
+        head = '';
+      } else if (head.length < 8192) head += line + '\n';
+    } else if (state === 'body' && len < maxText * 4) {
+      lines.push(line);
+      len += line.length + 1;
+    }
+  }
+  finish();
+  const text = (plain.length ? plain : html).join('\n\n').slice(0, maxText);
+  return { text, invalidEncoding };
+}
+
+/** The body with part-header lines and delimiter-looking lines taken out, as text (HTML made text). */
+function bodyMinusPartHeaders(body: string, charset: string): string {
+  const out: string[] = [];
+  let inHeader = false;
+  for (const line of body.slice(0, 1024 * 1024).split(/\r?\n/)) {
+    if (PART_HEADER.test(line)) {
+      inHeader = true;
+      continue;
+    }
+    if (inHeader && /^[ \t]+\S/.test(line)) continue; // a folded part header
+    inHeader = false;
+    if (DELIMITER_LIKE.test(line)) continue;
+    out.push(line);
+  }
+  const t = decodeCharset(Buffer.from(out.join('\n'), 'latin1'), charset).trim();
+  return /<(html|body|div|p|br|table|span|font)\b/i.test(t) ? htmlToText(t) : t;
+}
+
+/** The body (after the header section and its blank line) of a raw message, as latin1 text. */
+function bodyOf(raw: Buffer): string {
+  let at = headerSection(raw).length;
+  if (raw[at] === 0x0d) at++;
+  if (raw[at] === 0x0a) at++;
+  return raw.subarray(at).toString('latin1');
+}
+
+function hasDelimiterLine(body: string, boundary: string): boolean {
+  const d = '--' + boundary;
+  let i = body.indexOf(d);
+  while (i >= 0) {
+    if (i === 0 || body.charCodeAt(i - 1) === 10) return true;
+    i = body.indexOf(d, i + 1);
+  }
+  return false;
+}
+
+export interface Recovered {
+  text: string;
+  problem: string;
+  /** The declared boundary never occurs in the body (or none is declared). */
+  boundaryMissing: boolean;
+  /** The body parsed again as MIME with the delimiter it really uses (its attachments and report parts). */
+  parsed?: ParsedMail;
+}
+
+/**
+ * The text of a message whose MIME went wrong, or null when the parser's text is fine. Multiparts whose
+ * declared boundary never occurs (or that declare none) are read with the delimiter the body really uses,
+ * else as text without the part headers; a text part whose transfer encoding is invalid (or a body that
+ * came out as garbage or empty while it holds text) is decoded leniently.
+ */
+export async function recoverText(raw: Buffer, headerText: string, current: string, mailparserOptions: Parameters<typeof simpleParser>[1]): Promise<Recovered | null> {
+  const top = partInfo(headerLinesOf(headerText, 'content-type').map((v) => `Content-Type: ${v}`)[0] ?? '');
+  top.cte = (headerLinesOf(headerText, 'content-transfer-encoding')[0] ?? '').trim().toLowerCase().replace(/^"|"$/g, '');
+  const poor = !hasWords(current) || badShare(current) > 0.02;
+  // Text declared base64 that is not (a garbage decoding may still look like letters, in latin-1 say).
+  // (A native byte search first: most replies never mention base64.)
+  const mentions = raw.indexOf('base64') >= 0 || raw.indexOf('BASE64') >= 0 || raw.indexOf('Base64') >= 0;
+  if (!poor && !mentions) return null;
+  const body = bodyOf(raw);
+  if (!poor && !BASE64_CTE.test(headerText) && !BASE64_CTE.test(body)) return null;
+  if (!body.trim()) return null;
+  if (top.type.startsWith('multipart/') && (!top.boundary || !hasDelimiterLine(body, top.boundary))) {
+    if (!poor) return null;
+    const what = top.boundary ? 'multipart boundary not found' : 'multipart without a boundary parameter';
+    const used = findDelimiter(body);
+    if (used) {
+      try {
+        const head = Buffer.from(`MIME-Version: 1.0\r\nContent-Type: ${top.type}; boundary="${used}"\r\n\r\n`, 'latin1');
+        const parsed = await simpleParser(Buffer.concat([head, Buffer.from(body, 'latin1')]), mailparserOptions);
+        let text = parsed.text ?? '';
+        if (!hasWords(text) && typeof parsed.html === 'string' && parsed.html) text = htmlToText(parsed.html);
+        if (hasWords(text) && badShare(text) <= 0.02) return { text, problem: `${what}: parts read with the delimiter the body uses (--${clean(used, 70)})`, boundaryMissing: true, parsed };
+      } catch {
+        // read below without a parser
+      }
+      const l = lenientText(body, top, new Set([used]));
+      if (hasWords(l.text)) return { text: l.text, problem: `${what}: parts read with the delimiter the body uses (--${clean(used, 70)})${l.invalidEncoding ? '; invalid transfer encoding in a text part' : ''}`, boundaryMissing: true };
+    }
+    const text = bodyMinusPartHeaders(body, top.charset);
+    return hasWords(text) ? { text, problem: `${what}: read the body as text`, boundaryMissing: true } : null;
+  }
+  // A well-formed structure whose text part came out empty or as garbage: decode the text parts leniently.
+  const boundaries = new Set<string>(top.boundary ? [top.boundary] : []);
+  const l = lenientText(body, top, boundaries);
+  if (!hasWords(l.text)) return null;
+  if (poor) {
+    if (hasWords(current) && badShare(l.text) >= badShare(current) / 2) return null;
+  } else if (!l.invalidEncoding || badShare(l.text) > badShare(current)) return null;
+  return { text: l.text, problem: l.invalidEncoding ? 'invalid transfer encoding in a text part: read as well as possible' : 'text part not decodable by the MIME parser: read as well as possible', boundaryMissing: false };
+}
+
 /**
  * The bytes a synthetic Message-ID is computed from: line endings made CRLF and trailing whitespace at
  * the end removed, so one message saved as an LF .eml and found again in a CRLF mbox is one message.
@@ -318,6 +618,17 @@ function headerLinesOf(text: string, name: string): string[] {
   return out;
 }
 
+const CLOSING_MISSING = 'multipart message without its closing boundary (truncated or malformed MIME)';
+
+const MAILPARSER_OPTIONS = {
+  keepDeliveryStatus: true,
+  skipImageLinks: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  skipHtmlToText: true,
+  maxHtmlLengthToParse: 1024 * 1024,
+};
+
 /** `fastPath: false` sends every message through mailparser (tests compare the two ways). */
 export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT_LIMITS, opts: { fastPath?: boolean } = {}): Promise<ParsedMessage> {
   // Not mail at all (random binary, an empty or a text file): refused, with the reason, rather than
@@ -348,14 +659,7 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
     toParse = headerSection(toParse);
   }
   try {
-    parsed = (opts.fastPath === false ? null : fastParse(toParse)) ?? await simpleParser(toParse, {
-      keepDeliveryStatus: true,
-      skipImageLinks: true,
-      skipTextToHtml: true,
-      skipTextLinks: true,
-      skipHtmlToText: true,
-      maxHtmlLengthToParse: 1024 * 1024,
-    });
+    parsed = (opts.fastPath === false ? null : fastParse(toParse)) ?? await simpleParser(toParse, MAILPARSER_OPTIONS);
   } catch (err) {
     problems.push(`unparseable MIME: ${clean((err as Error).message, 200)}`);
   }
@@ -392,7 +696,7 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   if (!from) problems.push('no usable From address');
   const ctHeader = headers['content-type']?.[0] ?? '';
   const boundary = /multipart\/[^;]*;.*boundary=("?)([^";]+)\1/i.exec(ctHeader)?.[2];
-  if (boundary && depth <= limits.maxMimeDepth && !toParse.includes(`--${boundary}--`)) problems.push('multipart message without its closing boundary (truncated or malformed MIME)');
+  if (boundary && depth <= limits.maxMimeDepth && !toParse.includes(`--${boundary}--`)) problems.push(CLOSING_MISSING);
   if (from && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(from)) {
     problems.push(`malformed From address "${clean(from, 80)}"`);
   }
@@ -403,6 +707,19 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
 
   let text = scanned ?? parsed?.text ?? '';
   if (!text.trim() && parsed && typeof parsed.html === 'string' && parsed.html) text = htmlToText(parsed.html);
+  // Malformed MIME (a boundary that never occurs, none declared, an invalid transfer encoding) must not
+  // lose what the person wrote: read the body leniently when the parser found no readable text.
+  let bodyParsed = parsed;
+  if (parsed && scanned === null) {
+    const rec = await recoverText(toParse, headerSection(toParse).toString('latin1'), text, MAILPARSER_OPTIONS);
+    if (rec) {
+      text = rec.text;
+      // A boundary that never occurs is what went wrong, not a missing closing line of it.
+      if (rec.boundaryMissing && problems.includes(CLOSING_MISSING)) problems.splice(problems.indexOf(CLOSING_MISSING), 1);
+      problems.push(rec.problem);
+      if (rec.parsed) bodyParsed = rec.parsed;
+    }
+  }
   if (!parsed && scanned === null) {
     // Best effort: the body after the header section, as text.
     text = source.subarray(headerSection(source).length, Math.min(source.length, 256 * 1024)).toString('utf8');
@@ -415,7 +732,7 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   let feedbackReport = '';
   let originalHeaders = '';
   const attachments: ParsedMessage['attachments'] = [];
-  for (const a of parsed?.attachments ?? []) {
+  for (const a of bodyParsed?.attachments ?? []) {
     const ct = (a.contentType || '').toLowerCase();
     if (ct === 'message/delivery-status' || ct === 'message/global-delivery-status') deliveryStatus += a.content.toString('utf8').slice(0, 64 * 1024) + '\n\n';
     else if (ct === 'message/feedback-report') feedbackReport += a.content.toString('utf8').slice(0, 64 * 1024);
