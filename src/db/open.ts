@@ -35,7 +35,13 @@ export interface OpenOptions {
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
 const SQLITE_MAGIC = 'SQLite format 3\u0000';
-export const DEFAULT_BUSY_TIMEOUT_MS = 30_000;
+/**
+ * How long a command waits for another's write transaction. Every writer commits within a second or two (send and
+ * inbox sync commit per message or per second), except `leads import`, which is one transaction so that a bad row
+ * writes nothing: about 10-20 s per million rows on two cores. Five minutes lets `send`, `inbox sync` and `serve`
+ * wait out the import of a file of several million rows instead of failing with "database is locked".
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 300_000;
 
 export interface Migration {
   idx: number;
