@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import { UserError } from './errors.js';
+import { UserError, UsageError } from './errors.js';
 
 export const DEFAULT_DB = 'outreach.db';
 export const DEFAULT_SETTINGS_FILE = 'outreach.yaml';
@@ -33,6 +33,13 @@ export function profilePath(env: NodeJS.ProcessEnv = process.env, cwd = process.
   return resolve(cwd, env.OUTREACH_PROFILE || DEFAULT_PROFILE_FILE);
 }
 
+/**
+ * The database file: `--db PATH`, else $OUTREACH_DB (an empty variable counts as unset), else ./outreach.db.
+ * An empty `--db ''` (an unset shell variable in a script) is a usage error, not a silent ./outreach.db.
+ */
 export function dbPathFrom(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag || env.OUTREACH_DB || DEFAULT_DB);
+  if (flag !== undefined && flag.trim() === '') {
+    throw new UsageError('--db needs a file path, got an empty string.', 'Pass --db PATH, or leave --db out to use $OUTREACH_DB or ./outreach.db.');
+  }
+  return resolve(flag ?? (env.OUTREACH_DB || DEFAULT_DB));
 }

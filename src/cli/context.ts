@@ -5,7 +5,9 @@ import type { Db } from '../db/open.js';
 import type { Settings } from '../config.js';
 import { dbPathFrom, loadDotEnv, settingsPath, profilePath } from '../paths.js';
 import { Output, colorEnabled, preloadSpinner } from './output.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage, UserError } from '../errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface GlobalOptions {
   db?: string;
@@ -13,6 +15,11 @@ export interface GlobalOptions {
   verbose?: boolean;
   quiet?: boolean;
   color?: boolean;
+}
+
+export interface DbOptions {
+  /** Create the database file when it does not exist (default true; false for reading commands). */
+  create?: boolean;
 }
 
 export class Ctx {
@@ -39,7 +46,8 @@ export class Ctx {
       json: this.json,
       quiet: this.quiet,
       verbose: this.verbose,
-      color: colorEnabled(opts.color),
+      color: colorEnabled(opts.color, process.stdout),
+      stderrColor: colorEnabled(opts.color, process.stderr),
     });
   }
 
@@ -47,9 +55,17 @@ export class Ctx {
     return this.controller.signal;
   }
 
-  /** The database, opened (and migrated) on first use. */
-  db(): Db {
-    if (!this._db) this._db = heavy!.open.openDb(this.dbPath);
+  /**
+   * The database, opened (and migrated) on first use. Commands that only read pass `{ create: false }`:
+   * a mistyped `--db` is then "No database at PATH" (exit 1, with a hint to run `outreach init`), never a new
+   * empty database that answers "nothing found". Commands that write keep the default and create it.
+   */
+  db(opts: DbOptions = {}): Db {
+    if (!this._db) {
+      const create = opts.create ?? true;
+      if (!create) missingDbFolder(this.dbPath);
+      this._db = heavy!.open.openDb(this.dbPath, { create });
+    }
     return this._db;
   }
 
@@ -96,6 +112,15 @@ export class Ctx {
     this._db?.close();
     this._db = null;
   }
+}
+
+/** A reading command's database that cannot exist because its folder does not: say which part of the path is wrong. */
+function missingDbFolder(path: string): void {
+  if (existsSync(path)) return;
+  const dir = dirname(path);
+  const hint = 'Check the --db path (or $OUTREACH_DB), or run `outreach init` to create a database.';
+  if (!existsSync(dir)) throw new UserError(`No database at ${path}: the folder ${dir} does not exist.`, hint);
+  if (!statSync(dir).isDirectory()) throw new UserError(`No database at ${path}: ${dir} is not a folder.`, hint);
 }
 
 /** Never store a secret passed on the command line in the audit table. */

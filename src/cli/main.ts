@@ -48,7 +48,14 @@ export async function main(argv: string[]): Promise<void> {
   }
   const program = buildProgram();
   const wantsVerbose = argv.includes('--verbose') || argv.includes('-v');
-  const out = new Output({ json: false, quiet: false, verbose: wantsVerbose, color: colorEnabled(!argv.includes('--no-color'), process.stderr) });
+  const colorFlag = !argv.includes('--no-color');
+  const out = new Output({
+    json: false,
+    quiet: false,
+    verbose: wantsVerbose,
+    color: colorEnabled(colorFlag, process.stdout),
+    stderrColor: colorEnabled(colorFlag, process.stderr),
+  });
   try {
     if (argv.length <= 2) {
       program.outputHelp();
@@ -63,7 +70,11 @@ export async function main(argv: string[]): Promise<void> {
 
 export function exitCodeFor(err: unknown, out: Output, verbose: boolean): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+    // Help asked for (`outreach help leads`) is a success; help shown because something was missing is a usage
+    // error: a command group without its subcommand (`outreach leads`) or `outreach help UNKNOWN` (commander
+    // printed the help on stderr and set a non-zero code then).
+    if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
     // commander has already printed what was wrong.
     return err.exitCode === 0 ? 0 : 2;
   }

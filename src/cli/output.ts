@@ -1,22 +1,23 @@
 // Terminal manners in one place: results on stdout (tables, JSON, CSV), progress and notices on stderr,
 // colour only on a TTY without NO_COLOR, spinners only when someone is watching.
 import { Chalk, type ChalkInstance } from 'chalk';
-import { createRequire } from 'node:module';
 import type { Ora } from 'ora';
 
-// cli-table3 and ora load only when a table or a spinner is shown: `--help` and JSON output stay fast.
-const require = createRequire(import.meta.url);
+// ora loads only when a spinner may be shown: `--help` and JSON output stay fast.
 let oraModule: typeof import('ora').default | null = null;
-/** Loads ora ahead of time when stderr is a terminal (spinners are shown only there). */
-export async function preloadSpinner(): Promise<void> {
-  if (!oraModule && process.stderr.isTTY) oraModule = (await import('ora')).default;
+/** Loads ora ahead of time when stderr (or the given stream) is a terminal: spinners are shown only there. */
+export async function preloadSpinner(stream: { isTTY?: boolean } = process.stderr): Promise<void> {
+  if (!oraModule && stream.isTTY) oraModule = (await import('ora')).default;
 }
 
 export interface OutputOptions {
   json: boolean;
   quiet: boolean;
   verbose: boolean;
+  /** Colour on stdout (results). */
   color: boolean;
+  /** Colour on stderr (notices, errors, the spinner); defaults to `color`. Decide it from stderr's own TTY-ness. */
+  stderrColor?: boolean;
   stdout?: NodeJS.WriteStream | NodeJS.WritableStream;
   stderr?: NodeJS.WriteStream | NodeJS.WritableStream;
 }
@@ -80,6 +81,31 @@ export function cleanText(text: string, keepColour = false): string {
     .replace(keepColour ? /\x1b(?!\[[0-9;]*m)|\x9b/g : /[\x1b\x9b]/g, '?');
 }
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+/** Zero-width: combining marks, variation selectors, zero-width space/joiners. */
+const ZERO_WIDTH = /^(?:\p{M}|[\u200b-\u200f\u2060\ufe00-\ufe0f\u{e0100}-\u{e01ef}])$/u;
+/** Two columns: East Asian wide and fullwidth characters, emoji shown as pictures. */
+const DOUBLE_WIDTH =
+  /^(?:\p{Emoji_Presentation}|[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\ua960-\ua97f\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6\u{1b000}-\u{1b2ff}\u{1f200}-\u{1f2ff}\u{20000}-\u{3fffd}])$/u;
+
+/** Terminal columns taken by a line of clean text (no control characters): ASCII at once, else per code point. */
+export function displayWidth(s: string): number {
+  if (PRINTABLE_ASCII.test(s)) return s.length;
+  let w = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x300) w += 1;
+    else if (ZERO_WIDTH.test(ch)) continue;
+    else w += DOUBLE_WIDTH.test(ch) ? 2 : 1;
+  }
+  return w;
+}
+
+/** Tables longer than this are printed as plain aligned columns even on a terminal (no box drawing). */
+export const BOX_MAX_ROWS = 200;
+/** Big tables reach stdout in pieces of about this many characters, never as one giant string. */
+const TABLE_CHUNK = 64 * 1024;
+
 export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolean } = process.stdout): boolean {
   if (flag === false) return false;
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
@@ -103,11 +129,17 @@ export async function withResultSink<T>(sink: NodeJS.WritableStream | null, fn: 
 }
 
 export class Output {
+  /** Colours for text a command builds; each stream drops them when its own colour is off (see print, note). */
   readonly c: ChalkInstance;
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
   private readonly color: boolean;
+  private readonly stderrColor: boolean;
+  /** Colours for what goes to stdout only (table headers). */
+  private readonly cOut: ChalkInstance;
+  /** Colours for what goes to stderr only (spinner marks). */
+  private readonly cErr: ChalkInstance;
   private readonly stdout: NodeJS.WritableStream;
   private readonly stderr: NodeJS.WritableStream;
 
@@ -116,7 +148,10 @@ export class Output {
     this.quiet = opts.quiet;
     this.verbose = opts.verbose;
     this.color = opts.color;
-    this.c = new Chalk({ level: opts.color ? 1 : 0 });
+    this.stderrColor = opts.stderrColor ?? opts.color;
+    this.c = new Chalk({ level: this.color || this.stderrColor ? 1 : 0 });
+    this.cOut = new Chalk({ level: this.color ? 1 : 0 });
+    this.cErr = new Chalk({ level: this.stderrColor ? 1 : 0 });
     this.stdout = opts.stdout ?? resultSink ?? process.stdout;
     this.stderr = opts.stderr ?? process.stderr;
   }
@@ -126,9 +161,9 @@ export class Output {
     this.stdout.write(cleanText(text, this.color) + '\n');
   }
 
-  /** A line on stderr, neutralized like print(). */
+  /** A line on stderr, neutralized like print(); colour kept only when stderr itself may be coloured. */
   private note(text: string): void {
-    this.stderr.write(cleanText(text, this.color) + '\n');
+    this.stderr.write(cleanText(text, this.stderrColor) + '\n');
   }
 
   /** Raw text on stdout (CSV, already terminated lines): written as is, data stays data. */
@@ -163,46 +198,105 @@ export class Output {
     if (hint) this.note('  ' + this.c.dim(hint));
   }
 
+  /**
+   * Rows as a table on stdout, in time linear in the number of cells. Every cell is one line of inert text
+   * (cleanCell): no escape sequence reaches the terminal, no CR or LF breaks the table. A small table on a
+   * terminal gets box drawing; a long one, or one piped to a file or `grep`, gets plain columns padded to their
+   * widest cell and separated by four spaces (no trailing blanks), written in pieces as it is built.
+   */
   table<T>(rows: T[], columns: Column<T>[]): void {
     const interactive = Boolean((this.stdout as NodeJS.WriteStream).isTTY);
-    const Table = require('cli-table3') as typeof import('cli-table3');
-    const t = new Table({
-      head: columns.map((c) => this.c.bold(cleanCell(c.header))),
-      colAligns: columns.map((c) => c.align ?? 'left'),
-      style: { head: [], border: [] },
-      ...(interactive
-        ? {}
-        : {
-            // Plain text tables when piped: no box drawing, easy to grep.
-            chars: {
-              top: '', 'top-mid': '', 'top-left': '', 'top-right': '',
-              bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '',
-              left: '', 'left-mid': '', mid: '', 'mid-mid': '',
-              right: '', 'right-mid': '', middle: '  ',
-            },
-          }),
-    });
-    for (const r of rows) {
-      // every cell is one line of inert text: no escape sequence reaches the terminal, no CR breaks the table
-      t.push(columns.map((c) => cleanCell(c.value(r))));
+    const boxed = interactive && rows.length <= BOX_MAX_ROWS;
+    const n = columns.length;
+    const heads = columns.map((c) => cleanCell(c.header));
+    const widths = heads.map(displayWidth);
+    const right = columns.map((c) => c.align === 'right');
+    const cells: string[][] = new Array(rows.length);
+    const cellWidths: number[][] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const line: string[] = new Array(n);
+      const lw: number[] = new Array(n);
+      for (let j = 0; j < n; j++) {
+        const v = cleanCell(columns[j]!.value(rows[i]!));
+        const w = displayWidth(v);
+        line[j] = v;
+        lw[j] = w;
+        if (w > widths[j]!) widths[j] = w;
+      }
+      cells[i] = line;
+      cellWidths[i] = lw;
     }
-    this.print(interactive ? t.toString() : t.toString().split('\n').map((l) => l.trimEnd().replace(/^ /, '')).join('\n'));
+    const pad = (v: string, w: number, j: number) =>
+      w >= widths[j]! ? v : right[j] ? ' '.repeat(widths[j]! - w) + v : v + ' '.repeat(widths[j]! - w);
+    const headCells = heads.map((h, j) => {
+      const w = displayWidth(h);
+      const fill = ' '.repeat(Math.max(0, widths[j]! - w));
+      const b = this.cOut.bold(h);
+      return right[j] ? fill + b : b + fill;
+    });
+
+    if (boxed) {
+      const rule = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
+      const out: string[] = [rule('┌', '┬', '┐'), '│ ' + headCells.join(' │ ') + ' │'];
+      for (let i = 0; i < cells.length; i++) {
+        out.push(rule('├', '┼', '┤'));
+        out.push('│ ' + cells[i]!.map((v, j) => pad(v, cellWidths[i]![j]!, j)).join(' │ ') + ' │');
+      }
+      out.push(rule('└', '┴', '┘'));
+      this.stdout.write(out.join('\n') + '\n');
+      return;
+    }
+
+    const SEP = '    ';
+    let chunk = headCells.join(SEP).trimEnd() + '\n';
+    for (let i = 0; i < cells.length; i++) {
+      const line = cells[i]!;
+      const lw = cellWidths[i]!;
+      let text = '';
+      for (let j = 0; j < n; j++) text += (j ? SEP : '') + pad(line[j]!, lw[j]!, j);
+      chunk += text.trimEnd() + '\n';
+      if (chunk.length >= TABLE_CHUNK) {
+        this.stdout.write(chunk);
+        chunk = '';
+      }
+    }
+    if (chunk) this.stdout.write(chunk);
   }
 
-  /** A spinner on stderr when it is a TTY and we are not quiet or printing JSON; otherwise silent. */
+  /**
+   * A spinner on stderr when it is a terminal with a usable width and we are not quiet or printing JSON;
+   * otherwise silent (the final line then shows with --verbose, a failure always). A terminal that reports
+   * zero columns (`stty cols 0`, some CI pseudo-terminals) gets no animation: ora would loop forever there.
+   */
   spinner(text: string): Spinner {
     const s = this.stderr as NodeJS.WriteStream;
-    if (this.quiet || this.json || !s.isTTY || !oraModule) {
+    if (this.quiet || this.json || !s.isTTY || !s.columns || !oraModule) {
       return { update() {}, succeed: (t) => t && this.debug(t), fail: (t) => t && this.warn(t), stop() {} };
     }
-    const sp: Ora = oraModule({ text, stream: s, color: 'cyan', isEnabled: true }).start();
+    const clean = (t: string | undefined) => (t === undefined ? undefined : cleanText(t, this.stderrColor));
+    const sp: Ora = oraModule({ text: clean(text), stream: s, color: this.stderrColor ? 'cyan' : false, isEnabled: true }).start();
+    // A terminal shrunk to zero columns while spinning: stop animating (and clearing) before ora divides by 0.
+    const onResize = () => {
+      if (!s.columns) sp.isEnabled = false;
+    };
+    s.on?.('resize', onResize);
+    const done = () => s.off?.('resize', onResize);
     return {
       update: (t) => {
-        sp.text = t;
+        sp.text = clean(t)!;
       },
-      succeed: (t) => sp.succeed(t),
-      fail: (t) => sp.fail(t),
-      stop: () => sp.stop(),
+      succeed: (t) => {
+        done();
+        sp.stopAndPersist({ symbol: this.cErr.green('✔'), text: clean(t) });
+      },
+      fail: (t) => {
+        done();
+        sp.stopAndPersist({ symbol: this.cErr.red('✖'), text: clean(t) });
+      },
+      stop: () => {
+        done();
+        sp.stop();
+      },
     };
   }
 }

@@ -74,10 +74,15 @@ describe('outreach basics', () => {
     expect(notDir.stderr).toContain(`${join(t.dir, 'plain.txt')} is not a folder`);
   });
 
-  it('the default database is ./outreach.db in the current folder, created on first use', async () => {
+  it('the default database is ./outreach.db in the current folder, created by the first writing command', async () => {
     const here = tempDir();
     try {
-      const r = await runCli(['leads', 'list'], { cwd: here.dir, env: { OUTREACH_DB: undefined } });
+      // a reading command does not create it (a mistyped --db must not leave an empty database behind)
+      const read = await runCli(['leads', 'list'], { cwd: here.dir, env: { OUTREACH_DB: undefined } });
+      expect(read.code).toBe(1);
+      expect(read.stderr).toContain(`No database at ${join(here.dir, 'outreach.db')}`);
+      expect(existsSync(join(here.dir, 'outreach.db'))).toBe(false);
+      const r = await runCli(['suppress', 'add', 'x@example.com'], { cwd: here.dir, env: { OUTREACH_DB: undefined } });
       expect(r.code, r.stderr).toBe(0);
       expect(existsSync(join(here.dir, 'outreach.db'))).toBe(true);
     } finally {

@@ -204,6 +204,7 @@ describe('outreach report: WARM replies', () => {
 
   it('says so when there are none', async () => {
     const emptyEnv = { ...env, OUTREACH_DB: join(t.dir, 'empty.db') };
+    expect((await runCli(['db', 'migrate'], { env: emptyEnv, cwd: t.dir })).code).toBe(0);
     const j = JSON.parse((await runCli(['report', '--json'], { env: emptyEnv, cwd: t.dir })).stdout) as Record<string, unknown>;
     expect(j).toMatchObject({ warm_replies: [], warm_replies_total: 0 });
     const tbl = await runCli(['report'], { env: emptyEnv, cwd: t.dir });

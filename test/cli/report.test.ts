@@ -80,6 +80,7 @@ describe('outreach report', () => {
 
   it('works on an empty database', async () => {
     const empty = join(t.dir, 'empty.db');
+    expect((await runCli(['--db', empty, 'db', 'migrate'])).code).toBe(0);
     const r = await runCli(['--db', empty, 'report', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);

@@ -138,7 +138,7 @@ export function register(program: Command): void {
       .action(
         action(async (ctx: Ctx, opts: { all?: boolean }) => {
           const { listCampaigns } = await import('../../stages/campaign/index.js');
-          const rows = listCampaigns(ctx.db(), { includeArchived: opts.all });
+          const rows = listCampaigns(ctx.db({ create: false }), { includeArchived: opts.all });
           if (ctx.json) return ctx.out.printJson(rows);
           if (!rows.length) return ctx.out.info('No campaigns yet. Create one: outreach campaign create NAME --niche jewelry --offer email-flows');
           ctx.out.table(rows, [
@@ -166,7 +166,7 @@ export function register(program: Command): void {
       .action(
         action(async (ctx: Ctx, _opts: unknown, name: string) => {
           const { showCampaign } = await import('../../stages/campaign/index.js');
-          const d = showCampaign(ctx.db(), name);
+          const d = showCampaign(ctx.db({ create: false }), name);
           if (ctx.json) return ctx.out.printJson(d);
           const f = d.filter;
           const filter = [

@@ -32,7 +32,7 @@ export function register(program: Command): void {
         const servers = ctx.env.OUTREACH_DNS_SERVERS?.split(',').map((x) => x.trim()).filter(Boolean);
         const sp = ctx.out.spinner('Checking');
         const checks = await runDoctor(
-          ctx.db(),
+          ctx.db({ create: false }),
           { resolve: makeResolver(servers), probe: (u) => probeUrl(u), now: () => new Date(), env },
           {
             settings: ctx.settings(),

@@ -140,7 +140,7 @@ export function register(program: Command): void {
         action(async (ctx: Ctx, opts: { campaign?: string; status?: string; lead?: number; limit?: number }) => {
           const { listDrafts, DRAFT_STATUSES } = await import('../../stages/draft/review.js');
           if (opts.status && !DRAFT_STATUSES.includes(opts.status as DraftStatus)) throw new UsageError(`--status must be one of ${DRAFT_STATUSES.join(', ')}`);
-          const rows = listDrafts(ctx.db(), { campaign: opts.campaign, status: opts.status as DraftStatus | undefined, leadId: opts.lead, limit: opts.limit });
+          const rows = listDrafts(ctx.db({ create: false }), { campaign: opts.campaign, status: opts.status as DraftStatus | undefined, leadId: opts.lead, limit: opts.limit });
           if (ctx.json) return ctx.out.printJson(rows);
           if (!rows.length) return ctx.out.info('No drafts match. Write some with `outreach draft`.');
           ctx.out.table(rows, [
@@ -166,7 +166,7 @@ export function register(program: Command): void {
       .action(
         action(async (ctx: Ctx, _opts: unknown, id: number) => {
           const { draftDetail } = await import('../../stages/draft/review.js');
-          const d = draftDetail(ctx.db(), id);
+          const d = draftDetail(ctx.db({ create: false }), id);
           if (ctx.json) return ctx.out.printJson(d);
           printDetail(ctx, d);
         }),

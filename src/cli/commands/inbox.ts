@@ -204,7 +204,7 @@ export function register(program: Command): void {
             throw new UserError(`Unknown label "${opts.label}".`, `Use one of ${LABEL_CHOICES.join(', ')}.`, 2);
           }
           const { listInbound } = await import('../../stages/inbox/index.js');
-          const rows = listInbound(ctx.db(), opts);
+          const rows = listInbound(ctx.db({ create: false }), opts);
           if (ctx.json) {
             ctx.out.printJson(rows.map(({ id: _id, ...r }) => r));
             return;

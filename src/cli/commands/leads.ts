@@ -8,6 +8,7 @@ import { cleanCell } from '../output.js';
 import { examples, intOption } from '../help.js';
 import { UsageError, UserError, fsReason } from '../../errors.js';
 import { ALL_STAGES } from '../../domain/lead.js';
+import { normalizeCountry } from '../../domain/normalize.js';
 import type { LeadFilter, LeadSort } from '../../stages/leads/query.js';
 
 /** The filter flags as commander parses them: the same as LeadFilter, but stages come comma-separated. */
@@ -17,7 +18,7 @@ function addFilterOptions(cmd: Command): Command {
   return cmd
     .option('--stage <stages>', `only leads at these stages, comma-separated (${ALL_STAGES.join(', ')})`)
     .option('--tag <tag>', 'only leads with this tag')
-    .option('--country <code>', 'only leads in this country (ISO code)')
+    .option('--country <country>', 'only leads in this country (ISO code or name: FR, USA, "United States", Deutschland)')
     .option('--min-fit <n>', 'fit score at least N', intOption('--min-fit', { min: 0, max: 100 }))
     .option('--max-fit <n>', 'fit score at most N', intOption('--max-fit', { min: 0, max: 100 }))
     .option('--min-intent <n>', 'intent score at least N', intOption('--min-intent', { min: 0, max: 100 }))
@@ -30,7 +31,14 @@ function toFilter(o: FilterOpts): LeadFilter {
   for (const s of stage ?? []) {
     if (!(ALL_STAGES as readonly string[]).includes(s)) throw new UsageError(`--stage: unknown stage "${s}"`, `Stages: ${ALL_STAGES.join(', ')}`);
   }
-  return { stage, tag: o.tag, country: o.country, minFit: o.minFit, maxFit: o.maxFit, minIntent: o.minIntent, maxIntent: o.maxIntent, search: o.search };
+  let country: string | undefined;
+  if (o.country !== undefined) {
+    // as the import stores it: ISO 3166-1 alpha-2
+    const c = normalizeCountry(o.country);
+    if (!c.ok) throw new UsageError(`--country: ${o.country.trim() ? `"${o.country}" is not a country name or ISO code` : 'no country given'}`, 'Give an ISO code (FR, US, DE) or a country name ("United States", Deutschland).');
+    country = c.value;
+  }
+  return { stage, tag: o.tag, country, minFit: o.minFit, maxFit: o.maxFit, minIntent: o.minIntent, maxIntent: o.maxIntent, search: o.search };
 }
 
 function parseMap(values: string[] | undefined): Record<string, string> {
@@ -280,10 +288,10 @@ export function register(program: Command): void {
         const format = ctx.json && opts.format === 'csv' ? 'json' : opts.format;
         const options = { format, filter: toFilter(opts), sort: opts.sort, excel: opts.excel, signal: ctx.signal, threads: opts.threads };
         if (!opts.output) {
-          await exportLeads(ctx.db(), process.stdout, options);
+          await exportLeads(ctx.db({ create: false }), process.stdout, options);
           return;
         }
-        const db = ctx.db(); // a database error is reported before any file is made
+        const db = ctx.db({ create: false }); // a database error is reported before any file is made
         const file = new ExportFile(opts.output, ctx.signal);
         let n: number;
         try {
@@ -318,12 +326,12 @@ export function register(program: Command): void {
       action(async (ctx, opts: FilterOpts & { sort: LeadSort; limit: number }) => {
         const { listLeads, countLeads } = await import('../../stages/leads/query.js');
         const filter = toFilter(opts);
-        const rows = listLeads(ctx.db(), filter, opts.sort, opts.limit);
+        const rows = listLeads(ctx.db({ create: false }), filter, opts.sort, opts.limit);
         // tags as an array, as `leads export --format json` and `leads show --json` give them
         if (ctx.json) return ctx.out.printJson(rows.map((r) => ({ ...r, tags: r.tags ? r.tags.split(';') : [] })));
         if (!rows.length) return ctx.out.info('No leads match.');
         ctx.out.table(rows, [
-          { header: 'domain', value: (r) => r.domain },
+          { header: 'domain', value: (r) => cleanCell(r.domain_unicode ?? r.domain) },
           { header: 'company', value: (r) => truncate(cleanCell(r.company), 28) },
           { header: 'email', value: (r) => r.email },
           { header: 'country', value: (r) => r.country },
@@ -332,7 +340,7 @@ export function register(program: Command): void {
           { header: 'intent', value: (r) => r.intent, align: 'right' },
           { header: 'tags', value: (r) => truncate(cleanCell(r.tags), 24) },
         ]);
-        const total = countLeads(ctx.db(), filter);
+        const total = countLeads(ctx.db({ create: false }), filter);
         if (total > rows.length) ctx.out.info(`${rows.length} of ${total} leads shown (--limit 0 for all)`);
       }),
     ),
@@ -347,7 +355,7 @@ export function register(program: Command): void {
       .action(
         action(async (ctx, _opts, domain: string) => {
           const { showLead, findLeadId } = await import('../../stages/leads/query.js');
-          const db = ctx.db();
+          const db = ctx.db({ create: false });
           const s = showLead(db, findLeadId(db, domain));
           if (ctx.json) return ctx.out.printJson(s);
           printLead(ctx, s);
@@ -366,11 +374,11 @@ export function register(program: Command): void {
       .action(
         action(
           async (ctx, opts: { remove?: boolean }, domain: string, tags: string[]) => {
-            const { findLeadId } = await import('../../stages/leads/query.js');
+            const { findLead } = await import('../../stages/leads/query.js');
             const { tx } = await import('../../db/open.js');
             const { addEvent } = await import('../../db/events.js');
             const db = ctx.db();
-            const id = findLeadId(db, domain);
+            const { id, domain: stored, domainUnicode } = findLead(db, domain);
             const clean = splitTags(tags);
             if (!clean.length) throw new UsageError('No tag given (tags are split on ; , and |).');
             let changed = 0;
@@ -382,8 +390,9 @@ export function register(program: Command): void {
               if (changed) addEvent(db, { leadId: id, type: 'tagged', data: opts.remove ? { removed: clean } : { added: clean } });
             });
             const now = (db.sqlite.prepare('SELECT tag FROM lead_tags WHERE lead_id = ? ORDER BY tag').all(id) as { tag: string }[]).map((r) => r.tag);
-            if (ctx.json) ctx.out.printJson({ domain, tags: now, changed });
-            else ctx.out.success(`${domain}: tags ${now.length ? now.join(', ') : '(none)'}`);
+            // the stored (normalized) domain, not the spelling given
+            if (ctx.json) ctx.out.printJson({ domain: stored, domain_unicode: domainUnicode, tags: now, changed });
+            else ctx.out.success(`${cleanCell(domainUnicode)}: tags ${now.length ? now.join(', ') : '(none)'}`);
           },
           { audit: true },
         ),
@@ -433,7 +442,9 @@ function printLead(ctx: Ctx, s: ReturnType<typeof import('../../stages/leads/que
   // Every value from the database goes through cleanCell: one line, no control character or escape sequence.
   const v = cleanCell;
   const l = s.lead as Record<string, unknown>;
-  out.print(out.c.bold(v(l.domain)) + (l.company ? `  ${v(l.company)}` : ''));
+  // the Unicode form of an IDN (`bücher.de`), with its stored punycode key
+  const shown = v(l.domain_unicode ?? l.domain);
+  out.print(out.c.bold(shown) + (shown !== v(l.domain) ? out.c.dim(` (${v(l.domain)})`) : '') + (l.company ? `  ${v(l.company)}` : ''));
   const line = (k: string, value: unknown) => value !== null && value !== undefined && value !== '' && out.print(`  ${out.c.dim(k.padEnd(12))} ${v(value)}`);
   line('stage', l.stage);
   line('url', l.url);
@@ -462,6 +473,9 @@ function printLead(ctx: Ctx, s: ReturnType<typeof import('../../stages/leads/que
     for (const e of s.enrollments as Record<string, unknown>[]) out.print(`  ${v(e.campaign)}: ${v(e.status)}${e.stop_reason ? ` (${v(e.stop_reason)})` : ''}`);
   }
   out.print(out.c.bold('\nTimeline'));
-  out.print(`  ${v(l.created_at).slice(0, 16).replace('T', ' ')}  created (${v(l.source)})`);
-  for (const t of s.timeline) out.print(`  ${v(t.at).slice(0, 16).replace('T', ' ')}  ${v(t.type)}${t.summary ? `  ${out.c.dim(truncate(v(t.summary), 80))}` : ''}`);
+  // the timeline of --json, its first entry (the creation, derived from created_at and source) included
+  for (const t of s.timeline) {
+    if (t.kind === 'lead') out.print(`  ${v(t.at).slice(0, 16).replace('T', ' ')}  ${v(t.type)} (${v(t.summary)})`);
+    else out.print(`  ${v(t.at).slice(0, 16).replace('T', ' ')}  ${v(t.type)}${t.summary ? `  ${out.c.dim(truncate(v(t.summary), 80))}` : ''}`);
+  }
 }

@@ -153,7 +153,7 @@ export function register(program: Command): void {
       .action(
         action(async (ctx) => {
           const { listMailboxes } = await import('../../stages/mailbox/index.js');
-          const rows = listMailboxes(ctx.db(), new Date(), ctx.settings().sender.timezone || 'UTC', env(ctx));
+          const rows = listMailboxes(ctx.db({ create: false }), new Date(), ctx.settings().sender.timezone || 'UTC', env(ctx));
           if (ctx.json) {
             ctx.out.printJson(rows);
             return;

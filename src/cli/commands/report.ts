@@ -63,7 +63,7 @@ export function register(program: Command): void {
         }
         const since = opts.since ? parseSince(opts.since) : null;
         const { buildReport, findCampaign, campaignNames, REPORT_KINDS, WARM_LIMIT } = await import('../../stages/report/index.js');
-        const db = ctx.db();
+        const db = ctx.db({ create: false });
         let campaignId: number | null = null;
         if (opts.campaign) {
           const c = findCampaign(db, opts.campaign);

@@ -106,7 +106,7 @@ async function score(ctx: Ctx, opts: ScoreCliOptions, loaded: Loaded, cmd: Comma
 
 async function explain(ctx: Ctx, domain: string, loaded: Loaded): Promise<void> {
   const { explainLead } = await import('../../stages/score/index.js');
-  const e = explainLead(ctx.db(), domain, loaded.profile);
+  const e = explainLead(ctx.db({ create: false }), domain, loaded.profile);
   if (!e) throw new UserError(`No lead ${domain} in ${ctx.dbPath}.`, 'Check the domain with `outreach leads list`, or import it first.');
   if (ctx.json) {
     ctx.out.printJson(e);

@@ -1,8 +1,11 @@
 // `outreach suppress add|remove|list|import`: emails and whole domains never to be mailed.
 import { Command, Option } from 'commander';
 import { action } from '../context.js';
-import { examples } from '../help.js';
+import { examples, intOption } from '../help.js';
 import { UsageError } from '../../errors.js';
+
+/** Entries a `suppress list` table shows by default, as `leads list` does. */
+const TABLE_LIMIT = 50;
 
 const REASONS = ['manual', 'unsubscribed', 'bounced', 'complained', 'imported'] as const;
 
@@ -63,11 +66,17 @@ export function register(program: Command): void {
       .command('list')
       .addOption(new Option('--reason <reason>', 'only this reason').choices([...REASONS, 'forgotten', 'left_company']))
       .addOption(new Option('--format <format>', 'output format').choices(['table', 'csv', 'json']).default('table'))
+      .option('--limit <n>', `at most N entries, oldest first (0 = all; default: ${TABLE_LIMIT} in a table, all in CSV or JSON)`, intOption('--limit', { min: 0 }))
       .description('list suppressed emails and domains (forgotten people appear only as hashes)')
       .action(
-        action(async (ctx, opts: { reason?: string; format: string }) => {
+        action(async (ctx, opts: { reason?: string; format: string; limit?: number }) => {
           const { listSuppressions } = await import('../../stages/suppress.js');
-          const rows = listSuppressions(ctx.db(), opts.reason);
+          const all = listSuppressions(ctx.db({ create: false }), opts.reason);
+          const asTable = !ctx.json && opts.format === 'table';
+          // A table is for reading: like `leads list`, it shows the first 50 unless told otherwise. CSV and JSON are
+          // exports (`> unsubscribed.csv`): complete unless --limit is given.
+          const limit = opts.limit ?? (asTable ? TABLE_LIMIT : 0);
+          const rows = limit > 0 && all.length > limit ? all.slice(0, limit) : all;
           if (ctx.json || opts.format === 'json') return ctx.out.printJson(rows);
           if (opts.format === 'csv') {
             const { csvLine } = await import('../../domain/csv.js');
@@ -83,9 +92,10 @@ export function register(program: Command): void {
             { header: 'source', value: (r) => r.source },
             { header: 'since', value: (r) => r.created_at.slice(0, 10) },
           ]);
+          if (all.length > rows.length) ctx.out.info(`${rows.length} of ${all.length} entries shown (--limit 0 for all)`);
         }),
       ),
-    ['outreach suppress list', 'outreach suppress list --reason unsubscribed --format csv > unsubscribed.csv'],
+    ['outreach suppress list', 'outreach suppress list --limit 0', 'outreach suppress list --reason unsubscribed --format csv > unsubscribed.csv'],
   );
 
   examples(

@@ -2,7 +2,7 @@
 // `leads export` and the dashboard share; and the whole record of one lead for `leads show`.
 import type { Db } from '../../db/open.js';
 import { normalizeDomain } from '../../domain/normalize.js';
-import { UserError } from '../../errors.js';
+import { UsageError, UserError } from '../../errors.js';
 
 export interface LeadFilter {
   stage?: string[];
@@ -36,6 +36,8 @@ export interface LeadRow {
   url: string | null;
   source: string;
   created_at: string;
+  /** The domain in Unicode, for display (`bücher.de` for `xn--bcher-kva.de`): listLeads only, never exported. */
+  domain_unicode?: string;
 }
 
 /** The columns, in export order. */
@@ -44,8 +46,9 @@ export const LEAD_COLUMNS: (keyof LeadRow)[] = [
   'intent', 'tags', 'url', 'source', 'created_at',
 ];
 
-const SELECT = `
-SELECT l.id, l.domain, l.company, c.email, c.first_name, c.last_name, c.title, c.phone, l.country, l.stage,
+// The export reads LEAD_COLUMNS only; `leads list` adds the Unicode domain (see buildLeadQuery's `unicode`).
+const SELECT = (unicode: boolean) => `
+SELECT l.id, l.domain,${unicode ? ' COALESCE(l.domain_unicode, l.domain) AS domain_unicode,' : ''} l.company, c.email, c.first_name, c.last_name, c.title, c.phone, l.country, l.stage,
        l.is_shopify, s.fit, s.intent,
        COALESCE((SELECT group_concat(tag, ';') FROM lead_tags t WHERE t.lead_id = l.id), '') AS tags,
        l.url, l.source, l.created_at
@@ -62,7 +65,15 @@ const ORDER: Record<LeadSort, string> = {
   stage: 'l.stage, l.id',
 };
 
-export function buildLeadQuery(f: LeadFilter, sort: LeadSort = 'created', limit?: number, offset?: number, idRange?: [number, number]): { sql: string; params: unknown[] } {
+/** `unicode`: also select `domain_unicode` (COALESCE(domain_unicode, domain)), for display. */
+export function buildLeadQuery(
+  f: LeadFilter,
+  sort: LeadSort = 'created',
+  limit?: number,
+  offset?: number,
+  idRange?: [number, number],
+  unicode = false,
+): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (idRange) {
@@ -91,7 +102,7 @@ export function buildLeadQuery(f: LeadFilter, sort: LeadSort = 'created', limit?
     const like = `%${f.search.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m)}%`;
     params.push(like, like, like);
   }
-  let sql = SELECT + (where.length ? `\nWHERE ${where.join(' AND ')}` : '') + `\nORDER BY ${ORDER[sort]}`;
+  let sql = SELECT(unicode) + (where.length ? `\nWHERE ${where.join(' AND ')}` : '') + `\nORDER BY ${ORDER[sort]}`;
   if (limit !== undefined && limit > 0) {
     sql += ' LIMIT ? OFFSET ?';
     params.push(limit, offset ?? 0);
@@ -104,7 +115,7 @@ export function rowOut(r: LeadRow): LeadRow {
 }
 
 export function listLeads(db: Db, f: LeadFilter, sort: LeadSort, limit?: number, offset?: number): LeadRow[] {
-  const { sql, params } = buildLeadQuery(f, sort, limit, offset);
+  const { sql, params } = buildLeadQuery(f, sort, limit, offset, undefined, true);
   return (db.sqlite.prepare(sql).all(...params) as LeadRow[]).map(rowOut);
 }
 
@@ -113,12 +124,35 @@ export function countLeads(db: Db, f: LeadFilter): number {
   return db.sqlite.prepare(`SELECT count(*) FROM (${sql})`).pluck().get(...params) as number;
 }
 
+export interface FoundLead {
+  id: number;
+  /** The stored (normalized) domain, the lead key. */
+  domain: string;
+  /** Its Unicode form, for display (the domain itself when it is not an IDN). */
+  domainUnicode: string;
+}
+
+/**
+ * The lead a user names by its domain, in any spelling (`WWW.Acme.com`, `https://acme.com/x`, `bücher.de`).
+ * An empty or malformed domain that names no stored lead is a usage error (exit 2); an unknown valid one, exit 1.
+ */
+export function findLead(db: Db, domainInput: string): FoundLead {
+  const d = normalizeDomain(domainInput ?? '');
+  const key = d.ok ? d.value.domain : (domainInput ?? '').trim().toLowerCase();
+  const row = key
+    ? (db.sqlite.prepare('SELECT id, domain, COALESCE(domain_unicode, domain) AS domain_unicode FROM leads WHERE domain = ?').get(key) as
+        | { id: number; domain: string; domain_unicode: string }
+        | undefined)
+    : undefined;
+  if (!row) {
+    if (!d.ok) throw new UsageError(`Not a store domain: ${d.reason}.`, 'Give the domain as in `outreach leads list`, e.g. `outreach leads show mystore.com`.');
+    throw new UserError(`No lead for ${domainInput}${key !== domainInput ? ` (${key})` : ''}.`, 'See `outreach leads list`.');
+  }
+  return { id: row.id, domain: row.domain, domainUnicode: row.domain_unicode };
+}
+
 export function findLeadId(db: Db, domainInput: string): number {
-  const d = normalizeDomain(domainInput);
-  const key = d.ok ? d.value.domain : domainInput.toLowerCase();
-  const row = db.sqlite.prepare('SELECT id FROM leads WHERE domain = ?').get(key) as { id: number } | undefined;
-  if (!row) throw new UserError(`No lead for ${domainInput}${d.ok && key !== domainInput ? ` (${key})` : ''}.`, 'See `outreach leads list`.');
-  return row.id;
+  return findLead(db, domainInput).id;
 }
 
 const parseJson = (s: string | null) => {
@@ -132,10 +166,13 @@ const parseJson = (s: string | null) => {
 
 export interface TimelineItem {
   at: string;
-  kind: 'event' | 'message' | 'reply' | 'draft';
+  /** `lead`: the lead's creation, which no event records: derived from the lead's created_at and source. */
+  kind: 'lead' | 'event' | 'message' | 'reply' | 'draft';
   type: string;
   summary: string;
   data?: unknown;
+  /** Set on an entry made up from the lead's own columns (not a stored event): the columns it comes from. */
+  derived_from?: string[];
 }
 
 /** Everything about one lead, with a single timeline of events, drafts, messages and replies. */
@@ -150,7 +187,10 @@ export function showLead(db: Db, leadId: number) {
   const score = scoreRow ? { ...scoreRow, factors: parseJson(scoreRow.factors as string) } : null;
   const enrollments = q.prepare(`SELECT c.name AS campaign, e.status, e.stop_reason, e.paused_until, e.created_at FROM enrollments e JOIN campaigns c ON c.id = e.campaign_id WHERE e.lead_id = ? ORDER BY e.id`).all(leadId);
 
-  const timeline: TimelineItem[] = [];
+  // The creation comes first (the sort below is stable, so it stays before anything at the same instant).
+  const timeline: TimelineItem[] = [
+    { at: String(lead.created_at), kind: 'lead', type: 'created', summary: String(lead.source), data: { source: lead.source }, derived_from: ['created_at', 'source'] },
+  ];
   for (const e of q.prepare('SELECT type, at, data FROM events WHERE lead_id = ? ORDER BY at, id').all(leadId) as { type: string; at: string; data: string | null }[]) {
     const data = parseJson(e.data);
     timeline.push({ at: e.at, kind: 'event', type: e.type, summary: summarize(data), data });
