@@ -62,6 +62,13 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
+    // `outreach help NAME` for a command that does not exist: say so (commander only prints the general help).
+    const asked = argv[2] === 'help' ? argv[3] : undefined;
+    if (asked !== undefined && !program.commands.some((c) => c.name() === asked || c.aliases().includes(asked))) {
+      out.error(`unknown command '${asked}'`, 'See `outreach --help` for the commands.');
+      process.exitCode = 2;
+      return;
+    }
     await program.parseAsync(argv);
   } catch (err) {
     process.exitCode = exitCodeFor(err, out, wantsVerbose);

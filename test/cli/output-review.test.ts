@@ -128,6 +128,7 @@ describe('exit codes of help', () => {
     const bad = await runCli(['help', 'bogus'], { cwd: t.dir });
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain("unknown command 'bogus'");
     for (const args of [['--help'], ['leads', '--help'], ['help', 'leads'], ['help']]) {
       const r = await runCli(args, { cwd: t.dir });
       expect(r.code, args.join(' ')).toBe(0);

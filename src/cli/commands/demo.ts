@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .option('--dir <dir>', 'folder for the demo database, settings and report (default: a new temp folder)')
     .action(async (flags: DemoFlags, c: Command) => {
       const g = c.optsWithGlobals() as { json?: boolean; verbose?: boolean; quiet?: boolean; color?: boolean; db?: string };
-      const out = new Output({ json: Boolean(g.json), quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), color: colorEnabled(g.color, process.stderr) });
+      const out = new Output({ json: Boolean(g.json), quiet: Boolean(g.quiet), verbose: Boolean(g.verbose), color: colorEnabled(g.color), stderrColor: colorEnabled(g.color, process.stderr) });
       if (g.db) out.warn('--db is ignored: the demo always writes to a database of its own (see --dir).');
       const { runDemo } = await import('../../demo/run.js');
       const s = await runDemo({ dir: flags.dir, verbose: Boolean(g.verbose), color: g.color, json: Boolean(g.json), out });
