@@ -175,6 +175,24 @@ export class Output {
     this.stdout.write(JSON.stringify(value, null, 2) + '\n');
   }
 
+  /**
+   * A JSON array, written as its items come (the same bytes as printJson of the whole array): a list of a
+   * million rows never has to be held in memory, as objects or as one string.
+   */
+  printJsonArray(items: Iterable<unknown>): void {
+    let buf = '[';
+    let any = false;
+    for (const item of items) {
+      buf += (any ? ',\n  ' : '\n  ') + JSON.stringify(item, null, 2).replace(/\n/g, '\n  ');
+      any = true;
+      if (buf.length >= 65_536) {
+        this.stdout.write(buf);
+        buf = '';
+      }
+    }
+    this.stdout.write(buf + (any ? '\n]\n' : ']\n'));
+  }
+
   /** A notice on stderr, silenced by --quiet. */
   info(text: string): void {
     if (!this.quiet) this.note(text);

@@ -75,6 +75,28 @@ describe('Output', () => {
     }
   });
 
+  it('printJsonArray writes the same bytes as printJson of the whole array, in pieces', () => {
+    const rows = [
+      { domain: 'a.com', tags: ['x', 'y'], notes: 'line1\nline2 "q"', n: 1, nested: { k: [1, { z: null }] } },
+      { domain: 'b.com', tags: [], notes: null, n: 2.5, nested: {} },
+      ...Array.from({ length: 3000 }, (_, i) => ({ domain: `s${i}.com`, company: 'x'.repeat(40) })),
+    ];
+    for (const list of [[], rows.slice(0, 1), rows]) {
+      const a = capture();
+      a.o.printJsonArray(list);
+      const b = capture();
+      b.o.printJson(list);
+      expect(a.out()).toBe(b.out());
+    }
+    let writes = 0;
+    const c = capture();
+    const w = (c.o as unknown as { stdout: { write: (s: string) => boolean } }).stdout;
+    const orig = w.write.bind(w);
+    w.write = (t: string) => (writes++, orig(t));
+    c.o.printJsonArray(rows);
+    expect(writes).toBeGreaterThan(1); // never one giant string
+  });
+
   it('neutralizes print() and notices on stderr, but never JSON or raw output', () => {
     const c = capture();
     c.o.print('company: \x1b[31mRED\x1b[0m\rX');

@@ -324,11 +324,16 @@ export function register(program: Command): void {
         .option('--limit <n>', 'at most N leads (0 = all)', intOption('--limit', { min: 0 }), 50),
     ).action(
       action(async (ctx, opts: FilterOpts & { sort: LeadSort; limit: number }) => {
-        const { listLeads, countLeads } = await import('../../stages/leads/query.js');
+        const { listLeads, iterateLeads, countLeads } = await import('../../stages/leads/query.js');
         const filter = toFilter(opts);
+        if (ctx.json) {
+          // streamed; tags as an array, as `leads export --format json` and `leads show --json` give them
+          const rows = iterateLeads(ctx.db({ create: false }), filter, opts.sort, opts.limit);
+          return ctx.out.printJsonArray((function* () {
+            for (const r of rows) yield { ...r, tags: r.tags ? r.tags.split(';') : [] };
+          })());
+        }
         const rows = listLeads(ctx.db({ create: false }), filter, opts.sort, opts.limit);
-        // tags as an array, as `leads export --format json` and `leads show --json` give them
-        if (ctx.json) return ctx.out.printJson(rows.map((r) => ({ ...r, tags: r.tags ? r.tags.split(';') : [] })));
         if (!rows.length) return ctx.out.info('No leads match.');
         ctx.out.table(rows, [
           { header: 'domain', value: (r) => cleanCell(r.domain_unicode ?? r.domain) },

@@ -119,6 +119,12 @@ export function listLeads(db: Db, f: LeadFilter, sort: LeadSort, limit?: number,
   return (db.sqlite.prepare(sql).all(...params) as LeadRow[]).map(rowOut);
 }
 
+/** The same rows as listLeads, one at a time (a --json list of any size in bounded memory). */
+export function* iterateLeads(db: Db, f: LeadFilter, sort: LeadSort, limit?: number, offset?: number): Generator<LeadRow> {
+  const { sql, params } = buildLeadQuery(f, sort, limit, offset, undefined, true);
+  for (const r of db.sqlite.prepare(sql).iterate(...params) as IterableIterator<LeadRow>) yield rowOut(r);
+}
+
 export function countLeads(db: Db, f: LeadFilter): number {
   const { sql, params } = buildLeadQuery(f, 'created');
   return db.sqlite.prepare(`SELECT count(*) FROM (${sql})`).pluck().get(...params) as number;
