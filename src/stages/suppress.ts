@@ -97,10 +97,17 @@ export function unsuppressValues(
   return res;
 }
 
-export function listSuppressions(db: Db, reason?: string): Suppression[] {
+/** Suppressions, oldest first; at most `limit` (0 or none: all). */
+export function listSuppressions(db: Db, reason?: string, limit = 0): Suppression[] {
+  const where = reason ? 'WHERE reason = ?' : '';
+  const params: (string | number)[] = reason ? [reason] : [];
+  return db.sqlite.prepare(`SELECT * FROM suppressions ${where} ORDER BY id LIMIT ?`).all(...params, limit > 0 ? limit : -1) as Suppression[];
+}
+
+export function countSuppressions(db: Db, reason?: string): number {
   return (reason
-    ? db.sqlite.prepare('SELECT * FROM suppressions WHERE reason = ? ORDER BY id').all(reason)
-    : db.sqlite.prepare('SELECT * FROM suppressions ORDER BY id').all()) as Suppression[];
+    ? db.sqlite.prepare('SELECT count(*) FROM suppressions WHERE reason = ?').pluck().get(reason)
+    : db.sqlite.prepare('SELECT count(*) FROM suppressions').pluck().get()) as number;
 }
 
 export async function importSuppressions(

@@ -70,13 +70,13 @@ export function register(program: Command): void {
       .description('list suppressed emails and domains (forgotten people appear only as hashes)')
       .action(
         action(async (ctx, opts: { reason?: string; format: string; limit?: number }) => {
-          const { listSuppressions } = await import('../../stages/suppress.js');
-          const all = listSuppressions(ctx.db({ create: false }), opts.reason);
+          const { listSuppressions, countSuppressions } = await import('../../stages/suppress.js');
+          const db = ctx.db({ create: false });
           const asTable = !ctx.json && opts.format === 'table';
           // A table is for reading: like `leads list`, it shows the first 50 unless told otherwise. CSV and JSON are
           // exports (`> unsubscribed.csv`): complete unless --limit is given.
           const limit = opts.limit ?? (asTable ? TABLE_LIMIT : 0);
-          const rows = limit > 0 && all.length > limit ? all.slice(0, limit) : all;
+          const rows = listSuppressions(db, opts.reason, limit);
           if (ctx.json || opts.format === 'json') return ctx.out.printJson(rows);
           if (opts.format === 'csv') {
             const { csvLine } = await import('../../domain/csv.js');
@@ -92,7 +92,8 @@ export function register(program: Command): void {
             { header: 'source', value: (r) => r.source },
             { header: 'since', value: (r) => r.created_at.slice(0, 10) },
           ]);
-          if (all.length > rows.length) ctx.out.info(`${rows.length} of ${all.length} entries shown (--limit 0 for all)`);
+          const total = limit > 0 && rows.length === limit ? countSuppressions(db, opts.reason) : rows.length;
+          if (total > rows.length) ctx.out.info(`${rows.length} of ${total} entries shown (--limit 0 for all)`);
         }),
       ),
     ['outreach suppress list', 'outreach suppress list --limit 0', 'outreach suppress list --reason unsubscribed --format csv > unsubscribed.csv'],
