@@ -16,7 +16,10 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-const canDropRoot = process.getuid?.() === 0 && spawnSync('setpriv', ['--version']).status === 0;
+/** Root, with setpriv, in a checkout that nobody may read (a clone under a private home folder is not: skipped). */
+const canDropRoot =
+  process.getuid?.() === 0 &&
+  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--version'], { env: { PATH: process.env.PATH ?? '' } }).status === 0;
 /** The CLI as the unprivileged user nobody (65534). */
 const asNobody = (args: string[], cwd: string) =>
   runProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], {
