@@ -164,8 +164,9 @@ export function checkDbFolder(file: string): void {
 export function openDb(file: string, opts: OpenOptions = {}): Db {
   const path = file === ':memory:' ? file : resolve(file);
   const create = opts.create ?? true;
+  const exists = path !== ':memory:' && existsSync(path);
   if (path !== ':memory:') {
-    if (!existsSync(path)) {
+    if (!exists) {
       if (!create || opts.readonly) {
         throw new UserError(`No database at ${path}.`, 'Run `outreach init` or `outreach db migrate` to create it.');
       }
@@ -175,7 +176,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       checkHeader(path);
     }
   }
-  const isNew = path === ':memory:' || !existsSync(path) || statSync(path).size === 0;
+  const isNew = !exists || statSync(path).size === 0;
   let sqlite: BetterSqlite3.Database;
   try {
     sqlite = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: !create });

@@ -9,7 +9,8 @@ import type { Notifier, ReplySummary } from '../../adapters/notify.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
 import { Analyzer, type AnalyzeResult } from './analyzer.js';
 import { addToSummary, emptySummary, processRaw, storeAnalyzed, type InboxSummary, type ProcessOptions, type ProcessedMessage, type ReplyClassifier } from './process.js';
-import { ownAddresses, resumeDuePauses, stmt } from './store.js';
+import { ownAddresses, stmt } from './store.js';
+import { resumeDuePauses } from '../../db/enrollments.js';
 import { DEFAULT_LIMITS, type ParseLimits } from './parse.js';
 
 export { type InboxSummary, type ProcessedMessage, type ReplyClassifier } from './process.js';
@@ -61,6 +62,9 @@ export interface SyncSummary extends InboxSummary {
   mailboxErrors: { mailbox: string; error: string }[];
   folders: { mailbox: string; folder: string; fetched: number; fullResync: boolean; unchanged: boolean }[];
 }
+
+/** The options' clock (tests fix it), else now. */
+const nowOf = (o: InboxOptions): Date => (o.now ? o.now() : new Date());
 
 function processOptions(db: Db, o: InboxOptions): ProcessOptions {
   return {
@@ -169,7 +173,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
     return s;
   }
   try {
-    s.resumed = tx(db, () => resumeDuePauses(db, (o.now ?? (() => new Date()))()));
+    s.resumed = tx(db, () => resumeDuePauses(db, nowOf(o)));
     const po = processOptions(db, o);
     // Started on the first message to analyze (an empty re-sync never pays for the thread).
     const worker: { analyzer: Analyzer | null } = { analyzer: null };
@@ -335,12 +339,12 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
     } catch (err) {
       // Whatever stopped the run, the WARM replies it committed are announced now: the next run counts them
       // as already seen and would never announce them.
-      await notifyWarm(db, s, o.notifier, (o.now ?? (() => new Date()))()).catch(() => undefined);
+      await notifyWarm(db, s, o.notifier, nowOf(o)).catch(() => undefined);
       throw err;
     } finally {
       await worker.analyzer?.close();
     }
-    await notifyWarm(db, s, o.notifier, (o.now ?? (() => new Date()))());
+    await notifyWarm(db, s, o.notifier, nowOf(o));
     return s;
   } finally {
     releaseLock(db, SYNC_LOCK);
@@ -350,7 +354,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
 /** Imports an .eml file, a folder of them, a Maildir or an mbox. Same classification and effects as sync. */
 export async function importMail(db: Db, path: string, o: InboxOptions): Promise<SyncSummary> {
   const s = newSyncSummary();
-  s.resumed = tx(db, () => resumeDuePauses(db, (o.now ?? (() => new Date()))()));
+  s.resumed = tx(db, () => resumeDuePauses(db, nowOf(o)));
   const po = processOptions(db, o);
   for await (const f of readMailFiles(path)) {
     if (o.signal?.aborted) break;
@@ -364,7 +368,7 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
       s.errors.push(`${f.name}: ${(err as Error).message}`);
     }
   }
-  await notifyWarm(db, s, o.notifier, (o.now ?? (() => new Date()))());
+  await notifyWarm(db, s, o.notifier, nowOf(o));
   return s;
 }
 

@@ -6,7 +6,6 @@ import { tx } from '../../db/open.js';
 import { cached } from '../../db/statements.js';
 import { addSuppression, findSuppression } from '../../db/suppressions.js';
 import { addEvent } from '../../db/events.js';
-export { resumeDuePauses } from '../../db/enrollments.js';
 import { CONTACT_EMAIL_IS, EMAIL_DOMAIN_SQL, contactEmailKey } from '../../db/contacts.js';
 import { advanceStageSql } from '../../domain/lead.js';
 import { FREEMAIL, normalizeEmail } from '../../domain/normalize.js';
@@ -404,7 +403,6 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
   return effects;
 }
 
-/** Out-of-office pauses whose date has passed go back to active (run at the start of every sync/import). */
 export function recordSpend(db: Db, inboundId: number, provider: string, model: string, u: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number }, runId?: number | null): void {
   stmt(db, 
       `INSERT INTO spend (run_id, purpose, inbound_id, provider, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd) VALUES (?, 'classify', ?, ?, ?, ?, ?, ?, ?, ?)`,
