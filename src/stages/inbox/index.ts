@@ -8,6 +8,7 @@ import { readMailFiles } from '../../adapters/mailfile.js';
 import type { Notifier, ReplySummary } from '../../adapters/notify.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
 import { Analyzer, type AnalyzeResult } from './analyzer.js';
+import { CommitBatch } from './batch.js';
 import { addToSummary, emptySummary, processRaw, storeAnalyzed, type InboxSummary, type ProcessOptions, type ProcessedMessage, type ReplyClassifier } from './process.js';
 import { ownAddresses, stmt } from './store.js';
 import { resumeDuePauses } from '../../db/enrollments.js';
@@ -201,43 +202,22 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
             // in flight between the two, in UID order. With a model, each message commits alone (with its UID)
             // so no write lock is held across a model call.
             const batching = !o.classifier;
-            let inBatch = false;
             let warmAtBegin = 0;
-            let batchN = 0;
-            let batchAt = 0;
             let batchUid: { uid: number; uidValidity: number } | null = null;
             // The write lock is never held while waiting on the network for long: an open batch is also committed
-            // by a timer 1 s after it began (a timer runs only between awaits, when every message in the batch is
-            // whole and batchUid is the last of them), so a stalled IMAP connection cannot block `send`, `serve`
-            // or a second sync behind it.
-            let idle: NodeJS.Timeout | null = null;
-            const begin = () => {
-              if (inBatch) return;
-              db.sqlite.exec('BEGIN IMMEDIATE');
-              inBatch = true;
-              batchN = 0;
-              batchAt = Date.now();
-              batchUid = null;
-              warmAtBegin = s.warm.length;
-              idle = setTimeout(() => {
-                idle = null;
-                try {
-                  commit();
-                } catch {
-                  // The batch stays open: the next commit (by count, by time, or at the folder's end) tries again
-                  // and reports what fails.
-                }
-              }, 1000);
-            };
-            const commit = () => {
-              if (idle) clearTimeout(idle);
-              idle = null;
-              if (!inBatch) return;
-              if (batchUid) saveState(db, mb.id, folder, { uidValidity: batchUid.uidValidity, lastUid: batchUid.uid });
-              db.sqlite.exec('COMMIT');
-              inBatch = false;
-              batchUid = null;
-            };
+            // 1 s after it began, so a stalled IMAP connection cannot block `send`, `serve` or a second sync behind it.
+            const batch = new CommitBatch(db, {
+              max: BATCH_MAX,
+              ms: 1000,
+              onBegin: () => {
+                batchUid = null;
+                warmAtBegin = s.warm.length;
+              },
+              beforeCommit: () => {
+                if (batchUid) saveState(db, mb.id, folder, { uidValidity: batchUid.uidValidity, lastUid: batchUid.uid });
+                batchUid = null;
+              },
+            });
             const done = (r: ProcessedMessage) => {
               addToSummary(s, r);
               o.onMessage?.(r);
@@ -251,7 +231,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
               const r = await q.result;
               queuedBytes -= q.size;
               const where = { mailboxId: mb.id, folder, uid: q.uid, uidValidity: q.uidValidity, classifier: 'offline' };
-              begin();
+              batch.begin();
               let pm: ProcessedMessage | null = null;
               try {
                 if (!r.ok) throw new Error(r.error);
@@ -264,7 +244,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
               batchUid = { uid: q.uid, uidValidity: q.uidValidity };
               if (pm) done(pm);
               // Each commit is an fsync (synchronous = FULL): one a second at most, and a crash redoes at most that.
-              if (++batchN >= BATCH_MAX || Date.now() - batchAt > 1000) commit();
+              batch.added();
             };
             let res: Awaited<ReturnType<typeof conn.syncFolder>>;
             try {
@@ -301,26 +281,20 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                 // is reported, so a link that always drops after a few megabytes still advances run after run.
                 if (!o.signal?.aborted) {
                   while (queue.length) await settle();
-                  commit();
+                  batch.commit();
                 }
                 throw err;
               });
               // Everything fetched is committed, in UID order, before the folder counts as read.
               while (queue.length) await settle();
-              commit();
+              batch.commit();
             } finally {
               // An error mid-batch: the batch and its UIDs roll back together; the next run fetches them again
               // (and whatever was still in flight). Its WARM replies were not stored: they are not announced now
               // (the next run stores and announces them).
-              if (idle) clearTimeout(idle);
-              idle = null;
               queue.length = 0;
               queuedBytes = 0;
-              if (inBatch && db.sqlite.inTransaction) {
-                db.sqlite.exec('ROLLBACK');
-                s.warm.length = Math.min(s.warm.length, warmAtBegin);
-              }
-              inBatch = false;
+              if (batch.abort()) s.warm.length = Math.min(s.warm.length, warmAtBegin);
             }
             if (!o.signal?.aborted) {
               // The whole folder is in: remember its HIGHESTMODSEQ for the next quick check.
@@ -351,22 +325,81 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
   }
 }
 
-/** Imports an .eml file, a folder of them, a Maildir or an mbox. Same classification and effects as sync. */
+/**
+ * Imports an .eml file, a folder of them, a Maildir or an mbox. Same classification and effects as sync; offline,
+ * also the same worker thread and batched commits (a batch that fails rolls back whole and the next import
+ * stores it again: messages are found again by Message-ID, nothing is doubled).
+ */
 export async function importMail(db: Db, path: string, o: InboxOptions): Promise<SyncSummary> {
   const s = newSyncSummary();
   s.resumed = tx(db, () => resumeDuePauses(db, nowOf(o)));
   const po = processOptions(db, o);
-  for await (const f of readMailFiles(path)) {
-    if (o.signal?.aborted) break;
+  const where = { mailboxId: null, folder: null, uid: null, uidValidity: null, classifier: 'offline' };
+  const done = (r: ProcessedMessage) => {
+    addToSummary(s, r);
+    o.onMessage?.(r);
+    if (s.scanned % 100 === 0) o.onProgress?.(`${s.scanned} messages`);
+  };
+  const analyzer = o.classifier ? null : new Analyzer(po.limits ?? DEFAULT_LIMITS, o.analyzeInWorker ?? true);
+  let warmAtBegin = 0;
+  const batch = new CommitBatch(db, { max: BATCH_MAX, ms: 1000, onBegin: () => (warmAtBegin = s.warm.length) });
+  const queue: { name: string; size: number; result: Promise<AnalyzeResult> }[] = [];
+  let queuedBytes = 0;
+  // Stores the oldest message in flight, in file order.
+  const settle = async () => {
+    const q = queue.shift()!;
+    const r = await q.result;
+    queuedBytes -= q.size;
+    batch.begin();
     try {
-      const r = await processRaw(db, f.source, { mailboxId: null, folder: null, uid: null, uidValidity: null, classifier: 'offline' }, po);
-      addToSummary(s, r);
-      o.onMessage?.(r);
-      if (s.scanned % 100 === 0) o.onProgress?.(`${s.scanned} messages`);
+      if (!r.ok) throw new Error(r.error);
+      done(storeAnalyzed(db, r.a, where, po));
     } catch (err) {
-      if (o.signal?.aborted) break;
-      s.errors.push(`${f.name}: ${(err as Error).message}`);
+      if (o.signal?.aborted) throw err;
+      s.errors.push(`${q.name}: ${(err as Error).message}`);
     }
+    batch.added();
+  };
+  try {
+    try {
+      for await (const f of readMailFiles(path)) {
+        if (o.signal?.aborted) break;
+        if (analyzer) {
+          queue.push({ name: f.name, size: f.source.length, result: analyzer.analyze(f.source) });
+          queuedBytes += f.source.length;
+          while (queue.length >= (o.window ?? WINDOW) || queuedBytes > WINDOW_BYTES) await settle();
+          continue;
+        }
+        try {
+          done(await processRaw(db, f.source, where, po));
+        } catch (err) {
+          if (o.signal?.aborted) break;
+          s.errors.push(`${f.name}: ${(err as Error).message}`);
+        }
+      }
+      // Interrupted: what was stored is kept (it is whole); what was still in flight is left for the next import.
+      if (!o.signal?.aborted) while (queue.length) await settle();
+      batch.commit();
+    } catch (err) {
+      // A file that cannot be read further (an I/O error, a folder removed): the messages before it are stored,
+      // and their WARM replies announced, before the error is reported.
+      if (!o.signal?.aborted) {
+        try {
+          while (queue.length) await settle();
+          batch.commit();
+        } catch {
+          // the batch rolls back below; the next import stores it
+        }
+      }
+      throw err;
+    } finally {
+      queue.length = 0;
+      if (batch.abort()) s.warm.length = Math.min(s.warm.length, warmAtBegin);
+      await analyzer?.close();
+    }
+  } catch (err) {
+    await notifyWarm(db, s, o.notifier, nowOf(o)).catch(() => undefined);
+    throw err;
   }
   await notifyWarm(db, s, o.notifier, nowOf(o));
   return s;
