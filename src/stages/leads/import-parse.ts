@@ -1,6 +1,7 @@
 // The pure half of `leads import`: header aliases, delimiter sniffing, and turning a CSV record into a lead
 // row (or the reason it cannot be imported). It runs in the import's parser worker (import-worker.ts), so it
 // must not touch the database.
+import { createRequire } from 'node:module';
 import { isCountryPlaceholder, isPlaceholder, normalizeCountry, normalizeDomain, normalizeEmail, FREEMAIL } from '../../domain/normalize.js';
 import { UserError, UsageError } from '../../errors.js';
 
@@ -66,7 +67,8 @@ export const headerKey = (h: string) =>
 
 /** Sniffs the delimiter from the header line: the most frequent of , ; tab outside quotes. */
 export function sniffDelimiter(head: string): string {
-  const line = head.replace(/^\ufeff/, '').split(/\r?\n/, 1)[0] ?? '';
+  // Blank lines (or lines of nothing but delimiters, as a spreadsheet writes) before the header are skipped.
+  const line = head.replace(/^\ufeff/, '').split(/\r\n|\r|\n/).find((l) => !/^[\s,;"]*$/.test(l)) ?? '';
   const counts: Record<string, number> = { ',': 0, ';': 0, '\t': 0 };
   let inQuotes = false;
   for (const ch of line) {
@@ -78,42 +80,122 @@ export function sniffDelimiter(head: string): string {
   return best;
 }
 
-/** Maps header cells to fields; explicit --map entries win. Throws a usage error for an unknown field. */
-export function mapHeader(header: string[], map: Record<string, string> = {}): { fields: (ImportField | null)[]; ignored: string[] } {
+/**
+ * Company aliases that are weaker than the others when a header has two company columns (`Store,Company`: the
+ * company column wins). The bare `name` is weakest of all: next to another company column (a CRM export's
+ * `Name,Email,Company`), `Name` is the person's full name.
+ */
+const WEAK_COMPANY = new Set([
+  'store', 'shop', 'business', 'organization', 'organisation', 'brand', 'account', 'boutique', 'magasin', 'marque', 'geschaft', 'marke',
+  'tienda', 'marca', 'negozio', 'winkel',
+]);
+/** The rank of an alias among the columns that compete for its field: lower wins, the first column wins a tie. */
+const aliasRank = (field: ImportField, key: string): number => (field === 'company' ? (key === 'name' ? 2 : WEAK_COMPANY.has(key) ? 1 : 0) : key === 'name' ? 1 : 0);
+
+/**
+ * Checks the --map entries on their own (before any input is read): each names a known field, no column is
+ * mapped twice and no field gets two columns (usage errors, exit 2).
+ */
+export function checkMap(map: Record<string, string> = {}): Map<string, ImportField> {
   const explicit = new Map<string, ImportField>();
+  const byField = new Map<ImportField, string>();
+  const byKey = new Map<string, string>();
   for (const [col, field] of Object.entries(map)) {
     if (!(IMPORT_FIELDS as readonly string[]).includes(field)) {
       throw new UsageError(`--map ${col}=${field}: unknown field "${field}"`, `Fields: ${IMPORT_FIELDS.join(', ')}`);
     }
-    explicit.set(headerKey(col), field as ImportField);
+    const k = headerKey(col);
+    const sameCol = byKey.get(k);
+    if (sameCol !== undefined) throw new UsageError(`--map: the column ${col} is mapped twice (${sameCol}=${map[sameCol]} and ${col}=${field})`, 'Map each column once.');
+    byKey.set(k, col);
+    const other = byField.get(field as ImportField);
+    if (other !== undefined) {
+      throw new UsageError(`--map: both ${other} and ${col} are mapped to ${field}`, 'A field takes one column: map the other one to another field, or leave it out.');
+    }
+    byField.set(field as ImportField, col);
+    explicit.set(k, field as ImportField);
   }
+  return explicit;
+}
+
+/**
+ * Maps header cells to fields; explicit --map entries win. Throws a usage error for an unknown field, a column
+ * the file does not have, or two columns mapped to one field. When several columns could be one field
+ * (`website,domain`; `Store,Company`), one is used (see aliasRank) and the others are listed in `ignored`
+ * with the reason, never dropped silently.
+ */
+export function mapHeader(header: string[], map: Record<string, string> = {}): { fields: (ImportField | null)[]; ignored: string[] } {
+  const explicit = checkMap(map);
   for (const col of Object.keys(map)) {
     if (!header.some((h) => headerKey(h) === headerKey(col))) {
       throw new UsageError(`--map ${col}=${map[col]}: the file has no column "${col}"`, `Columns: ${header.join(', ')}`);
     }
   }
-  const used = new Set<ImportField>();
-  const fields: (ImportField | null)[] = [];
-  const ignored: string[] = [];
-  for (const h of header) {
-    const k = headerKey(h);
-    let f = explicit.get(k) ?? null;
-    if (!f) {
-      const alias = aliasIndex.get(k) ?? null;
-      // An alias never takes a field that an explicit mapping (or an earlier column) already holds.
-      f = alias && !used.has(alias) && ![...explicit.values()].includes(alias) ? alias : null;
+  const keys = header.map(headerKey);
+  const fields: (ImportField | null)[] = header.map(() => null);
+  /** Why a column that could be a field is not used, by column index. */
+  const why = new Map<number, string>();
+  const holder = new Map<ImportField, number>(); // field → the column that has it
+  // --map first: the first column with a mapped name (a header can repeat a name) takes the field.
+  keys.forEach((k, i) => {
+    const f = explicit.get(k);
+    if (!f) return;
+    if (holder.has(f)) why.set(i, `a second "${header[i]}" column: the first one is ${f}`);
+    else {
+      holder.set(f, i);
+      fields[i] = f;
     }
-    if (f) used.add(f);
-    else if (h.trim()) ignored.push(h);
-    fields.push(f);
+  });
+  const mappedByHand = new Set(holder.keys());
+  // Then the aliases. A bare `Name` is the company only when no other column is (and a person's name otherwise).
+  const hasOtherCompany =
+    holder.has('company') || keys.some((k, i) => fields[i] === null && !explicit.has(k) && k !== 'name' && aliasIndex.get(k) === 'company');
+  const candidates = new Map<ImportField, { i: number; rank: number }[]>();
+  keys.forEach((k, i) => {
+    if (fields[i] !== null || explicit.has(k)) return;
+    let f = aliasIndex.get(k);
+    if (!f) return;
+    if (k === 'name' && hasOtherCompany) f = 'full_name';
+    const list = candidates.get(f) ?? [];
+    list.push({ i, rank: aliasRank(f, k) });
+    candidates.set(f, list);
+  });
+  for (const [f, list] of candidates) {
+    let best: { i: number; rank: number } | null = null;
+    if (!holder.has(f)) for (const c of list) if (!best || c.rank < best.rank) best = c;
+    if (best) {
+      holder.set(f, best.i);
+      fields[best.i] = f;
+    }
+    const used = header[holder.get(f)!]!;
+    for (const c of list) {
+      if (c === best) continue;
+      why.set(c.i, mappedByHand.has(f) ? `${f} is taken from ${used} by --map` : `another ${f} column: ${used} is used`);
+    }
   }
-  if (!used.has('domain') && !used.has('email')) {
+  const ignored: string[] = [];
+  header.forEach((h, i) => {
+    if (fields[i] !== null) return;
+    const reason = why.get(i);
+    if (reason) ignored.push(`${h} (${reason})`);
+    else if (h.trim()) ignored.push(h);
+  });
+  if (!holder.has('domain') && !holder.has('email')) {
     throw new UserError(
       `No column for the store's website/domain or an email in the header: ${header.join(', ')}`,
       'Name a column website, domain or email, or map one with --map "Column=domain".',
     );
   }
   return { fields, ignored };
+}
+
+/** A record whose cells are all empty or blank (`,,,,`: what a spreadsheet writes for a formatted empty row). */
+export function isBlankRecord(record: string[]): boolean {
+  for (let i = 0; i < record.length; i++) {
+    const c = record[i]!;
+    if (c !== '' && c.trim() !== '') return false;
+  }
+  return true;
 }
 
 export interface Row {
@@ -133,11 +215,29 @@ export interface Row {
   notes: string | null;
 }
 
+/**
+ * A cell, trimmed; null when empty. The apostrophe that CSV exports put before a cell starting with = + - @ TAB
+ * or CR (so that a spreadsheet does not run it as a formula: `leads export`, `--rejects`, `suppress list`) is
+ * removed, and only that exact pattern, so an exported file imports back as it was (`'+33 6 12…` → `+33 6 12…`).
+ */
 const clean = (v: string | undefined): string | null => {
   if (v === undefined) return null;
-  const t = v.trim();
+  let t = v.trim();
+  if (v.charCodeAt(0) === 39 && NEUTRALIZED.includes(v.charAt(1)) && v.length > 1) t = v.slice(1).trim();
   return t ? t : null;
 };
+const NEUTRALIZED = '=+-@\t\r';
+
+let tldts: typeof import('tldts') | null = null;
+/**
+ * The registrable domain of an email's host (`mail.shop.com` → `shop.com`, `eu.shop.co.uk` → `shop.co.uk`;
+ * private suffixes count, so `x.myshopify.com` stays itself); the host itself when it has none (an IP, localhost).
+ * tldts is loaded on the first email-only row only: rows with a website never pay for it.
+ */
+function registrableDomain(host: string): string {
+  tldts ??= createRequire(import.meta.url)('tldts') as typeof import('tldts');
+  return tldts.getDomain(host, { allowPrivateDomains: true }) ?? host;
+}
 
 /**
  * The addresses in an email cell, in order: `Jane Doe <jane@acme.com>`, `"Doe, Jane" <jane@acme.com>; bob@acme.com`,
@@ -207,11 +307,12 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
   if (v.domain) {
     d = normalizeDomain(v.domain);
     if (!d.ok) return `invalid website/domain: ${d.reason}`;
-  } else if (emailDomain && !FREEMAIL.has(emailDomain)) {
-    d = normalizeDomain(emailDomain);
+  } else if (emailDomain && !FREEMAIL.has(emailDomain) && !FREEMAIL.has(registrableDomain(emailDomain))) {
+    // An email-only row: the store is the address's registrable domain (b@mail.shop.com is shop.com's).
+    d = normalizeDomain(registrableDomain(emailDomain));
     if (!d.ok) return `invalid domain from email: ${d.reason}`;
   } else {
-    return emailDomain ? `no website/domain, and ${emailDomain} is a free-mail provider` : 'no website/domain and no email';
+    return emailDomain ? `no website/domain, and ${FREEMAIL.has(emailDomain) ? emailDomain : registrableDomain(emailDomain)} is a free-mail provider` : 'no website/domain and no email';
   }
   let country: string | null = null;
   if (v.country) {

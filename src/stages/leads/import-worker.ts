@@ -16,7 +16,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvReader } from '../../domain/csv-read.js';
 import { isRoleAddress } from '../../domain/normalize.js';
-import { mapHeader, toRow, type ImportField } from './import-parse.js';
+import { isBlankRecord, mapHeader, toRow, type ImportField } from './import-parse.js';
 import { FIELD_SEP, NULL_MARK, TAG_SEP, threadCpu, type WorkerInit } from './import-worker-protocol.js';
 
 interface RejectedRow {
@@ -71,9 +71,18 @@ function fail(err: unknown): void {
   });
 }
 
+/** Rows whose cells are all blank (`,,,,`), skipped like empty lines. */
+let blankRows = 0;
+
 function onRecord(record: string[], line: number): void {
   if (failed) return;
   prevLine = line;
+  // A record of blank cells (`,,,,` as Excel writes a formatted empty row, or an empty line) is skipped: before
+  // the header too. The first cell decides most records at once.
+  if ((record[0] ?? '').trim() === '' && isBlankRecord(record)) {
+    if (header && record.length > 1) blankRows++;
+    return;
+  }
   if (!header) {
     header = record.map((h) => h.trim());
     try {
@@ -85,7 +94,6 @@ function onRecord(record: string[], line: number): void {
     }
     return;
   }
-  if (record.length === 1 && record[0]!.trim() === '') return; // blank line
   if (record.length > header.length && record.slice(header.length).some((c) => c.trim() !== '')) {
     n++;
     rejects.push({ line, reason: `${record.length} fields, but the header has ${header.length}`, record });
@@ -148,7 +156,7 @@ port.on('message', (m: { t: 'chunk'; b: Uint8Array } | { t: 'end' }) => {
     reader.end();
     if (failed) return;
     flush();
-    port.postMessage({ t: 'done', parseErrors, header, cpu: threadCpu() });
+    port.postMessage({ t: 'done', parseErrors, header, blankRows, cpu: threadCpu() });
     return;
   }
   const b = Buffer.from(m.b.buffer, m.b.byteOffset, m.b.byteLength);
@@ -166,9 +174,19 @@ port.on('message', (m: { t: 'chunk'; b: Uint8Array } | { t: 'end' }) => {
   const bad = notTextAt(text, b);
   if (bad >= 0) {
     reader.push(text.slice(0, bad));
-    // Mostly undecodable or control characters around it: not text at all (an archive, a spreadsheet's .xlsx).
-    const around = text.slice(Math.max(0, bad - 512), bad + 512);
-    const binary = text.charCodeAt(bad) === 0 || (around.match(/[\u0000-\u0008\u000e-\u001a\uFFFD]/g)?.length ?? 0) > around.length / 20;
+    // Binary data (an archive, a spreadsheet's .xlsx, UTF-16 without its BOM) has control bytes all through
+    // it; 8-bit text (Windows-1252, Latin-1) has none, however short the file and however many accented
+    // letters it has: the bytes of the chunk decide, not the share of undecodable characters (a two-line
+    // Latin-1 file is mostly accents).
+    let controls = 0;
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i]!;
+      if (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d && c !== 0x0c) controls++;
+    }
+    const binary = controls > 1 && controls * 100 > b.length;
+    if (!binary && text.charCodeAt(bad) === 0) {
+      return notText(reader.lineAtEnd, 'has a NUL byte (character 0) on this line, which CSV text never has', 'Remove it (tr -d \'\\000\' < FILE > FILE.clean.csv), or export the file again.');
+    }
     return notText(
       reader.lineAtEnd,
       binary ? 'is not a CSV text file (binary data: an .xlsx, an archive, or UTF-16 without its byte order mark?)' : 'has bytes that are not UTF-8 (Windows-1252 or Latin-1?)',

@@ -1,9 +1,14 @@
 // Streaming CSV import of leads: header aliases, delimiter sniffing, BOM, quoted newlines, normalized
 // domains and emails, duplicates merged into one lead (also across imports). Syntax checks only: no network.
 // By default the whole file is one transaction: any bad row and nothing is written.
-import { accessSync, constants as fsConstants, createReadStream, createWriteStream, statSync, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import {
+  accessSync, constants as fsConstants, createReadStream, createWriteStream, fstatSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync, statSync,
+  type Stats,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { csvLine } from '../../domain/csv.js';
@@ -12,10 +17,10 @@ import { domainAndParents, erasureHash } from '../../db/suppressions.js';
 import { isRoleAddress } from '../../domain/normalize.js';
 import { UserError, UsageError } from '../../errors.js';
 
-import { sniffDelimiter } from './import-parse.js';
+import { checkMap, sniffDelimiter } from './import-parse.js';
 import { FIELD_SEP, NULL_MARK, ROW_WIDTH, TAG_SEP, threadCpu, type WorkerInit } from './import-worker-protocol.js';
 
-export { IMPORT_FIELDS, headerKey, sniffDelimiter, mapHeader, toRow, type ImportField, type Row } from './import-parse.js';
+export { IMPORT_FIELDS, checkMap, headerKey, sniffDelimiter, mapHeader, toRow, type ImportField, type Row } from './import-parse.js';
 
 export interface ImportOptions {
   /** Path, or '-' for stdin. */
@@ -53,6 +58,10 @@ export interface ImportResult {
    */
   suppressed: number;
   ignoredColumns: string[];
+  /** Records whose cells were all blank (`,,,,` as a spreadsheet writes): skipped like empty lines, not rows. */
+  skippedBlank: number;
+  /** The --rejects file as written: its rejected rows (0: only the header, so no earlier run's rows are left in it). */
+  rejectsWritten?: number;
   delimiter: string;
   committed: boolean;
   /** CPU seconds of the inserting (main) thread and of the parser thread, where the OS tells (Linux). */
@@ -89,21 +98,116 @@ async function peek(stream: NodeJS.ReadableStream, bytes = 65536): Promise<{ hea
   return { head, all: Readable.from(rest(), { objectMode: false }) };
 }
 
+/** Where an import's input comes from: a regular file read directly, or a stream (stdin, a pipe) to spool first. */
+interface InputSource {
+  /** A regular file to read. */
+  path: string | null;
+  /** Otherwise the stream to copy to a temporary file before the import starts. */
+  stream: NodeJS.ReadableStream | null;
+  /** The input's identity (device and inode) and real path where known: --rejects must not name it. */
+  stat: Stats | null;
+  realPath: string | null;
+}
+
+function inputSource(opts: ImportOptions, label: string): InputSource {
+  if (opts.input) return { path: null, stream: opts.input, stat: null, realPath: null };
+  if (opts.file === '-') {
+    let stat: Stats | null = null;
+    try {
+      stat = fstatSync(0);
+    } catch {
+      // no stdin at all: read as an empty stream
+    }
+    return { path: null, stream: process.stdin, stat, realPath: null };
+  }
+  let stat: Stats;
+  try {
+    stat = statSync(opts.file);
+  } catch (err) {
+    throw new UserError(`Cannot read ${label}: ${readReason(err as NodeJS.ErrnoException)}`);
+  }
+  if (stat.isDirectory()) throw new UserError(`Cannot read ${label}: it is a folder, not a file.`, 'Name the CSV file to import (or - for standard input).');
+  const realPath = realpathSync(opts.file);
+  // A pipe, a FIFO, /dev/stdin or <(...): spooled like stdin, so a slow producer never holds the write lock.
+  if (!stat.isFile()) return { path: null, stream: createReadStream(opts.file), stat, realPath };
+  return { path: opts.file, stream: null, stat, realPath };
+}
+
+const readReason = (err: NodeJS.ErrnoException): string =>
+  err.code === 'ENOENT' ? 'no such file' : err.code === 'EACCES' ? 'permission denied' : err.code === 'EISDIR' ? 'it is a folder, not a file' : err.message;
+
+/**
+ * Copies a stream (stdin, a pipe) to a private temporary file (a folder of its own in os.tmpdir(), the file
+ * mode 0600), so that the import reads a regular file and takes the database's write lock only once the whole
+ * input is there: a slow producer (`curl … | outreach leads import -`, or input typed at a terminal) never
+ * blocks `send`, `inbox sync`, `serve`'s unsubscribe or `suppress` meanwhile. The copy streams (memory stays
+ * flat) and is removed by `remove()`, on an error or an interrupt here, and when the process exits whatever
+ * happened (a second Ctrl-C exits at once).
+ */
+async function spool(stream: NodeJS.ReadableStream, label: string, signal?: AbortSignal): Promise<{ path: string; remove: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'outreach-import-'));
+  const path = join(dir, 'input.csv');
+  let removed = false;
+  const remove = () => {
+    if (removed) return;
+    removed = true;
+    process.off('exit', remove);
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', remove);
+  const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+  let writeError: NodeJS.ErrnoException | null = null;
+  out.once('error', (err) => (writeError ??= err));
+  try {
+    await pipeline(stream as Readable, out, signal ? { signal } : {});
+  } catch (err) {
+    remove();
+    if (signal?.aborted) throw new UserError('Interrupted: nothing was imported.');
+    if (writeError) {
+      const e = writeError as NodeJS.ErrnoException;
+      throw new UserError(
+        `Cannot keep a copy of ${label} in ${tmpdir()} while it is read: ${e.code === 'ENOSPC' ? 'no space left on the device' : e.message}`,
+        'Free some space there, or set TMPDIR to a folder with room.',
+      );
+    }
+    throw new UserError(`Cannot read ${label}: ${readReason(err as NodeJS.ErrnoException)}`);
+  }
+  return { path, remove };
+}
+
 export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportResult> {
   const label = opts.file === '-' ? '<stdin>' : opts.file;
-  let input: NodeJS.ReadableStream;
-  if (opts.input) input = opts.input;
-  else if (opts.file === '-') input = process.stdin;
-  else {
-    input = createReadStream(opts.file);
-    await new Promise<void>((ok, fail) => {
-      (input as Readable).once('readable', ok).once('error', (err: NodeJS.ErrnoException) =>
-        fail(new UserError(`Cannot read ${label}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`)),
-      );
-    });
+  // Usage errors first, before any input is read.
+  checkMap(opts.map);
+  const source = inputSource(opts, label);
+  // A rejects file that could not be written, or that is the database or the input, is found out before
+  // anything is read or imported, not after the commit.
+  if (opts.rejectsFile) {
+    checkWritable(opts.rejectsFile);
+    refuseOverwrite(opts.rejectsFile, db.path, source, label);
   }
-  // A rejects file that could not be written is found out before anything is imported, not after the commit.
-  if (opts.rejectsFile) checkWritable(opts.rejectsFile);
+  let spooled: { path: string; remove: () => void } | null = null;
+  try {
+    let path = source.path;
+    if (path === null) {
+      spooled = await spool(source.stream!, label, opts.signal);
+      path = spooled.path;
+    }
+    const input = createReadStream(path);
+    await new Promise<void>((ok, fail) => {
+      input.once('readable', ok).once('error', (err: NodeJS.ErrnoException) => fail(new UserError(`Cannot read ${label}: ${readReason(err)}`)));
+    });
+    return await importInput(db, opts, label, input);
+  } finally {
+    spooled?.remove();
+  }
+}
+
+async function importInput(db: Db, opts: ImportOptions, label: string, input: NodeJS.ReadableStream): Promise<ImportResult> {
   const { head, all } = await peek(input);
   if (!head.replace(/^\ufeff/, '').trim()) throw new UserError(`${label} is empty: nothing to import.`);
   const delimiter = sniffDelimiter(head);
@@ -186,6 +290,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
     skippedForgotten: 0,
     suppressed: 0,
     ignoredColumns: [],
+    skippedBlank: 0,
     delimiter,
     committed: false,
   };
@@ -415,6 +520,7 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
             if (main !== null && typeof m.cpu === 'number') result.cpu = { main, parser: m.cpu };
             header = (m.header as string[] | null) ?? header;
             parseErrors = m.parseErrors as RejectedRow[];
+            result.skippedBlank = (m.blankRows as number | undefined) ?? 0;
             resolve();
           } else if (m.t === 'error') reject(workerError(m));
         } catch (err) {
@@ -455,12 +561,25 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
       sqlite.exec('ROLLBACK');
       throw new UserError(`${label} has no header row.`);
     }
+    // A malformed record is a row of the file like the others: the summary's counts add up to `rows`.
+    result.rows += parseErrors.length;
     result.rejected.push(...parseErrors);
     result.rejected.sort((a, b) => a.line - b.line);
 
     if (result.rejected.length && !opts.skipInvalid) {
       sqlite.exec('ROLLBACK');
       result.leadsCreated = result.leadsMerged = result.contacts = 0;
+    } else if (result.rejected.length && result.rejected.length >= result.rows) {
+      // --skip-invalid, and not one row could be imported: a failure, not a success with 0 leads.
+      sqlite.exec('ROLLBACK');
+      result.leadsCreated = result.leadsMerged = result.contacts = 0;
+      if (opts.rejectsFile) await writeRejects(opts.rejectsFile, header, result.rejected);
+      const n = result.rejected.length;
+      const shown = result.rejected.slice(0, 5).map((r) => `${label}:${r.line}: ${r.reason}`);
+      throw new UserError(
+        `${label}: ${n === 1 ? 'the only row was' : `all ${n} rows were`} rejected; nothing was imported.\n  ${shown.join('\n  ')}${n > shown.length ? `\n  ... and ${n - shown.length} more` : ''}`,
+        opts.rejectsFile ? `The rejected rows, with their reasons, are in ${opts.rejectsFile}.` : 'Fix the file (pass --rejects FILE to get the rejected rows with their reasons).',
+      );
     } else {
       if (dropped) for (const ix of dropped as { name: string; sql: string }[]) sqlite.exec(ix.sql);
       sqlite.exec('COMMIT');
@@ -469,8 +588,11 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
   } finally {
     settle();
   }
-  if (opts.rejectsFile && result.rejected.length) {
+  // Written even when no row was rejected (the header only): a rejects file always belongs to the last run,
+  // never an earlier run's rows left looking current.
+  if (opts.rejectsFile) {
     await writeRejects(opts.rejectsFile, header, result.rejected);
+    result.rejectsWritten = result.rejected.length;
   }
   return result;
 }
@@ -552,6 +674,72 @@ function checkWritable(file: string): void {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserError(`Cannot write the rejected rows to ${file}: ${code === 'ENOENT' ? `the folder ${dir} does not exist` : code === 'EACCES' ? 'permission denied' : (err as Error).message}`);
+  }
+}
+
+/** Follows a path's symbolic links (also a dangling one: writing through it creates its target). */
+function followLinks(file: string): string {
+  let p = resolve(file);
+  for (let hops = 0; hops < 40; hops++) {
+    let st: Stats;
+    try {
+      st = lstatSync(p);
+    } catch {
+      break;
+    }
+    if (!st.isSymbolicLink()) break;
+    p = resolve(dirname(p), readlinkSync(p));
+  }
+  try {
+    return realpathSync(p);
+  } catch {
+    // not there yet: its folder's real path
+    try {
+      return join(realpathSync(dirname(p)), basename(p));
+    } catch {
+      return p;
+    }
+  }
+}
+
+/**
+ * Refuses a --rejects file that is the database (or its -wal, -shm or -journal file) or the input: writing the
+ * rejected rows there would destroy it. Compared by real path (symbolic links followed, also a dangling one)
+ * and by device and inode (a hard link).
+ */
+function refuseOverwrite(file: string, dbPath: string, input: InputSource, label: string): void {
+  const target = followLinks(file);
+  let targetStat: Stats | null = null;
+  try {
+    targetStat = statSync(file);
+  } catch {
+    // a new file
+  }
+  const same = (path: string | null, st: Stats | null): boolean =>
+    (path !== null && path === target) || (st !== null && targetStat !== null && st.dev === targetStat.dev && st.ino === targetStat.ino);
+  const statOf = (p: string): Stats | null => {
+    try {
+      return statSync(p);
+    } catch {
+      return null;
+    }
+  };
+  if (dbPath && dbPath !== ':memory:') {
+    const bases = new Set([resolve(dbPath), followLinks(dbPath)]);
+    for (const base of bases) {
+      for (const suffix of ['', '-wal', '-shm', '-journal']) {
+        const p = base + suffix;
+        if (same(p, statOf(p))) {
+          throw new UserError(
+            `--rejects ${file} is the database${suffix ? `'s ${suffix.slice(1)} file` : ''} (${p}): refusing to overwrite it.`,
+            'Name another file for the rejected rows.',
+          );
+        }
+      }
+    }
+  }
+  if (same(input.realPath, input.stat)) {
+    throw new UserError(`--rejects ${file} is the input file ${label}: refusing to overwrite it.`, 'Name another file for the rejected rows.');
   }
 }
 
