@@ -224,7 +224,7 @@ describe('mail files', () => {
     expect(detectKind(path)).toBe('mbox');
     const got: MailFile[] = [];
     for await (const m of readMailFiles(path)) got.push(m);
-    expect(got.map((m) => m.name)).toEqual(['body-from.mbox:1', 'body-from.mbox:2', 'body-from.mbox:3']);
+    expect(got.map((m) => m.name)).toEqual(['body-from.mbox:3', 'body-from.mbox:13', 'body-from.mbox:23']); // FILE:LINE of each From_ line
     const ps = await Promise.all(got.map((m) => parseMessage(m.source)));
     expect(ps.map((p) => p.messageId)).toEqual(['bf1@ex1.example.org', 'bf3@ex3.example.org', 'bf4@ex4.example.org']);
     expect(ps[0]!.input.text).toContain('\nFrom the bottom of my heart'); // mboxrd quoting undone

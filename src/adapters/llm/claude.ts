@@ -110,7 +110,14 @@ export class ClaudeAdapter implements ModelAdapter {
     const total = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 };
     // One retry when the output does not validate; the second failure is an error, never a guessed label.
     for (let attempt = 0; attempt < 2; attempt++) {
-      const msg = await this.create(params, opts);
+      let msg: Awaited<ReturnType<ClaudeAdapter['create']>>;
+      try {
+        msg = await this.create(params, opts);
+      } catch (err) {
+        // A first answer was billed (then refused): the error carries what it cost, for the spend record.
+        if (attempt > 0) (err as ModelError & { usage?: Usage }).usage = roundUsage(total);
+        throw err;
+      }
       const u = toUsage(this.model, msg.usage);
       for (const k of Object.keys(total) as (keyof Usage)[]) total[k] += u[k];
       const parsed = ClassifyOut.safeParse(safeToolInput(msg, CLASSIFY_TOOL_NAME));
@@ -119,7 +126,10 @@ export class ClaudeAdapter implements ModelAdapter {
       }
       lastProblem = parsed.error.issues.map((i) => `${i.path.join('.') || 'output'}: ${i.message}`).join('; ');
     }
-    throw new ModelError(`the model returned an invalid classification twice (${lastProblem})`);
+    const e = new ModelError(`the model returned an invalid classification twice (${lastProblem})`);
+    // Both answers were billed: the caller records the spend although no label came of them.
+    (e as ModelError & { usage?: Usage }).usage = roundUsage(total);
+    throw e;
   }
 
   async writeEmail(req: EmailRequest, opts: CallOptions = {}): Promise<EmailResult> {

@@ -27,9 +27,28 @@ async function makeClassifier(ctx: Ctx, offline: boolean) {
     awsSecretKey: env.AWS_SECRET_ACCESS_KEY,
     awsSessionToken: env.AWS_SESSION_TOKEN,
     bedrockApiKey: env.AWS_BEARER_TOKEN_BEDROCK,
-    maxRetries: 3,
-    timeoutMs: 60_000,
+    // A model that fails is retried briefly (the SDK honours retry-after); the run's circuit breaker turns it off
+    // after 3 failed messages in a row or MODEL_BUDGET of failing calls, so a server that never answers costs a
+    // run about a minute, never hours.
+    maxRetries: 2,
+    timeoutMs: modelTimeoutMs(ctx),
   });
+}
+
+/** Per-request timeout of a classification call: OUTREACH_INBOX_MODEL_TIMEOUT_MS, default 20 s. */
+function modelTimeoutMs(ctx: Ctx): number {
+  const v = Number(ctx.env.OUTREACH_INBOX_MODEL_TIMEOUT_MS);
+  return Number.isFinite(v) && v >= 100 ? Math.min(v, 600_000) : 20_000;
+}
+
+/** Secrets never appear in what is printed: the key or AWS secrets, if an error message echoed them. */
+function redact(ctx: Ctx, text: string): string {
+  let out = text;
+  for (const k of ['ANTHROPIC_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_BEARER_TOKEN_BEDROCK']) {
+    const v = ctx.env[k];
+    if (v && v.length >= 6) out = out.split(v).join('[redacted]');
+  }
+  return out;
 }
 
 async function common(ctx: Ctx, opts: { offline?: boolean }) {
@@ -49,6 +68,8 @@ async function common(ctx: Ctx, opts: { offline?: boolean }) {
     },
     runId: ctx.runId,
     signal: ctx.signal,
+    // Failing calls may cost a run three request timeouts in all (60 s by default) before the model is turned off.
+    modelFailureBudgetMs: 3 * modelTimeoutMs(ctx),
   };
 }
 
@@ -58,9 +79,27 @@ function report(ctx: Ctx, s: Summary, what: string): void {
   // A WARM reply the operator was not told about is a failure of the run (cron reports it); it is tried again
   // on the next runs. The mail itself is stored either way.
   if (s.notifyErrors.length) process.exitCode = 1;
+  // A refused key is a configuration error (exit 1); a model that failed otherwise is a warning: every reply is
+  // stored and labelled (offline) and its effects applied.
+  if (s.modelRejected) process.exitCode = 1;
   for (const k of ['scanned', 'stored', 'duplicates', 'own', 'problems', 'notified', 'resumed'] as const) ctx.count(k, s[k] as number);
   for (const [l, n] of Object.entries(s.byLabel)) ctx.count(l.toLowerCase(), n);
   if (s.errors.length) ctx.count('errors', s.errors.length);
+  if (s.unreadable.length) ctx.count('unreadable', s.unreadable.length);
+  if (s.modelErrors) ctx.count('model_errors', s.modelErrors);
+  // One line on stderr (with --json too) whenever the model did not classify what it should have.
+  if (s.modelErrors || s.modelDisabled) {
+    const offline = `${s.modelOffline} message${s.modelOffline === 1 ? '' : 's'} classified offline`;
+    const hint = s.modelRejected ? ' Fix the key (ANTHROPIC_API_KEY, or the AWS credentials for Bedrock) in .env.' : '';
+    ctx.out.warn(
+      redact(
+        ctx,
+        s.modelDisabled
+          ? `The model was turned off for this run: ${s.modelDisabled}; ${offline}.${hint}`
+          : `The model failed for ${s.modelErrors} message${s.modelErrors === 1 ? '' : 's'} (last: ${s.modelLastError ?? 'unknown error'}); ${offline}.`,
+      ),
+    );
+  }
   if (ctx.json) {
     ctx.out.printJson({
       scanned: s.scanned,
@@ -74,8 +113,14 @@ function report(ctx: Ctx, s: Summary, what: string): void {
       notified: s.notified,
       notify_errors: s.notifyErrors,
       errors: s.errors,
+      unreadable: s.unreadable,
       mailbox_errors: s.mailboxErrors,
       folders: s.folders,
+      read: s.read,
+      interrupted: s.interrupted,
+      model_errors: s.modelErrors,
+      model_offline: s.modelOffline,
+      model_disabled: s.modelDisabled === null ? null : redact(ctx, s.modelDisabled),
     });
     return;
   }
@@ -171,19 +216,52 @@ export function register(program: Command): void {
       .action(
         action(
           async (ctx, opts: { offline?: boolean }, path: string) => {
-            const { existsSync } = await import('node:fs');
-            if (path !== '-' && !existsSync(path)) throw new UserError(`No file or folder at ${path}.`);
+            const { statSync } = await import('node:fs');
+            const { fsReason } = await import('../../errors.js');
+            let isDir = false;
+            if (path !== '-') {
+              try {
+                isDir = statSync(path).isDirectory();
+              } catch (err) {
+                const code = (err as NodeJS.ErrnoException).code;
+                if (code === 'ENOENT' || code === 'ENOTDIR') throw new UserError(`No file or folder at ${path}.`);
+                throw new UserError(`Cannot read ${path}: ${fsReason(err, 'read')}.`);
+              }
+            }
             const { importMail } = await import('../../stages/inbox/index.js');
             const db = ctx.db();
             const sp = ctx.out.spinner(`Importing ${path}`);
-            const s = await importMail(db, path, { ...(await common(ctx, opts)), onProgress: (t) => sp.update(`Importing ${path}: ${t}`) });
+            let s: Summary;
+            try {
+              s = await importMail(db, path, { ...(await common(ctx, opts)), onProgress: (t) => sp.update(`Importing ${path}: ${t}`) });
+            } catch (err) {
+              sp.fail();
+              throw err;
+            }
             sp.stop();
+            const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+            if (!ctx.json && !ctx.quiet) {
+              for (const u of s.unreadable) ctx.out.error(`Cannot read ${cleanCell(u)}`);
+            }
             if (!ctx.json && !ctx.verbose && !ctx.quiet) {
-              ctx.out.info(`Imported ${s.stored} new message${s.stored === 1 ? '' : 's'} of ${s.scanned}${s.duplicates ? ` (${s.duplicates} already seen)` : ''}.`);
+              if (s.interrupted) {
+                // What was read but not finished is not stored: the next import picks it up (stored ones are skipped).
+                ctx.out.info(
+                  `Interrupted: imported ${n(s.stored, 'new message')} of ${s.read} read${s.duplicates ? ` (${s.duplicates} already seen)` : ''}; ` +
+                    `${s.read - s.scanned} not finished. Run the import again to continue (messages already stored are skipped).`,
+                );
+              } else if (isDir && s.read === 0 && !s.unreadable.length && !s.errors.length) {
+                ctx.out.info(`No mail files found in ${path}.`);
+              } else {
+                ctx.out.info(`Imported ${s.stored} new message${s.stored === 1 ? '' : 's'} of ${s.scanned}${s.duplicates ? ` (${s.duplicates} already seen)` : ''}.`);
+              }
             }
             report(ctx, s, 'Imported');
-            // Some files or messages could not be read (listed above, or in "errors" with --json): the rest is in.
-            if (s.errors.length) process.exitCode = 1;
+            if (s.unreadable.length && !ctx.json) {
+              ctx.out.error(`${n(s.unreadable.length, 'file')} could not be read (listed above); the other files were imported.`, 'Fix the permissions (or the disk) and run the import again: messages already stored are skipped.');
+            }
+            // Some files or messages could not be read (listed above, or in "errors"/"unreadable" with --json): the rest is in.
+            if (s.errors.length || s.unreadable.length) process.exitCode = 1;
           },
           { audit: true },
         ),

@@ -9,10 +9,11 @@ import type { Notifier, ReplySummary } from '../../adapters/notify.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
 import { Analyzer, type AnalyzeResult } from './analyzer.js';
 import { CommitBatch } from './batch.js';
-import { addToSummary, emptySummary, processRaw, storeAnalyzed, type InboxSummary, type ProcessOptions, type ProcessedMessage, type ReplyClassifier } from './process.js';
+import { addToSummary, emptySummary, processRaw, storeAnalyzed, ModelBreaker, type InboxSummary, type ProcessOptions, type ProcessedMessage, type ReplyClassifier } from './process.js';
+import { classifyOffline } from './analyze.js';
 import { ownAddresses, stmt } from './store.js';
 import { resumeDuePauses } from '../../db/enrollments.js';
-import { DEFAULT_LIMITS, type ParseLimits } from './parse.js';
+import { DEFAULT_LIMITS, parseMessage, type ParseLimits } from './parse.js';
 
 export { type InboxSummary, type ProcessedMessage, type ReplyClassifier } from './process.js';
 export const SYNC_LOCK = 'inbox-sync';
@@ -33,6 +34,11 @@ export interface InboxOptions {
   analyzeInWorker?: boolean;
   /** Messages in flight between the IMAP reader and the commits (default WINDOW; tests use a small one). */
   window?: number;
+  /**
+   * Time that failing model calls may cost one run before the model is turned off for the rest of it (default
+   * 60 s; it is also turned off after 3 failed messages in a row, and at once when the key is refused).
+   */
+  modelFailureBudgetMs?: number;
 }
 
 /**
@@ -62,6 +68,22 @@ export interface SyncSummary extends InboxSummary {
   /** Mailboxes that could not be synced (or not to the end): the run fails, after the others are done. */
   mailboxErrors: { mailbox: string; error: string }[];
   folders: { mailbox: string; folder: string; fetched: number; fullResync: boolean; unchanged: boolean }[];
+  /** Messages read from the files or the server (import: also those not finished when interrupted). */
+  read: number;
+  /** Files that could not be read (`PATH: reason`): skipped, the others imported; the run fails. */
+  unreadable: string[];
+  /** Ctrl-C / SIGTERM stopped the run before the end. */
+  interrupted: boolean;
+  /** Messages whose model call failed (classified offline instead). */
+  modelErrors: number;
+  /** Messages classified offline because the model failed or was turned off for the run. */
+  modelOffline: number;
+  /** Why the model was turned off for the rest of the run (null: it was not). */
+  modelDisabled: string | null;
+  /** The model API refused the key or credentials (401/403): a configuration error, the run fails. */
+  modelRejected: boolean;
+  /** The last model failure's message. */
+  modelLastError: string | null;
 }
 
 /** The options' clock (tests fix it), else now. */
@@ -70,6 +92,7 @@ const nowOf = (o: InboxOptions): Date => (o.now ? o.now() : new Date());
 function processOptions(db: Db, o: InboxOptions): ProcessOptions {
   return {
     classifier: o.classifier,
+    breaker: o.classifier ? new ModelBreaker({ budgetMs: o.modelFailureBudgetMs ?? 60_000 }) : undefined,
     ownAddresses: ownAddresses(db, o.ownAddresses),
     softBounceLimit: o.softBounceLimit ?? 3,
     limits: o.limits ?? DEFAULT_LIMITS,
@@ -142,7 +165,23 @@ async function notifyWarm(db: Db, s: SyncSummary, notifier: Notifier | null | un
 }
 
 function newSyncSummary(): SyncSummary {
-  return { ...emptySummary(), resumed: 0, notified: 0, notifyErrors: [], mailboxErrors: [], folders: [] };
+  return {
+    ...emptySummary(), resumed: 0, notified: 0, notifyErrors: [], mailboxErrors: [], folders: [],
+    read: 0, unreadable: [], interrupted: false, modelErrors: 0, modelOffline: 0, modelDisabled: null, modelRejected: false, modelLastError: null,
+  };
+}
+
+/** The model's record of the run (failures, fallbacks, whether it was turned off) into the summary. */
+function modelOutcome(s: SyncSummary, po: ProcessOptions, o: InboxOptions): void {
+  const b = po.breaker;
+  if (b) {
+    s.modelErrors = b.failures;
+    s.modelOffline = b.offline;
+    s.modelDisabled = b.disabled;
+    s.modelRejected = b.rejected;
+    s.modelLastError = b.lastError;
+  }
+  if (o.signal?.aborted) s.interrupted = true;
 }
 
 function getState(db: Db, mailboxId: number, folder: string): FolderState {
@@ -252,6 +291,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                 folder,
                 state,
                 async (msg, snap) => {
+                  s.read++;
                   if (batching) {
                     worker.analyzer ??= new Analyzer(po.limits ?? DEFAULT_LIMITS, o.analyzeInWorker ?? true);
                     queue.push({ uid: msg.uid, uidValidity: snap.uidValidity, size: msg.source.length, result: worker.analyzer.analyze(msg.source) });
@@ -318,10 +358,25 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
     } finally {
       await worker.analyzer?.close();
     }
+    modelOutcome(s, po, o);
     await notifyWarm(db, s, o.notifier, nowOf(o));
     return s;
   } finally {
     releaseLock(db, SYNC_LOCK);
+  }
+}
+
+/** analyzeOffline for a message cut at the reading cap, on this thread: parsed knowing its real size. */
+async function analyzeCut(source: Buffer, limits: ParseLimits, size: number): Promise<AnalyzeResult> {
+  try {
+    const p = await parseMessage(source, limits, { size });
+    try {
+      return { ok: true, a: { p, c: classifyOffline(p) } };
+    } catch (err) {
+      return { ok: true, a: { p, c: null, classifyError: (err as Error)?.message ?? String(err) } };
+    }
+  } catch (err) {
+    return { ok: false, error: (err as Error)?.message ?? String(err) };
   }
 }
 
@@ -360,18 +415,30 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
     }
     batch.added();
   };
+  const limits = po.limits ?? DEFAULT_LIMITS;
+  // No more of one message in memory than the parser reads or the database keeps (a 155 MB message is
+  // counted, not buffered: its size is still reported).
+  const maxBytes = Math.max(limits.parseBytes, limits.rawBytes + 64 * 1024);
   try {
     try {
-      for await (const f of readMailFiles(path)) {
+      for await (const f of readMailFiles(path, { maxBytes })) {
         if (o.signal?.aborted) break;
+        if (f.error) {
+          // A file that cannot be read is reported by name and skipped; the others are imported (the run fails).
+          s.unreadable.push(`${f.name}: ${f.error}`);
+          continue;
+        }
+        s.read++;
         if (analyzer) {
-          queue.push({ name: f.name, size: f.source.length, result: analyzer.analyze(f.source) });
+          // A message cut at maxBytes is parsed here with its real size (rare: it does not need the worker).
+          const result = f.size ? analyzeCut(f.source, limits, f.size) : analyzer.analyze(f.source);
+          queue.push({ name: f.name, size: f.source.length, result });
           queuedBytes += f.source.length;
           while (queue.length >= (o.window ?? WINDOW) || queuedBytes > WINDOW_BYTES) await settle();
           continue;
         }
         try {
-          done(await processRaw(db, f.source, where, po));
+          done(await processRaw(db, f.source, where, po, undefined, f.size));
         } catch (err) {
           if (o.signal?.aborted) break;
           s.errors.push(`${f.name}: ${(err as Error).message}`);
@@ -401,6 +468,7 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
     await notifyWarm(db, s, o.notifier, nowOf(o)).catch(() => undefined);
     throw err;
   }
+  modelOutcome(s, po, o);
   await notifyWarm(db, s, o.notifier, nowOf(o));
   return s;
 }
@@ -417,10 +485,16 @@ export interface InboundRow {
   bounce_type: string | null;
   lead: string | null;
   folder: string | null;
+  /** The message's Date header (when it was written), ISO; null when it had none or an unreadable one. */
+  sent_date: string | null;
   received_at: string;
   problem: string | null;
 }
 
+/**
+ * Inbound messages, newest first by the date they were written (the Date header, `sent_date`), else by when they
+ * came in (`received_at`): after a backfill import, the replies are in the order they were sent, not imported.
+ */
 export function listInbound(db: Db, o: { label?: string; lead?: string; limit?: number } = {}): InboundRow[] {
   const where: string[] = [];
   const params: (string | number)[] = [];
@@ -436,10 +510,10 @@ export function listInbound(db: Db, o: { label?: string; lead?: string; limit?: 
   return db.sqlite
     .prepare(
       `SELECT i.id, i.message_id, i.from_email AS "from", i.subject, i.label, i.confidence, i.reason, i.return_date, i.bounce_type,
-              l.domain AS lead, i.folder, i.received_at, i.problem
+              l.domain AS lead, i.folder, i.sent_date, i.received_at, i.problem
          FROM inbound i LEFT JOIN leads l ON l.id = i.lead_id
         ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-        ORDER BY i.id DESC LIMIT ?`,
+        ORDER BY COALESCE(i.sent_date, i.received_at) DESC, i.id DESC LIMIT ?`,
     )
     .all(...params) as InboundRow[];
 }

@@ -634,14 +634,17 @@ const MAILPARSER_OPTIONS = {
   maxHtmlLengthToParse: 1024 * 1024,
 };
 
-/** `fastPath: false` sends every message through mailparser (tests compare the two ways). */
-export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT_LIMITS, opts: { fastPath?: boolean } = {}): Promise<ParsedMessage> {
+/**
+ * `fastPath: false` sends every message through mailparser (tests compare the two ways). `size`: the message's
+ * whole size when `source` holds only its start (a file import reads no more of a huge message than it parses).
+ */
+export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT_LIMITS, opts: { fastPath?: boolean; size?: number } = {}): Promise<ParsedMessage> {
   // Not mail at all (random binary, an empty or a text file): refused, with the reason, rather than
   // stored as a reply nobody wrote.
   const notMail = notMailReason(source);
   if (notMail) throw new Error(notMail);
   const problems: string[] = [];
-  const rawSize = source.length;
+  const rawSize = Math.max(source.length, opts.size ?? 0);
   let toParse = source;
   // Classic Mac line endings (CR only) defeat MIME parsers: turn them into CRLF first.
   const probe = source.subarray(0, 4096);

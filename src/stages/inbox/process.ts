@@ -18,9 +18,61 @@ export interface ReplyClassifier {
   ): Promise<{ label: 'WARM' | 'COLD' | 'NEUTRAL' | 'UNSUBSCRIBE'; confidence: number; reason: string; usage: { inputTokens: number; outputTokens: number; cacheReadTokens: number; cacheWriteTokens: number; costUsd: number } }>;
 }
 
+/**
+ * The model's circuit breaker for one run: after 3 messages in a row whose model call failed, when failing calls
+ * have cost `budgetMs` in all (a server that never answers), or at once when the key is refused (401/403), the
+ * rest of the run is classified offline without calling the model. Every fallback is still recorded on its
+ * message (`problem`), and the run reports the count and the reason.
+ */
+export class ModelBreaker {
+  failures = 0;
+  /** Messages classified offline because the model failed or was off. */
+  offline = 0;
+  disabled: string | null = null;
+  rejected = false;
+  lastError: string | null = null;
+  private consecutive = 0;
+  private failedMs = 0;
+  readonly maxConsecutive: number;
+  readonly budgetMs: number;
+
+  constructor(opts: { maxConsecutive?: number; budgetMs?: number } = {}) {
+    this.maxConsecutive = opts.maxConsecutive ?? 3;
+    this.budgetMs = opts.budgetMs ?? 60_000;
+  }
+
+  get open(): boolean {
+    return this.disabled !== null;
+  }
+
+  succeeded(): void {
+    this.consecutive = 0;
+  }
+
+  failed(err: unknown, ms: number): void {
+    const status = (err as { status?: number })?.status;
+    const why = ((err as Error)?.message ?? String(err)).slice(0, 300).replace(/\.\s*$/, '');
+    this.failures++;
+    this.consecutive++;
+    this.failedMs += ms;
+    this.lastError = why;
+    if (this.disabled) return;
+    if (status === 401 || status === 403) {
+      this.rejected = true;
+      this.disabled = why;
+    } else if (this.consecutive >= this.maxConsecutive) {
+      this.disabled = `${this.consecutive} failed calls in a row, the last: ${why}`;
+    } else if (this.failedMs >= this.budgetMs) {
+      this.disabled = `failing calls took ${Math.round(this.failedMs / 1000)} s, the last: ${why}`;
+    }
+  }
+}
+
 export interface ProcessOptions {
   /** A model for intent; null classifies offline. */
   classifier: ReplyClassifier | null;
+  /** Turns the model off for the rest of the run when it keeps failing (one per run). */
+  breaker?: ModelBreaker;
   ownAddresses: Set<string>;
   softBounceLimit: number;
   limits?: ParseLimits;
@@ -48,26 +100,57 @@ export interface ProcessedMessage {
   bodyText?: string;
 }
 
-async function classify(p: ParsedMessage, o: ProcessOptions): Promise<{ c: Classification; classifier: string; usage?: Parameters<typeof recordSpend>[4]; model?: string; modelError?: string }> {
+type Usage = Parameters<typeof recordSpend>[4];
+interface Classified {
+  c: Classification;
+  classifier: string;
+  /** What the model calls for this message cost (also when their output was refused): a spend row. */
+  usage?: Usage;
+  /** The provider and model the usage was billed by. */
+  provider?: string;
+  model?: string;
+  modelError?: string;
+}
+
+async function classify(p: ParsedMessage, o: ProcessOptions): Promise<Classified> {
   const { result, bodyText } = classifyAutomatic(p.input);
   if (result) return { c: result, classifier: 'offline' };
   if (o.classifier && bodyText.trim()) {
-    try {
-      // Only what the person wrote goes to the model, as data; its answer only labels this message.
-      const r = await o.classifier.classifyReply({ subject: p.subject, text: bodyText.slice(0, 8000) }, { signal: o.signal });
-      return {
-        c: { label: r.label, confidence: r.confidence, reason: r.reason.slice(0, 300), bodyText },
-        classifier: o.classifier.provider,
-        usage: r.usage,
-        model: o.classifier.model,
-      };
-    } catch (err) {
-      if (o.signal?.aborted) throw err;
+    const b = o.breaker;
+    if (b?.open) {
+      b.offline++;
       const offline = classifyIntent(bodyText, p.subject);
       return {
         c: { label: offline.label, confidence: offline.confidence, reason: offline.reason, lang: offline.lang, bodyText },
         classifier: 'offline',
+        modelError: `model turned off for this run (${b.disabled!.slice(0, 200)})`,
+      };
+    }
+    const started = Date.now();
+    try {
+      // Only what the person wrote goes to the model, as data; its answer only labels this message.
+      const r = await o.classifier.classifyReply({ subject: p.subject, text: bodyText.slice(0, 8000) }, { signal: o.signal });
+      b?.succeeded();
+      return {
+        c: { label: r.label, confidence: r.confidence, reason: r.reason.slice(0, 300), bodyText },
+        classifier: o.classifier.provider,
+        usage: r.usage,
+        provider: o.classifier.provider,
+        model: o.classifier.model,
+      };
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      b?.failed(err, Date.now() - started);
+      if (b) b.offline++;
+      const offline = classifyIntent(bodyText, p.subject);
+      // Answers that were billed but refused (invalid output) still cost money: recorded like the others.
+      const billed = (err as { usage?: Usage }).usage;
+      const paid = billed && billed.inputTokens + billed.outputTokens + billed.cacheReadTokens + billed.cacheWriteTokens > 0;
+      return {
+        c: { label: offline.label, confidence: offline.confidence, reason: offline.reason, lang: offline.lang, bodyText },
+        classifier: 'offline',
         modelError: (err as Error).message.slice(0, 300),
+        ...(paid ? { usage: billed, provider: o.classifier.provider, model: o.classifier.model } : {}),
       };
     }
   }
@@ -97,12 +180,12 @@ function ownOrDuplicate(db: Db, p: ParsedMessage, where: StoredInbound, o: Proce
 function commitMessage(
   db: Db,
   p: ParsedMessage,
-  r: { c: Classification; classifier: string; usage?: Parameters<typeof recordSpend>[4]; model?: string; modelError?: string },
+  r: Classified,
   where: StoredInbound,
   o: ProcessOptions,
   inTx?: () => void,
 ): ProcessedMessage {
-  const { c, classifier, usage, model, modelError } = r;
+  const { c, classifier, usage, provider, model, modelError } = r;
   const base = { messageId: p.messageId, from: p.from, subject: p.subject, problems: p.problems, effects: [] as Effect[] };
   const now = (o.now ?? (() => new Date()))();
   return atomic(db, () => {
@@ -110,7 +193,7 @@ function commitMessage(
     const id = insertInbound(db, p, c, m, { ...where, classifier });
     inTx?.();
     if (id === null) return { ...base, status: 'duplicate' as const };
-    if (usage) recordSpend(db, id, classifier, model ?? '', usage, o.runId);
+    if (usage) recordSpend(db, id, provider ?? classifier, model ?? '', usage, o.runId);
     const effects = applyEffects(db, p, c, m, id, { softBounceLimit: o.softBounceLimit, now, runId: o.runId });
     return {
       ...base,
@@ -131,10 +214,11 @@ function commitMessage(
 
 /**
  * Processes one raw message. `inTx` runs inside the same transaction as the insert (sync uses it to
- * move the folder's last UID forward with the message, so a cut connection loses nothing).
+ * move the folder's last UID forward with the message, so a cut connection loses nothing). `size`: the
+ * message's whole size when `source` is only its start.
  */
-export async function processRaw(db: Db, source: Buffer, where: StoredInbound, o: ProcessOptions, inTx?: () => void): Promise<ProcessedMessage> {
-  const p = await parseMessage(source, o.limits ?? DEFAULT_LIMITS);
+export async function processRaw(db: Db, source: Buffer, where: StoredInbound, o: ProcessOptions, inTx?: () => void, size?: number): Promise<ProcessedMessage> {
+  const p = await parseMessage(source, o.limits ?? DEFAULT_LIMITS, size ? { size } : {});
   const seen = ownOrDuplicate(db, p, where, o, inTx);
   if (seen) return seen;
   const r = await classify(p, o);
