@@ -33,6 +33,8 @@ export class Ctx {
   /** Counts reported by the command, stored with its audit row. */
   readonly counts: Record<string, number> = {};
   runId: number | null = null;
+  /** Why the run failed when the command reports a failure itself (exit code 1 without throwing). */
+  private runFailure: string | null = null;
   private _db: Db | null = null;
   private _settings: Settings | null = null;
 
@@ -49,6 +51,25 @@ export class Ctx {
       color: colorEnabled(opts.color, process.stdout),
       stderrColor: colorEnabled(opts.color, process.stderr),
     });
+    // A command that refuses its input prints an error and sets the exit code rather than throwing: the first such
+    // error is the audit row's message.
+    const printError = this.out.error.bind(this.out);
+    this.out.error = (text: string, hint?: string) => {
+      this.runFailure ??= text;
+      printError(text, hint);
+    };
+  }
+
+  /** Marks this run failed in the audit table with this message (for commands that exit 1 without throwing). */
+  failRun(message: string): void {
+    this.runFailure = message;
+  }
+
+  /** The failure to record for a handler that returned: its own message, or the non-zero exit code it set. */
+  returnedFailure(): string | null {
+    const code = typeof process.exitCode === 'number' ? process.exitCode : Number(process.exitCode ?? 0);
+    if (!code) return null;
+    return this.runFailure ?? `exited with code ${code}`;
   }
 
   get signal(): AbortSignal {
@@ -88,20 +109,23 @@ export class Ctx {
 
   startRun(command: string, args: string[]): void {
     const db = this.db();
+    markDeadRuns(db);
     const r = db.sqlite
       .prepare(`INSERT INTO runs (command, args, pid, status) VALUES (?, ?, ?, 'running') RETURNING id`)
-      .get(command, JSON.stringify(redactArgs(args)), process.pid) as { id: number };
+      .get(command, JSON.stringify(redactForgotten(db, redactArgs(args))), process.pid) as { id: number };
     this.runId = r.id;
   }
 
   finishRun(status: 'ok' | 'failed' | 'interrupted', error?: unknown): void {
     if (this.runId === null || !this._db) return;
     try {
+      // error_count: the command's own count of errors, else its rejected rows (leads import), else 1 for a failure
+      const errorCount = this.counts.errors ?? (error ? (status === 'failed' ? (this.counts.rejected ?? 1) : 1) : 0);
       this._db.sqlite
         .prepare(
           `UPDATE runs SET ended_at = strftime('%Y-%m-%dT%H:%M:%fZ','now'), status = ?, counts = ?, error_count = ?, error = ? WHERE id = ?`,
         )
-        .run(status, JSON.stringify(this.counts), this.counts.errors ?? (error ? 1 : 0), error ? errorMessage(error) : null, this.runId);
+        .run(status, JSON.stringify(this.counts), errorCount, error ? errorMessage(error) : null, this.runId);
     } catch {
       // The audit row must never hide the command's own outcome.
     }
@@ -114,6 +138,38 @@ export class Ctx {
   }
 }
 
+/**
+ * Runs left `running` by a process that no longer exists (killed with SIGKILL, out of memory, a power cut) are marked
+ * `interrupted`, so `running` means running. The pid is checked on this host: a WAL database is only shared by
+ * processes of one host (its -shm file is shared memory), so every pid in `runs` is local. A pid reused since by
+ * another process leaves the row `running` (the safe side).
+ */
+function markDeadRuns(db: Db): void {
+  try {
+    const rows = db.sqlite.prepare(`SELECT id, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL AND pid != ?`).all(process.pid) as { id: number; pid: number }[];
+    const dead = rows.filter((r) => !pidAlive(r.pid)).map((r) => r.id);
+    if (!dead.length) return;
+    db.sqlite
+      .prepare(
+        `UPDATE runs SET status = 'interrupted', error_count = error_count + 1,
+           error = coalesce(error, 'the process (pid ' || pid || ') ended without finishing: killed or crashed')
+         WHERE status = 'running' AND id IN (SELECT value FROM json_each(?))`,
+      )
+      .run(JSON.stringify(dead));
+  } catch {
+    // bookkeeping: never stop a command (a locked or read-only database is reported by the command itself)
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, but another user's
+  }
+}
+
 /** A reading command's database that cannot exist because its folder does not: say which part of the path is wrong. */
 function missingDbFolder(path: string): void {
   if (existsSync(path)) return;
@@ -121,6 +177,33 @@ function missingDbFolder(path: string): void {
   const hint = 'Check the --db path (or $OUTREACH_DB), or run `outreach init` to create a database.';
   if (!existsSync(dir)) throw new UserError(`No database at ${path}: the folder ${dir} does not exist.`, hint);
   if (!statSync(dir).isDirectory()) throw new UserError(`No database at ${path}: ${dir} is not a folder.`, hint);
+}
+
+/**
+ * An argument naming a person or store forgotten on request (`suppress add`, `suppress remove`, `leads show` of an
+ * erased address) is not written back into the audit table in clear: it becomes [forgotten].
+ */
+function redactForgotten(db: Db, args: string[]): string[] {
+  const { hasForgotten, isForgotten } = heavy!.suppressions;
+  const { normalizeEmail, normalizeDomain } = heavy!.normalize;
+  try {
+    if (!hasForgotten(db)) return args;
+    return args.map((a) => {
+      const v = a.includes('=') && a.startsWith('-') ? a.slice(a.indexOf('=') + 1) : a;
+      if (v.startsWith('-') || !v.includes('.') || /\s/.test(v.trim())) return a;
+      let forgotten = false;
+      if (v.includes('@')) {
+        const e = normalizeEmail(v);
+        forgotten = e.ok && isForgotten(db, 'email', e.value.email);
+      } else {
+        const d = normalizeDomain(v);
+        forgotten = d.ok && isForgotten(db, 'domain', d.value.domain.replace(/:\d+$/, ''));
+      }
+      return forgotten ? a.replace(v, '[forgotten]') : a;
+    });
+  } catch {
+    return args;
+  }
 }
 
 /** Never store a secret passed on the command line in the audit table. */
@@ -157,9 +240,22 @@ let envLoaded = false;
 
 // The database and settings modules (better-sqlite3, zod, yaml) load only when a command runs,
 // so `outreach --help` and usage errors stay fast.
-let heavy: { open: typeof import('../db/open.js'); config: typeof import('../config.js') } | null = null;
+let heavy: {
+  open: typeof import('../db/open.js');
+  config: typeof import('../config.js');
+  suppressions: typeof import('../db/suppressions.js');
+  normalize: typeof import('../domain/normalize.js');
+} | null = null;
 async function loadHeavy() {
-  if (!heavy) heavy = { open: await import('../db/open.js'), config: await import('../config.js') };
+  if (!heavy) {
+    const [open, config, suppressions, normalize] = await Promise.all([
+      import('../db/open.js'),
+      import('../config.js'),
+      import('../db/suppressions.js'),
+      import('../domain/normalize.js'),
+    ]);
+    heavy = { open, config, suppressions, normalize };
+  }
   await preloadSpinner();
 }
 
@@ -188,7 +284,8 @@ export function action(handler: Handler, options: ActionOptions = {}) {
     try {
       if (options.audit) ctx.startRun(commandPath(cmd), process.argv.slice(2));
       await handler(ctx, opts, ...positional);
-      ctx.finishRun(ctx.signal.aborted ? 'interrupted' : 'ok');
+      const failure = ctx.signal.aborted ? null : ctx.returnedFailure();
+      ctx.finishRun(ctx.signal.aborted ? 'interrupted' : failure ? 'failed' : 'ok', failure ?? undefined);
       if (ctx.signal.aborted && process.exitCode === undefined) process.exitCode = 130;
     } catch (err) {
       ctx.finishRun(ctx.signal.aborted ? 'interrupted' : 'failed', err);

@@ -101,3 +101,65 @@ export function addSuppression(
   const r = cached(db, `INSERT INTO suppressions (kind, value, reason, source, note) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING`).run(s.kind, s.kind.endsWith('_hash') ? s.value : s.value.toLowerCase(), s.reason, s.source ?? null, s.note ?? null);
   return r.changes > 0;
 }
+
+/**
+ * Was this email or domain forgotten on request (GDPR erasure)? An email is forgotten when its own hash is on the
+ * list, or when its domain (or a parent domain) was forgotten; a domain, when it or a parent domain was. Storing such
+ * a value again in clear (`suppress add`, `suppress import`) would undo the erasure: it is already suppressed.
+ */
+export function isForgotten(db: Db, kind: 'email' | 'domain', value: string): boolean {
+  const stmt = lookupStatement(db);
+  const v = value.toLowerCase();
+  if (kind === 'email') {
+    if (stmt.get('email_hash', erasureHash(db, v))) return true;
+    return domainAndParents(v.slice(v.lastIndexOf('@') + 1)).some((d) => stmt.get('domain_hash', erasureHash(db, d)));
+  }
+  return domainAndParents(v).some((d) => stmt.get('domain_hash', erasureHash(db, d)));
+}
+
+/** Does the list hold any forgotten (hash-only) entry? When not, bulk imports skip the per-value hash checks. */
+export function hasForgotten(db: Db): boolean {
+  return Boolean(db.sqlite.prepare(`SELECT 1 FROM suppressions WHERE kind IN ('email_hash', 'domain_hash') LIMIT 1`).get());
+}
+
+/**
+ * isForgotten for a bulk import: null when the list holds no forgotten entry at all (nothing to check); else a
+ * checker that hashes only against the kinds of hashes present, and remembers its answers for domains (a list of
+ * a million addresses has a few thousand domains; one HMAC costs as much as the insert itself).
+ */
+export interface ForgottenChecker {
+  (kind: 'email' | 'domain', value: string): boolean;
+  /** Tells the checker a hash of this kind was just added (its answers so far may have changed). */
+  added(kind: 'email_hash' | 'domain_hash'): void;
+}
+
+export function forgottenChecker(db: Db): ForgottenChecker | null {
+  const kinds = new Set(
+    (db.sqlite.prepare(`SELECT DISTINCT kind FROM suppressions WHERE kind IN ('email_hash', 'domain_hash')`).all() as { kind: string }[]).map((r) => r.kind),
+  );
+  if (!kinds.size) return null;
+  const stmt = lookupStatement(db);
+  const domains = new Map<string, boolean>();
+  const domainForgotten = (domain: string): boolean => {
+    if (!kinds.has('domain_hash')) return false;
+    let hit = domains.get(domain);
+    if (hit === undefined) {
+      hit = domainAndParents(domain).some((d) => stmt.get('domain_hash', erasureHash(db, d)));
+      if (domains.size > 100_000) domains.clear();
+      domains.set(domain, hit);
+    }
+    return hit;
+  };
+  const check = (kind: 'email' | 'domain', value: string): boolean => {
+    const v = value.toLowerCase();
+    if (kind === 'domain') return domainForgotten(v);
+    if (kinds.has('email_hash') && stmt.get('email_hash', erasureHash(db, v))) return true;
+    return domainForgotten(v.slice(v.lastIndexOf('@') + 1));
+  };
+  return Object.assign(check, {
+    added(kind: 'email_hash' | 'domain_hash') {
+      kinds.add(kind);
+      domains.clear();
+    },
+  });
+}

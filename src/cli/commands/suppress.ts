@@ -8,6 +8,8 @@ import { UsageError } from '../../errors.js';
 const TABLE_LIMIT = 50;
 
 const REASONS = ['manual', 'unsubscribed', 'bounced', 'complained', 'imported'] as const;
+/** The reasons a `reason` column may hold (as `suppress list` writes them); kept here so --help loads no stage. */
+const SUPPRESSION_REASONS_TEXT = 'unsubscribed, bounced, complained, forgotten, manual, imported, left_company';
 
 export function register(program: Command): void {
   const s = program.command('suppress').description('the suppression list: emails and domains never to be mailed (honoured forever)');
@@ -27,7 +29,11 @@ export function register(program: Command): void {
             const r = suppressValues(ctx.db(), values, { reason: opts.reason, note: opts.note, source: 'cli' });
             if (r.invalid.length) throw new UsageError(`Not an email or domain: ${r.invalid.map((i) => `${i.value} (${i.reason})`).join('; ')}`);
             if (ctx.json) return ctx.out.printJson(r);
-            ctx.out.success(`Suppressed ${r.added} new, ${r.existing} already on the list; ${r.enrollmentsStopped} campaign enrollments stopped.`);
+            ctx.out.success(
+              `Suppressed ${r.added} new, ${r.existing} already on the list` +
+                (r.forgotten.length ? ` (${r.forgotten.length} forgotten on request: suppressed by their erasure hash, nothing stored)` : '') +
+                `; ${r.enrollmentsStopped} campaign enrollments stopped.`,
+            );
           },
           { audit: true },
         ),
@@ -48,9 +54,15 @@ export function register(program: Command): void {
             const r = unsuppressValues(ctx.db(), values, Boolean(opts.force));
             if (r.invalid.length) throw new UsageError(`Not an email or domain: ${r.invalid.map((i) => `${i.value} (${i.reason})`).join('; ')}`);
             ctx.count('removed', r.removed);
-            if (r.kept.length) process.exitCode = 1;
+            if (r.kept.length || r.forgotten.length) {
+              process.exitCode = 1;
+              ctx.count('errors', r.kept.length + r.forgotten.length);
+              const n = r.kept.length + r.forgotten.length;
+              ctx.failRun(`${n} value${n === 1 ? '' : 's'} not removed: ${[r.kept.length ? `${r.kept.length} protected (${[...new Set(r.kept.map((k) => k.reason))].join(', ')}; --force removes them)` : '', r.forgotten.length ? `${r.forgotten.length} forgotten on request (never removed)` : ''].filter(Boolean).join(', ')}`);
+            }
             if (ctx.json) return ctx.out.printJson(r);
             for (const k of r.kept) ctx.out.warn(`${k.value} stays suppressed (${k.reason}); pass --force if it was a mistake.`);
+            for (const f of r.forgotten) ctx.out.warn(`${f} was forgotten on request (erasure): it stays suppressed forever and cannot be removed.`);
             for (const u of r.unknown) ctx.out.warn(`${u} was not on the suppression list: nothing to remove.`);
             if (r.removed) ctx.out.success(`Removed ${r.removed}.`);
             else ctx.out.info('Nothing removed.');
@@ -102,27 +114,78 @@ export function register(program: Command): void {
   examples(
     s
       .command('import')
-      .argument('<file>', "CSV with an email/domain column, or one value a line ('-' for stdin)")
-      .addOption(new Option('--reason <reason>', 'why').choices([...REASONS]).default('imported'))
+      .argument('<file>', "CSV with an email or domain column, or one value a line ('-' for stdin)")
+      .addOption(new Option('--reason <reason>', 'why (for lines without a reason column)').choices([...REASONS]).default('imported'))
       .option('--skip-invalid', 'import the good lines and report the others')
       .description('suppress every email or domain in a file (e.g. an unsubscribe export from another tool)')
+      .addHelpText(
+        'after',
+        `
+What the file may be:
+  - a CSV whose header names an "email" column (also "e-mail", "email address", "address"): every value must be an
+    email address; a bare domain there ("gmail.com") is an error, never a whole-domain suppression.
+  - a CSV with a "domain" (or "website") column and no email column: whole domains (and their subdomains).
+  - the output of \`outreach suppress list --format csv\` (kind,value,reason,source,note,...): each line keeps its
+    kind, reason, source and note. Forgotten entries (email_hash, domain_hash) are imported as hashes: they only
+    match in the database they come from, or a copy of it.
+  - a list without a header, one email or domain a line (lines starting with # are comments).
+Delimiter: comma, semicolon or tab (from the first line). UTF-8, with or without BOM. A cell that a CSV export
+neutralized against spreadsheet formulas ('=..., '+..., '-..., '@...) is read without its apostrophe.
+A "reason" column sets each line's reason (${SUPPRESSION_REASONS_TEXT}); an empty or unknown value gets
+--reason instead, and the unknown values are reported. A line whose reason is "forgotten" is stored as this
+database's erasure hash only. Values forgotten on request here (\`outreach leads forget\`) are already suppressed
+by their hash: they are counted as already on the list and nothing is stored.
+A bad line refuses the whole file (nothing is written; every bad line is listed as FILE:LINE, the record's
+first line), unless --skip-invalid.`,
+      )
       .action(
         action(
           async (ctx, opts: { reason: (typeof REASONS)[number]; skipInvalid?: boolean }, file: string) => {
             const { importSuppressions } = await import('../../stages/suppress.js');
-            const r = await importSuppressions(ctx.db(), file, { reason: opts.reason, skipInvalid: Boolean(opts.skipInvalid) });
-            if (ctx.json) return ctx.out.printJson(r);
-            for (const x of r.invalid) ctx.out.warn(`${r.file}:${x.line}: ${x.reason}`);
+            const sp = ctx.out.spinner(`Importing ${file === '-' ? 'stdin' : file}`);
+            let r;
+            try {
+              r = await importSuppressions(ctx.db(), file, {
+                reason: opts.reason,
+                skipInvalid: Boolean(opts.skipInvalid),
+                signal: ctx.signal,
+                onProgress: (n) => sp.update(`Importing ${file === '-' ? 'stdin' : file}: ${n.toLocaleString('en-US')} values`),
+              });
+            } finally {
+              sp.stop();
+            }
+            ctx.count('values', r.values);
+            ctx.count('added', r.added);
+            ctx.count('existing', r.existing);
+            if (r.invalidCount) ctx.count(r.committed ? 'skipped' : 'errors', r.invalidCount);
+            const badLines = `${r.invalidCount} bad line${r.invalidCount === 1 ? '' : 's'}`;
             if (!r.committed) {
-              ctx.out.error(`${r.file}: ${r.invalid.length} bad lines; nothing was imported.`, 'Fix them or pass --skip-invalid.');
               process.exitCode = 1;
+              ctx.failRun(`${r.file}: ${badLines}; nothing was imported.`);
+            }
+            if (ctx.json) return ctx.out.printJson(r);
+            const shown = ctx.verbose || !r.committed ? r.invalid : r.invalid.slice(0, 20);
+            for (const x of shown) ctx.out.warn(`${r.file}:${x.line}: ${x.reason}`);
+            if (r.invalidCount > shown.length) ctx.out.warn(`... and ${r.invalidCount - shown.length} more bad lines${r.committed && !ctx.verbose ? ' (-v lists them)' : ''}`);
+            for (const u of r.unknownReasons) {
+              ctx.out.warn(`${r.file}:${u.line}: unknown reason "${u.value}"${u.count > 1 ? ` (${u.count} lines)` : ''}: stored with reason ${opts.reason}.`);
+            }
+            if (!r.committed) {
+              ctx.out.error(`${r.file}: ${badLines}; nothing was imported.`, 'Fix them or pass --skip-invalid.');
               return;
             }
-            ctx.out.success(`${r.file}: ${r.added} suppressed, ${r.existing} already on the list.`);
+            ctx.out.success(
+              `${r.file}: ${r.added} suppressed, ${r.existing} already on the list` +
+                (r.forgotten ? ` (${r.forgotten} forgotten on request: suppressed by their erasure hash, nothing stored)` : '') +
+                (r.invalidCount ? `, ${badLines} skipped` : '') +
+                (r.enrollmentsStopped ? `; ${r.enrollmentsStopped} campaign enrollments stopped` : '') +
+                '.',
+            );
+            if (r.hashes) ctx.out.info(`${r.hashes} forgotten entries were imported as hashes: they only match in the database they come from (or a copy of it).`);
           },
           { audit: true },
         ),
       ),
-    ['outreach suppress import unsubscribes.csv', 'cut -d, -f1 bounces.csv | outreach suppress import -'],
+    ['outreach suppress import unsubscribes.csv', 'cut -d, -f1 bounces.csv | outreach suppress import -', 'outreach suppress list --format csv > list.csv && outreach --db new.db suppress import list.csv'],
   );
 }

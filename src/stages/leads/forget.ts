@@ -5,7 +5,7 @@ import { tx } from '../../db/open.js';
 import { normalizeDomain, normalizeEmail } from '../../domain/normalize.js';
 import { addSuppression, erasureHash } from '../../db/suppressions.js';
 import { CONTACT_EMAIL_IS, contactEmailKey } from '../../db/contacts.js';
-import { UserError } from '../../errors.js';
+import { UserError, errorMessage } from '../../errors.js';
 
 export interface ForgetResult {
   target: string;
@@ -14,12 +14,24 @@ export interface ForgetResult {
   contactsDeleted: number;
   inboundDeleted: number;
   messagesAnonymized: number;
+  /** Of those, messages not sent yet (queued, deferred, unknown) that were cancelled so nothing stays stuck. */
+  messagesCancelled: number;
   draftsDeleted: number;
   factsDeleted: number;
   eventsDeleted: number;
   suppressionsHashed: number;
   /** Lead notes and audit rows (runs) the person's address or name was blanked out of. */
   redacted: number;
+  /** The file itself rewritten (VACUUM) and its write-ahead log emptied, so no stale copy of the erased bytes remains. */
+  fileCleaned: boolean;
+}
+
+export interface ForgetOptions {
+  /**
+   * How long the final WAL checkpoint waits for other processes that are reading the database (default 30 s).
+   * Past it, the erasure stands but the file still holds old page images: forget says so (UserError).
+   */
+  checkpointWaitMs?: number;
 }
 
 const FORGOTTEN = 'forgotten';
@@ -54,7 +66,7 @@ function redact(db: Db, table: 'runs' | 'leads', columns: string[], needles: str
   return rows.length;
 }
 
-export function forget(db: Db, target: string): ForgetResult {
+export function forget(db: Db, target: string, opts: ForgetOptions = {}): ForgetResult {
   const isEmail = target.includes('@');
   const q = db.sqlite;
   const res: ForgetResult = {
@@ -64,11 +76,13 @@ export function forget(db: Db, target: string): ForgetResult {
     contactsDeleted: 0,
     inboundDeleted: 0,
     messagesAnonymized: 0,
+    messagesCancelled: 0,
     draftsDeleted: 0,
     factsDeleted: 0,
     eventsDeleted: 0,
     suppressionsHashed: 0,
     redacted: 0,
+    fileCleaned: false,
   };
   // Overwrite deleted content on disk rather than leaving it in free pages.
   q.pragma('secure_delete = ON');
@@ -98,9 +112,10 @@ export function forget(db: Db, target: string): ForgetResult {
         res.inboundDeleted = q
           .prepare(`DELETE FROM inbound WHERE lower(from_email) = ? OR lower(to_email) = ? OR body_text LIKE ? ESCAPE '\\' OR CAST(raw AS TEXT) LIKE ? ESCAPE '\\'`)
           .run(email, email, like, like).changes;
+        res.messagesCancelled += cancelUnsent(db, `lower(to_email) = ?`, email);
         res.messagesAnonymized = q
-          .prepare(`UPDATE messages SET to_email = ?, subject = NULL, smtp_response = NULL, last_error = NULL WHERE lower(to_email) = ?`)
-          .run(FORGOTTEN, email).changes;
+          .prepare(`UPDATE messages SET to_email = ?, subject = NULL, smtp_response = NULL, last_error = CASE WHEN state = 'cancelled' AND last_error = ? THEN last_error END WHERE lower(to_email) = ?`)
+          .run(FORGOTTEN, FORGOTTEN, email).changes;
         res.factsDeleted = q.prepare(`DELETE FROM facts WHERE value LIKE ? ESCAPE '\\'`).run(like).changes;
         res.eventsDeleted = q.prepare(`DELETE FROM events WHERE data LIKE ? ESCAPE '\\'`).run(like).changes;
         res.suppressionsHashed = q.prepare(`DELETE FROM suppressions WHERE kind = 'email' AND value = ?`).run(email).changes;
@@ -118,9 +133,10 @@ export function forget(db: Db, target: string): ForgetResult {
         const emails = (q.prepare(`SELECT DISTINCT email FROM contacts WHERE lead_id = ? OR email LIKE ? ESCAPE '\\'`).all(lead?.id ?? -1, atDomain) as { email: string }[]).map((r) => r.email);
         if (lead) {
           res.inboundDeleted += q.prepare('DELETE FROM inbound WHERE lead_id = ?').run(lead.id).changes;
+          res.messagesCancelled += cancelUnsent(db, 'lead_id = ?', lead.id);
           res.messagesAnonymized += q
-            .prepare(`UPDATE messages SET to_email = ?, subject = NULL, smtp_response = NULL, last_error = NULL, lead_id = NULL, contact_id = NULL WHERE lead_id = ?`)
-            .run(FORGOTTEN, lead.id).changes;
+            .prepare(`UPDATE messages SET to_email = ?, subject = NULL, smtp_response = NULL, last_error = CASE WHEN state = 'cancelled' AND last_error = ? THEN last_error END, lead_id = NULL, contact_id = NULL WHERE lead_id = ?`)
+            .run(FORGOTTEN, FORGOTTEN, lead.id).changes;
           res.contactsDeleted += q.prepare('SELECT count(*) FROM contacts WHERE lead_id = ?').pluck().get(lead.id) as number;
           res.factsDeleted += q.prepare('SELECT count(*) FROM facts WHERE lead_id = ?').pluck().get(lead.id) as number;
           res.draftsDeleted += q.prepare('SELECT count(*) FROM drafts WHERE lead_id = ?').pluck().get(lead.id) as number;
@@ -135,7 +151,10 @@ export function forget(db: Db, target: string): ForgetResult {
           .run(atDomain, atHostAnywhere, atHostAnywhere).changes;
         res.redacted += redact(db, 'leads', ['notes'], [`@${host}`, ...emails]);
         res.redacted += redact(db, 'runs', ['args', 'error', 'counts'], [host, domain, target.trim(), ...emails]);
-        res.messagesAnonymized += q.prepare(`UPDATE messages SET to_email = ?, subject = NULL WHERE lower(to_email) LIKE ? ESCAPE '\\'`).run(FORGOTTEN, atDomain).changes;
+        res.messagesCancelled += cancelUnsent(db, `lower(to_email) LIKE ? ESCAPE '\\'`, atDomain);
+        res.messagesAnonymized += q
+          .prepare(`UPDATE messages SET to_email = ?, subject = NULL, smtp_response = NULL, last_error = CASE WHEN state = 'cancelled' AND last_error = ? THEN last_error END WHERE lower(to_email) LIKE ? ESCAPE '\\'`)
+          .run(FORGOTTEN, FORGOTTEN, atDomain).changes;
         for (const email of emails) {
           res.suppressionsHashed += q.prepare(`DELETE FROM suppressions WHERE kind = 'email' AND value = ?`).run(email).changes;
           addSuppression(db, { kind: 'email_hash', value: erasureHash(db, email), reason: 'forgotten', source: 'cli' });
@@ -146,10 +165,63 @@ export function forget(db: Db, target: string): ForgetResult {
         q.prepare(`INSERT INTO events (lead_id, type, data) VALUES (NULL, 'forgotten', ?)`).run(JSON.stringify({ kind: 'domain' }));
       });
     }
-    // Push the erased pages out of the write-ahead log too.
-    q.pragma('wal_checkpoint(TRUNCATE)');
+    // "anonymized": messages that went out (or failed) and stay as counted history, not those just cancelled
+    res.messagesAnonymized = Math.max(0, res.messagesAnonymized - res.messagesCancelled);
+    res.fileCleaned = cleanFile(db, opts.checkpointWaitMs ?? 30_000);
   } finally {
     q.pragma('secure_delete = OFF');
   }
   return res;
+}
+
+/**
+ * Messages to the person not sent yet would stay queued forever once their address is blanked (send cannot
+ * settle them): they are cancelled, as the state machine allows from queued, deferred and unknown
+ * (src/domain/outbound.ts). A message being sent right now (`sending`) is left to its sender.
+ */
+function cancelUnsent(db: Db, where: string, param: string | number): number {
+  return db.sqlite
+    .prepare(
+      `UPDATE messages SET state = 'cancelled', last_error = '${FORGOTTEN}', claimed_by = NULL, next_attempt_at = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+       WHERE (${where}) AND state IN ('queued', 'deferred', 'unknown')`,
+    )
+    .run(param).changes;
+}
+
+/**
+ * Deleting rows is not enough for an erasure: SQLite leaves copies of deleted and updated cells in free blocks
+ * and free pages (written before secure_delete was on), and in the divider keys of index interior pages, which a
+ * delete never rewrites; the write-ahead log keeps whole old page images. VACUUM rebuilds every page of the file
+ * and the TRUNCATE checkpoint copies it back and empties the log. VACUUM waits (busy timeout) for another
+ * process's write; the checkpoint cannot finish while another process reads an older snapshot: the data is
+ * deleted then, but the file still holds old bytes, and the caller is told so.
+ */
+function cleanFile(db: Db, waitMs: number): boolean {
+  const q = db.sqlite;
+  if (db.path === ':memory:') return true;
+  // The target is not named: this message is stored in the audit row (runs.error) after the erasure.
+  const again = 'Run `outreach db vacuum` (or this command again) when no other outreach command is running.';
+  try {
+    q.exec('VACUUM');
+  } catch (err) {
+    throw new UserError(
+      `The records are erased, but the database file could not be rewritten to wipe old copies of the erased bytes (${errorMessage(err)}).`,
+      again,
+    );
+  }
+  const timeout = q.pragma('busy_timeout', { simple: true }) as number;
+  let busy = 0;
+  try {
+    q.pragma(`busy_timeout = ${Math.max(0, Math.floor(waitMs))}`);
+    busy = (q.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]?.busy ?? 0;
+  } finally {
+    q.pragma(`busy_timeout = ${timeout}`);
+  }
+  if (busy) {
+    throw new UserError(
+      `The records are erased, but another process is still reading the database, so old copies of the erased bytes stay in the file (${db.path}-wal) until it ends.`,
+      again,
+    );
+  }
+  return true;
 }
