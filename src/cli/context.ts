@@ -99,7 +99,8 @@ export class Ctx {
   }
 
   settings(): Settings {
-    if (!this._settings) this._settings = heavy!.config.loadSettings(this.settingsFile);
+    if (!config) throw new Error('internal: this command reads the settings but was declared without them (action option settings: false)');
+    if (!this._settings) this._settings = config.loadSettings(this.settingsFile);
     return this._settings;
   }
 
@@ -232,6 +233,11 @@ function redactArgs(args: string[]): string[] {
 export interface ActionOptions {
   /** Record the run in the `runs` table (commands that change the database). */
   audit?: boolean;
+  /**
+   * false: the command never reads outreach.yaml, so the settings modules (zod and yaml: 0.1-0.3 s to load, more
+   * than the rest of the start) are not loaded. Default true.
+   */
+  settings?: boolean;
 }
 
 type Handler = (ctx: Ctx, opts: any, ...args: any[]) => Promise<void> | void;
@@ -239,23 +245,23 @@ type Handler = (ctx: Ctx, opts: any, ...args: any[]) => Promise<void> | void;
 let envLoaded = false;
 
 // The database and settings modules (better-sqlite3, zod, yaml) load only when a command runs,
-// so `outreach --help` and usage errors stay fast.
+// so `outreach --help` and usage errors stay fast; the settings modules only for commands that read them.
 let heavy: {
   open: typeof import('../db/open.js');
-  config: typeof import('../config.js');
   suppressions: typeof import('../db/suppressions.js');
   normalize: typeof import('../domain/normalize.js');
 } | null = null;
-async function loadHeavy() {
+let config: typeof import('../config.js') | null = null;
+async function loadHeavy(settings: boolean) {
   if (!heavy) {
-    const [open, config, suppressions, normalize] = await Promise.all([
+    const [open, suppressions, normalize] = await Promise.all([
       import('../db/open.js'),
-      import('../config.js'),
       import('../db/suppressions.js'),
       import('../domain/normalize.js'),
     ]);
-    heavy = { open, config, suppressions, normalize };
+    heavy = { open, suppressions, normalize };
   }
+  if (settings) config ??= await import('../config.js');
   await preloadSpinner();
 }
 
@@ -268,7 +274,7 @@ export function action(handler: Handler, options: ActionOptions = {}) {
     const cmd = raw[raw.length - 1] as Command;
     const opts = raw[raw.length - 2] as Record<string, unknown>;
     const positional = raw.slice(0, -2);
-    await loadHeavy();
+    await loadHeavy(options.settings ?? true);
     if (!envLoaded) {
       loadDotEnv();
       envLoaded = true;

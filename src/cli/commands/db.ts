@@ -19,7 +19,7 @@ export function register(program: Command): void {
           const exists = existsSync(ctx.dbPath);
           if (ctx.json) ctx.out.printJson({ path: ctx.dbPath, exists, bytes: exists ? statSync(ctx.dbPath).size : 0 });
           else ctx.out.print(ctx.dbPath);
-        }),
+        }, { settings: false }),
       ),
     ['outreach db path', 'OUTREACH_DB=/data/o.db outreach db path --json'],
   );
@@ -51,7 +51,7 @@ export function register(program: Command): void {
           } finally {
             d.close();
           }
-        }),
+        }, { settings: false }),
       ),
     ['outreach db migrate', 'outreach db migrate --json'],
   );
@@ -127,7 +127,7 @@ export function register(program: Command): void {
           const bytes = statSync(target).size;
           if (ctx.json) ctx.out.printJson({ path: dest, bytes });
           else ctx.out.success(`Backed up ${ctx.dbPath} to ${dest} (${bytes} bytes)`);
-        }),
+        }, { settings: false }),
       ),
     ['outreach db backup backup.db', 'outreach db backup /mnt/nas/outreach.db --force'],
   );
@@ -147,7 +147,7 @@ export function register(program: Command): void {
           const after = statSync(ctx.dbPath).size;
           if (ctx.json) ctx.out.printJson({ path: ctx.dbPath, bytesBefore: before, bytesAfter: after });
           else ctx.out.success(`Vacuumed ${ctx.dbPath}: ${before} → ${after} bytes`);
-        }),
+        }, { settings: false }),
       ),
     ['outreach db vacuum'],
   );

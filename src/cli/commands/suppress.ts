@@ -35,7 +35,7 @@ export function register(program: Command): void {
                 `; ${r.enrollmentsStopped} campaign enrollments stopped.`,
             );
           },
-          { audit: true },
+          { audit: true, settings: false },
         ),
       ),
     ['outreach suppress add jane@shop.com', 'outreach suppress add competitor.com --note "asked by phone"'],
@@ -67,7 +67,7 @@ export function register(program: Command): void {
             if (r.removed) ctx.out.success(`Removed ${r.removed}.`);
             else ctx.out.info('Nothing removed.');
           },
-          { audit: true },
+          { audit: true, settings: false },
         ),
       ),
     ['outreach suppress remove jane@shop.com'],
@@ -106,7 +106,7 @@ export function register(program: Command): void {
           ]);
           const total = limit > 0 && rows.length === limit ? countSuppressions(db, opts.reason) : rows.length;
           if (total > rows.length) ctx.out.info(`${rows.length} of ${total} entries shown (--limit 0 for all)`);
-        }),
+        }, { settings: false }),
       ),
     ['outreach suppress list', 'outreach suppress list --limit 0', 'outreach suppress list --reason unsubscribed --format csv > unsubscribed.csv'],
   );
@@ -183,7 +183,7 @@ first line), unless --skip-invalid.`,
             );
             if (r.hashes) ctx.out.info(`${r.hashes} forgotten entries were imported as hashes: they only match in the database they come from (or a copy of it).`);
           },
-          { audit: true },
+          { audit: true, settings: false },
         ),
       ),
     ['outreach suppress import unsubscribes.csv', 'cut -d, -f1 bounces.csv | outreach suppress import -', 'outreach suppress list --format csv > list.csv && outreach --db new.db suppress import list.csv'],
