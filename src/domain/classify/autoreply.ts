@@ -21,7 +21,19 @@ const DEPARTED =
   /\bno longer (work(s|ing)? (at|for|with)|with (the company|us)|employed)\b|\b(has|have) left (the|our) (company|organi[sz]ation|business|team)\b|\bthis (mailbox|inbox|e-?mail address|address) is no longer (monitored|in use|active|read)\b|\b(ist|bin) nicht mehr (im unternehmen|bei uns|fur (uns|das unternehmen)|in unserem unternehmen)\b|\bhat (das unternehmen|unser unternehmen|uns) verlassen\b|\bdiese (e-?mail-?adresse|adresse|mailbox) wird nicht mehr (gelesen|abgerufen|genutzt)\b|\bne fait plus partie de\b|\ba quitte (la societe|l'entreprise|notre (societe|entreprise))\b|\bn'est plus (en poste|dans (la|notre) (societe|entreprise))\b|\bya no (trabaja|forma parte) (en|de|con)\b|\bha dejado (la|nuestra) empresa\b|\bnon (lavora|fa) piu (presso|parte)\b|\bha lasciato (l'azienda|la societa)\b|\bwerkt (hier )?niet meer (bij|voor)\b|\bheeft (het bedrijf|ons) verlaten\b|\bnao (trabalha|faz) mais (na|parte)\b|\bdeixou a empresa\b/;
 
 const OOO_SUBJECT =
-  /\b(out of (the )?office|ooo|automatic reply|auto(matic)?[- ]?reply|auto[- ]?response|autoreply|away from (the )?office|on (vacation|holiday|leave)|vacation( reply| notice)?|abwesenheit(snotiz|smeldung)?|automatische antwort|nicht im buro|ausser haus|reponse automatique|absent(e)?( du bureau)?|absence|respuesta automatica|fuera de (la )?oficina|ausente|risposta automatica|fuori (ufficio|sede)|assente|automatisch antwoord|afwezig(heid)?|niet aanwezig|resposta automatica|fora do escritorio|ferias|out of office)\b|^auto:/;
+  /\b(out of (the )?office|ooo|automatic reply|auto(matic)?[- ]?reply|auto[- ]?response|autoreply|away from (the )?office|on (vacation|holiday|leave)|vacation( reply| notice)?|abwesenheit(snotiz|smeldung)?|abwesend|automatische antwort|nicht im buro|ausser haus|reponse automatique|absent(e)?( du bureau)?|absence|respuesta automatica|fuera de (la )?oficina|ausente|risposta automatica|fuori (ufficio|sede)|assente|automatisch antwoord|afwezig(heid)?|niet aanwezig|resposta automatica|fora do escritorio|ferias|out of office)\b|^auto:/;
+
+/** A business closed for a period, by language: "our office is closed for the holidays", "wir sind in den Betriebsferien". */
+const HOLIDAY_CLOSED =
+  /\b(we are|we're|we will be|we'll be|our (team|office|offices|store|shop|studio|warehouse|support( team)?|customer (service|support)) (is|are|will be)|the (office|store|shop|team|studio|warehouse) (is|will be)) (closed|on (a )?(winter |summer |christmas |holiday )?(break|holidays?|vacation))\b.{0,80}\b(holidays?|christmas|new year|vacation|break|until|till|through|from|between|reopen\w*|back|returning)\b|\b(we|the (store|shop|office)) (will )?reopen(s|ing)? on\b|\b(betriebsferien|betriebsurlaub)\b|\b(unser (buro|team|laden|shop|lager) ist|wir sind) (vom|bis|ab|zwischen|uber|in den)\b.{0,60}\b(geschlossen|im urlaub|in den ferien)\b|\b(fermeture annuelle|nos bureaux (sont|seront) fermes|(notre|la) (boutique|equipe|societe) (est|sera) fermee)\b|\b(nuestr[ao]s? (oficinas?|tienda|equipo) (esta|estan|estara|estaran) cerrad[ao]s?|cierre por vacaciones)\b|\b(i nostri uffici|il nostro (ufficio|negozio|team)|l'ufficio) (sono|e|sara|saranno) chius[oi]\b|\bchiusura (per ferie|estiva|natalizia)\b|\b(ons kantoor|onze (winkel|webshop)|wij zijn|we zijn) (is |zijn )?(gesloten|met vakantie)\b|\b(nosso escritorio|nossa loja|a nossa equipa|nossa equipe) (esta|estara) (fechad[ao]|de ferias)\b|\bfechad[ao]s? para (ferias|as festas)\b/;
+
+/** Sentences only a machine writes: one alone, without a header, makes the message automatic. */
+const MACHINE_ONLY =
+  /\bthis (mailbox|inbox|e-?mail address|address) is (no longer|not) (monitored|in use|active|read|checked|attended)\b|\b(do not|please do not|don'?t) reply to this (e-?mail|message|address)\b(?![^.!?\n]{0,20}\b(again|anymore|any more|ever)\b)|\b(this|it) is an? (automated|automatic|auto-generated) (reply|response|message|notification|e-?mail)\b|\b(diese (e-?mail-?adresse|adresse|mailbox|mailadresse) wird nicht (mehr )?(gelesen|abgerufen|uberwacht|betreut))\b|\bcette (adresse|boite) (e-?mail |mail )?n'est (pas|plus) (surveillee|consultee|lue)\b|\b(este|esta) (buzon|direccion|correo) no (esta|es) (supervisad|monitorizad|atendid|revisad)\w*\b|\bquesta (casella|mail|email|indirizzo) non (e|viene) (monitorat|controllat|presidiat|lett)\w*\b|\bdit (e-?mailadres|adres|postvak) wordt niet (gelezen|gecontroleerd|bewaakt)\b|\beste (endereco|e-?mail|email) nao e (monitorad|lid|verificad)\w*\b/;
+
+/** Help desks in every language: a ticket number, "within 24-48 hours". */
+const HELPDESK =
+  /\b(ticket|case|request) (number|#|no\.?|id)( is)?\s*:?\s*[#a-z0-9-]*\d|\b(ticketnummer|ticket-?nr\.?|vorgangsnummer|numero de (ticket|dossier|demande|caso|solicitud|chamado|protocolo)|numero di (ticket|pratica|richiesta)|numero do (ticket|chamado|pedido de suporte)|protocolo|referentienummer)\s*:?\s*(is |e |es )?#?[a-z0-9-]*\d|\b(innerhalb (von )?|binnen |dans les |sous |en un plazo de |en las proximas |entro |nelle prossime |dentro de |em ate |no prazo de |nas proximas )\d+(\s*(-|bis|a|to|e|tot)\s*\d+)? ?(stunden|werktagen|arbeitstagen|tagen|uur|werkdagen|dagen|heures|jours( ouvres)?|horas|dias( uteis)?|ore|giorni( lavorativi)?)\b/;
 
 /** Out-of-office sentences, by language. Each hit is strong evidence on its own. */
 const OOO_TEXT = [
@@ -39,6 +51,12 @@ const OOO_TEXT = [
   /\bno longer (work(s|ing)? (at|for|with)|with the company|employed)\b/,
   /\bhas left the (company|organi[sz]ation|business)\b/,
   /\b(ticket|case|request) (number|#|no\.?|id)\s*:?\s*[#a-z0-9-]*\d/,
+  // A shop or team closed for a while ("our team is closed for the holidays ... back on January 4").
+  HOLIDAY_CLOSED,
+  MACHINE_ONLY,
+  // Help-desk acknowledgements: "we got your message and will get back to you within 24-48 hours", ticket numbers.
+  /\bwe('ve| have)? (got|received|receive) your (message|e-?mail|request|inquiry|enquiry|note)\b|\b(get back|respond|reply|answer) to you within \d+/,
+  HELPDESK,
   // de
   /\bich bin (derzeit|zurzeit|aktuell|momentan|vom|ab|bis|leider)?.{0,40}\b(nicht im (buro|haus|office)|abwesend|ausser haus|im urlaub|in urlaub|nicht erreichbar|nicht verfugbar|auf reisen|in elternzeit|krank)\b/,
   /\b(abwesenheitsnotiz|abwesenheit|automatische antwort|automatisch generiert)\b/,
@@ -77,6 +95,9 @@ const OOO_BOILERPLATE = [
   /\b(your|the) (e-?mail|message|mail) (will not|won't) be (forwarded|read)\b|\b(e-?mails|messages) (will not|won't) be (forwarded|monitored|read)\b|\bthis (mailbox|inbox|address) is (no longer|not) (monitored|in use|active)\b/,
   /\bno longer (work(s|ing)? (at|for|with)|with the company|employed)\b|\bhas left the (company|organi[sz]ation|business)\b/,
   /\b(ticket|case|request) (number|#|no\.?|id)\s*:?\s*[#a-z0-9-]*\d/,
+  HOLIDAY_CLOSED,
+  MACHINE_ONLY,
+  /\b(get back|respond|reply|answer) to you within \d+(\s*(-|to)\s*\d+)? ?(business |working )?(hours|days|h)\b/,
   /\b(respond|reply|answer) to (your|all) (e-?mails?|messages?|mails?|enquir(y|ies)|inquir(y|ies)|requests?)\b.{0,40}\b(upon|on|after|when|as soon as)\b.{0,20}\b(my )?return\b/,
   /\bon (annual|parental|maternity|paternity|sick|medical|extended|study) leave\b/,
   /^\W*(thank you|thanks|many thanks) for your (e-?mail|message|mail|note)\b[^\n]{0,80}\b(i am|i'm|i will be|i'll be|currently)\b/,
@@ -114,7 +135,7 @@ function humanMarkers(raw: string, text: string): string[] {
 
 /** Auto-acknowledgements of support desks and shops, not out-of-office. */
 const AUTO_ACK =
-  /\b(we (have )?received your (message|e-?mail|request)|thank you for contacting|thanks for (contacting|reaching out to) (us|our)|your (ticket|request|case) (has been|was) (created|received|opened)|do not reply to this (e-?mail|message)|this is an automated|wir haben ihre (nachricht|anfrage) erhalten|nous avons (bien )?recu votre|hemos recibido su|abbiamo ricevuto (la|il) (sua|vostra|tuo)|wij hebben (uw|je) (bericht|e-?mail|aanvraag) ontvangen|recebemos (a )?sua)\b/;
+  /\b(we (have )?received your (message|e-?mail|request)|thank you for contacting|thanks for (contacting|reaching out to) (us|our)|your (ticket|request|case) (has been|was) (created|received|opened)|do not reply to this (e-?mail|message)|this is an automated|we('ve| have)? (got|received) your (message|e-?mail|request|inquiry|enquiry)|thanks for contacting|wir haben ihre (nachricht|anfrage) erhalten|nous avons (bien )?recu votre|hemos recibido su|abbiamo ricevuto (la|il) (sua|vostra|tuo)|wij hebben (uw|je) (bericht|e-?mail|aanvraag) ontvangen|recebemos (a )?sua)\b/;
 
 export function detectAutoReply(input: MailInput, bodyText?: string): AutoReplyResult | null {
   const autoSubmitted = header(input, 'auto-submitted').toLowerCase().trim();
@@ -171,7 +192,19 @@ export function detectAutoReply(input: MailInput, bodyText?: string): AutoReplyR
     score += 1.5;
     reasons.push('acknowledgement');
   }
-  const headerScore = score - (textHits ? Math.min(4, 1.5 * textHits) : 0) - (ack ? 1.5 : 0);
+  // "This mailbox is not monitored", "do not reply to this email": no person writes that to us.
+  const machine = MACHINE_ONLY.test(text);
+  if (machine) {
+    score += 1;
+    reasons.push('machine wording');
+  }
+  // An out-of-office subject over a short notice ("Out of office" / "Back Dec 7."): the subject says it all.
+  const shortBody = subjectHit && (bodyText ?? input.text).trim().length <= 400;
+  if (shortBody) {
+    score += 1;
+    reasons.push('short notice');
+  }
+  const headerScore = score - (textHits ? Math.min(4, 1.5 * textHits) : 0) - (ack ? 1.5 : 0) - (machine ? 1 : 0);
   // No header and no subject say "automatic": only the wording does. A person answering us ("Thanks
   // Ana. I'm traveling this week; I'll get back to you when I return on Monday.") is not an
   // out-of-office notice merely because they mention being away: unless the notice boilerplate

@@ -25,6 +25,12 @@ export { guessLanguage } from './lang.js';
  * with the stripped text in `bodyText`.
  */
 export function classifyAutomatic(input: MailInput): { result: Classification | null; bodyText: string } {
+  const r = classifyAutomaticRaw(input);
+  if (r.result) r.result.confidence = round2(r.result.confidence);
+  return r;
+}
+
+function classifyAutomaticRaw(input: MailInput): { result: Classification | null; bodyText: string } {
   if (isComplaint(input)) {
     return {
       result: { label: 'UNSUBSCRIBE', confidence: 0.99, reason: 'spam complaint (ARF feedback report)', complaint: true, domainWide: false, bodyText: '' },
@@ -85,5 +91,10 @@ export function classifyMail(input: MailInput): Classification {
   const { result, bodyText } = classifyAutomatic(input);
   if (result) return result;
   const intent = classifyIntent(bodyText, input.subject);
-  return { label: intent.label, confidence: intent.confidence, reason: intent.reason, lang: intent.lang, bodyText };
+  return { label: intent.label, confidence: round2(intent.confidence), reason: intent.reason, lang: intent.lang, bodyText };
+}
+
+/** Confidence to two decimals: 0.86, never 0.8600000000000001 in JSON. */
+export function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }

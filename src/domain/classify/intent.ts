@@ -55,7 +55,7 @@ const MULTILINGUAL = new Set(['tell me more', 'next steps', 'exactly what we nee
 const CUES: Cue[] = [
   // ---- COLD: explicit refusals (checked with their own negation built in) ----
   ...inLang('en', [
-    C('not interested', 4, /\b(not|no longer|never been|not really|not at all|aren't|am not|are not|isn't|wouldn't be) (be )?(very |really |currently |at all |particularly )?interested\b|\bno interest\b|\buninterested\b|\bnot of interest\b/),
+    C('not interested', 4, /\b(not|no longer|never been|not really|not at all|aren't|am not|are not|isn't|wouldn't be) (be )?(very |really |currently |at all |particularly )?interested\b|\bno interest\b|(?<!\b(not|never|hardly|far from) )\buninterested\b|\bnot of interest\b/),
     C('no thanks', 3, /\bno,? thanks?( you)?\b|\bno,? thank you\b|\bthanks,? but no\b|\bi'?ll pass\b|\bwe'?ll pass\b|\bwe('ll| will) have to pass\b|\bpass on this\b|\bhard pass\b|\bnope\b|\bno need\b/),
     C('not a fit', 3, /\b(not|isn'?t|is not|aren'?t|are not|wouldn'?t be|won'?t be)( really| quite| a great| a good)? (a |the )?(good |right |great )?fit\b|\bnot something (we|i)('re| are| am)? ?(need|want|looking for|interested in|can use)\b|\b(it'?s|that'?s) a no\b|\bnot (relevant|applicable|something we need|for us|what we need|what we're looking for)\b|\bdoesn'?t (fit|apply|make sense) (for )?us\b|\bnot a priority\b|\bnot in the (market|budget)\b/),
     C('already covered', 3, /\b(we |we've |we have |we are |we're )?already (have|use|using|work(ing)? with|got|partnered|signed|handle|do this|built)\b|(?<!not |n't |never |less than )\bhappy with (our|the|what we have|the current)\b|\b(we'?re|we are|all) (all )?(set|covered|good)\b(?! to| for now)|\bwe (do|handle) (it|this|that) in[- ]house\b|\bin-?house team\b|\bour own (team|solution|agency)\b/),
@@ -64,10 +64,12 @@ const CUES: Cue[] = [
     WP('wrong person', 2, /\bnot (really )?my (area|department|field|call|decision|responsibility)\b|\b(not|wrong) (the )?(right|correct|best|appropriate) (person|contact|department)\b|\bwrong (person|contact|email|address)\b|\bi don'?t (handle|deal with|work on|manage)\b|\bnothing to do with\b|\bno longer (responsible|in charge)\b/),
     C('closed / not shopify', 3, /\b(we('re| are)|the (store|shop|company|business) is) (closing|shutting down|closed|out of business|winding down)\b|\b(we )?(don'?t|do not|no longer) (use|run on|sell on) shopify\b|\bmoved (away )?(from|off) shopify\b|\bnot (on|using) shopify\b/),
     C('annoyed', 2, /\bspam\b|\bhow dare\b|\bannoying\b|\bleave (me|us) alone\b|\bstop spamming\b/),
+    // "more spam", "another spam", "this is spam": called spam outright, whatever polite words surround it.
+    C('called it spam', 3.5, /\b(more|another|yet another|again|just|typical|pure|total|classic|such|this is|that'?s|it'?s) spam\b|\bspam(my)? (again|e-?mails?|mails?|pitch)\b/),
   ]),
   // de
   ...inLang('de', [
-    C('kein interesse', 4, /\bkein(e|en)? (interesse|bedarf)\b|\bnicht (daran |mehr |wirklich )?interessiert\b|\bnein,? danke\b|\buninteressant\b|\bkein thema fur uns\b/),
+    C('kein interesse', 4, /\bkein(e|en)? (interesse|bedarf)\b|\bnicht (daran |mehr |wirklich )?interessiert\b|\bnein,? danke\b|(?<!\bnicht )\buninteressant\b|\bkein thema fur uns\b/),
     C('schon versorgt', 3, /\b(haben|nutzen|arbeiten) (wir )?(bereits|schon) (mit|eine|einen|ein|so|das)\b|\bsind (gut |bestens |bereits |schon )?(versorgt|aufgestellt|abgedeckt)\b|(?<!nicht |nicht so |nicht wirklich |un)\bzufrieden mit\b|\bmachen (wir|das) (alles )?intern\b|\binhouse\b|\bhaben (dafur |hierfur |da )?(schon|bereits) (jemanden|einen dienstleister|eine agentur|einen partner)\b|\bhaben (so etwas|sowas|das|so was) (schon|bereits)\b/),
     C('passt nicht', 3, /\bpasst (leider )?nicht\b|\bnicht (relevant|passend|das richtige|fur uns)\b|\bbrauchen (wir|das) (nicht|keine?n?)\b|\b(brauchen|benotigen) (wir )?(nichts|keine?n?|nicht)\b|\bkein budget\b|\bverzichten\b|\bmuss(en)? (ich|wir) (leider )?absagen\b|\bkommt (fur uns )?nicht in frage\b/),
     WP('falscher ansprechpartner', 2, /\b(falsche[rn]?|nicht der richtige|nicht die richtige) (ansprechpartner(in)?|person|adresse)\b|\bnicht zustandig\b/),
@@ -129,14 +131,16 @@ const CUES: Cue[] = [
   // ---- WARM ----
   ...inLang('en', [
     W('interested', 3, /\b(very |really |quite |definitely |potentially |genuinely |could be |might be |would be |i'?m |we'?re |we are |i am |am |are |be )?interested\b/),
-    W('sounds good', 2, /\b(sounds|looks|seems) (good|great|interesting|promising|intriguing|cool|useful|relevant|like a good fit)\b|\bintrigued\b|\bcurious\b|\bi like (this|the idea|what)\b|\binteresting\b/),
-    W('wants a call', 3.5, /\b(let'?s|lets|we (could|can|should)|happy to|glad to|open to|keen to|would love to|i'?d love to|i'?d like to|would like to|love to|want to) (talk|chat|meet|connect|speak|discuss|hop on|jump on|set (something |a call |a time )?up|schedule|book|learn more|hear more|see (a demo|more|how)|try|test|explore|give it a (try|shot|go))\b/),
+    // "Not uninterested", "nicht uninteressiert": a double negative is interest (the negation is part of the cue).
+    W('not uninterested', 3, /\b(not|never|hardly) (un|dis)interested\b|\bnicht (un|des)interessiert\b|\bnicht uninteressant\b|\bpas (inint\w*|desinteress\w*)\b|\bno (estoy|estamos|soy|somos) desinteresad\w*|\bnon (sono|siamo) disinteressat\w*|\bniet ongeinteresseerd\b|\bnao (estou|estamos|sou|somos) desinteressad\w*/, false),
+    W('sounds good', 2, /\b(sounds|looks|seems) (good|great|interesting|promising|intriguing|cool|useful|relevant|like a good fit)\b|\bintrigued\b|(?<!\b(just|only|merely|purely) )\bcurious\b|\bi like (this|the idea|what)\b|\binteresting\b/),
+    W('wants a call', 3.5, /\b(let'?s|lets|we (could|can|should)|happy to|glad to|open to|keen to|would love to|i'?d love to|i'?d like to|would like to|love to|want to) (talk|chat|meet|connect|speak|discuss|hop on|jump on|set (something |a call |a time )?up|schedule|book|learn more|hear more|see (a demo|more|how)|try|test|explore|give it a (try|shot|go))\b|\b(can|could|shall|should) we (talk|chat|meet|speak|connect|set (something |a call |a time )?up|schedule|hop on|jump on|have a (call|chat))\b/),
     W('schedule', 3, /\b(book|schedule|set up|arrange|find|grab|organi[sz]e) (a |some |15 |20 |30 )?(min(ute)?s? )?(call|meeting|demo|time|chat|slot|zoom|teams|session)\b|\b(call|meeting|demo|chat) (on|next|this|tomorrow|monday|tuesday|wednesday|thursday|friday)\b|\bcalendly\b|\bmy calendar\b|\b(calendar|booking|meeting|scheduling) link\b|\bsend (me |us )?(an? )?(invite|calendar invite|link to book)\b/),
     // "call", "demo" are said in every language: one cue, named by the word, so a reply is never given a
     // German (or Dutch, Italian...) cue for an English word.
     { ...W('call', 3, /\b(videocall|call|demo)\b/), word: true },
-    W('availability', 3, /\b(do you have|have you got|would you have|got) (some |any )?(time|a slot|a moment|15 minutes|30 minutes)\b|\b(are you|would you be|i'?m|i am|we'?re|we are) (free|available)\b|\b(any|some|your) availability\b|\b(des|vos) disponibilites\b|\b(what|which) (time|times|day|days|slot)s? (work|suit|would work)\b|\bwhen (are you|would you be|works|is good|can we|could we)\b|\b(works|suits) (for )?me\b|\b\d{1,2}(:\d\d)? ?(am|pm)\b|\b(tomorrow|monday|tuesday|wednesday|thursday|friday) (at|morning|afternoon)\b|\b(um|a|a las|alle|om|as|at) \d{1,2}([:.h]\d\d)? ?(uhr|h|am|pm)?\b(?! (percent|%|orders|euro|dollars))/, false),
-    W('send info', 3, /\b(send|share|forward|email|put together|prepare|draft) (me |us |over )?( ?some| ?a| ?the| ?your| ?more)* ?(info|information|details|deck|pricing|prices|proposal|case stud(y|ies)|examples|brochure|overview|one-?pager|presentation|quote|samples|offer)\b|\bmore (info|information|details)\b|\btell me more\b|\blearn more\b|\bhear more\b/),
+    W('availability', 3, /\b(do you have|have you got|would you have|got) (some |any )?(time|a slot|a moment|15 minutes|30 minutes)\b|\b(are you|would you be|i'?m|i am|we'?re|we are) (free|available)\b|\b(any|some|your) availability\b|\b(des|vos) disponibilites\b|\b(what|which) (time|times|day|days|slot)s? (work|suit|would work)\b|\bwhen (are you|would you be|works|is good|can we|could we)\b|\b(works|suits) (for )?me\b|\b\d{1,2}(:\d\d)? ?(am|pm)\b|(?<!\bon a )\b(tomorrow|monday|tuesday|wednesday|thursday|friday) (at|morning|afternoon)\b|\b(um|a|a las|alle|om|as|at) \d{1,2}([:.h]\d\d)? ?(uhr|h|am|pm)?\b(?! (percent|%|orders|euro|dollars))/, false),
+    W('send info', 3, /\b(send|share|forward|email|put together|prepare|draft) (me |us |over )?( ?some| ?a| ?the| ?your| ?more)* ?(info|information|details|deck|pricing|prices|proposal|case stud(y|ies)|examples|brochure|overview|one-?pager|presentation|quote|samples|offer)\b|\bmore (info|information|details)\b|\btell me more\b|\blearn more\b|\bhear more\b|\b(we|i)('d| would| want| need)( like| love)?( to (get|have|see|receive))? (a|an|the|your) (proposal|quote|estimate|offer|price list|audit)\b/),
     W('tell me more', 3, /\b(tell me more|know more|like to (know|learn|hear) more|saber mas|saber mais|cuenta(me|nos) mas|me conta mais|conte-me mais|vertel (eens |me |ons )?meer|meer (weten|horen)|saperne di piu|raccont\w* di piu|mehr (erfahren|wissen|daruber)|en savoir plus|en dire plus|show me (an? |some )?(example|examples|case|demo|numbers|results))\b/),
     W('next steps', 3, /\b(next steps?|how (do|would|can) we (proceed|start|get started|move forward)|what (do|would|will) you need from (us|me)|nachste(n)? schritte?|wie geht es (jetzt )?weiter|prochaines? etapes?|(que|cuales son los|los) (proximos )?pasos|prossimi passi|come procediamo|volgende stap(pen)?|hoe gaan we verder|proximos passos|como seguimos)\b/),
     W('exactly what we need', 3, /\bexactly what (we|i) (need|needed|were looking for|was looking for|want)\b|\bgenau (das|was) (wir|ich) (brauchen|suchen|gesucht)\w*|\bexactement ce (qu'il nous faut|que nous cherch\w*|que je cherch\w*)|\btout a fait notre (problematique|besoin|sujet)\b|\bjusto lo que (necesit|busc)\w*|\bproprio (quello|cio) che (cercav|ci serv)\w*|\bkomt als geroepen\b|\bprecies wat (we|wij|ik) (zoeken|zocht|nodig hebben)\b|\bexatamente o que (precis|procur)\w*/),
@@ -160,21 +164,21 @@ const CUES: Cue[] = [
     W('interesse', 3, /\binteress[ee]s?e?s?\b|\bca m'interesse\b|\bcela (m'|nous )interesse\b|\binteressant\b|\bcurieux\b|\bpourquoi pas\b/),
     W('volontiers', 2.5, /\bvolontiers\b|\bavec plaisir\b|\boui,? (bien sur|volontiers|avec plaisir|pourquoi pas)\b|\bd'accord\b|\bavec grand plaisir\b/),
     W('rendez-vous', 3, /\b(rendez-vous|rdv|appel|echange|echanger|visio|creneau|demo|demonstration|en discuter ensemble|on en parle|en parler ensemble|nous appeler|s'appeler)\b|\bquand (etes-vous|seriez-vous|pouvons-nous|pourrions-nous)\b|\bdisponible\b/),
-    W('tarif', 2.5, /\b(tarif|tarifs|prix|combien|devis|cout|couts|essai)\b|\bplus d'(informations|infos|details)\b|\ben savoir plus\b|\benvoyez-(moi|nous)\b/),
+    W('tarif', 2.5, /\b(tarif|tarifs|prix|combien|devis|cout|couts|essai)\b|\bplus d'(informations|infos|details)\b|\ben savoir plus\b|\benvoyez-(moi|nous)\b|\b(envoie|envoyer|faites|faire|transmettez|adressez|pourriez-vous|pouvez-vous|peux-tu)(-moi|-nous| moi| nous| me| m')? ?(envoyer |faire |transmettre )?(une |un |votre |vos |la )?(proposition|offre|grille tarifaire)\b/),
   ]),
   // es
   ...inLang('es', [
     W('interesado', 3, /\binteresad[oa]s?\b|\b(me|nos) encaja\b|\b(me|nos) interesa\b|\binteresante\b|\bsuena (bien|interesante)\b|\bcurios[oa]\b/),
     W('con gusto', 2.5, /\bcon (mucho )?gusto\b|\bencantad[oa]s?\b|\bclaro( que si)?\b|\bsi,? (claro|por favor|adelante)\b|\bpor que no\b|\bde acuerdo\b/),
     W('llamada', 3, /\b((tienes|tiene|teneis|tienen) hueco|llamada|reunion|videollamada|agendar|hablar|conversar|charlar|demo|demostracion)\b|\bcuando (podemos|puede|puedes|le va|te va|tiene)\b|\bdisponible\b/),
-    W('precio', 2.5, /\b(precio|precios|cuanto cuesta|cuesta|tarifa|tarifas|cotizacion|presupuesto para|costo|coste|prueba)\b|\bmas (informacion|info|detalles)\b|\benvie(me|nos)\b/),
+    W('precio', 2.5, /\b(precio|precios|cuanto cuesta|cuesta|tarifa|tarifas|cotizacion|presupuesto para|costo|coste|prueba)\b|\bmas (informacion|info|detalles)\b|\benvie(me|nos)\b|\b(enviame|envianos|enviadme|mandame|mandanos|mandadme|pasame|pasanos|envieme|envienos|mandeme|mandenos|(puedes|puede|podrias|podria|podeis|pueden) (enviar|mandar|pasar)(me|nos)|(me|nos) (puedes|puede|podrias|podria|pueden|podeis) (enviar|mandar|pasar))\b.{0,30}\b(propuesta|presupuesto|oferta|cotizacion|informacion|info|detalles|precios?|tarifas?|ejemplos?|casos?)\b/),
   ]),
   // it
   ...inLang('it', [
     W('interessato', 3, /\binteressat[oiae]\b|\b(mi|ci) interesser(ebbe|ebbero)\b|\bincuriosi(sce|scono|to|ti|ta)\b|\b(mi|ci) interessa\b|\binteressante\b|\bcurios[oi]\b/),
     W('volentieri', 2.5, /\bvolentieri\b|\bcon piacere\b|\bsi,? (certo|grazie|volentieri|perche no)\b|\bperche no\b|\bva bene\b|\bd'accordo\b/),
     W('chiamata', 3, /\b(chiamata|telefonata|incontro|riunione|call|demo|sentirci|parlarne|vederci|appuntamento)\b|\bquando (possiamo|potremmo|sei|siete|e)\b|\bdisponibil[ei]\b/),
-    W('prezzo', 2.5, /\b(prezzo|prezzi|costo|costi|quanto costa|preventivo|tariff[ae]|prova)\b|\b(maggiori|piu) (informazioni|info|dettagli)\b|\binviate(mi|ci)\b|\bmandate(mi|ci)\b/),
+    W('prezzo', 2.5, /\b(prezzo|prezzi|costo|costi|quanto costa|preventivo|tariff[ae]|prova)\b|\b(maggiori|piu) (informazioni|info|dettagli)\b|\binviate(mi|ci)\b|\bmandate(mi|ci)\b|\b(mandami|inviami|mandaci|inviaci|mi (mandi|invii|puoi mandare|puoi inviare|potete mandare|potete inviare|potreste mandare|potreste inviare)|(puoi|potete|potreste|potrebbe) (mandarmi|inviarmi|mandarci|inviarci))\b.{0,30}\b(proposta|preventivo|offerta|dettagli|informazioni|prezzi|listino)\b/),
   ]),
   // nl
   ...inLang('nl', [
@@ -188,7 +192,7 @@ const CUES: Cue[] = [
     W('interessado', 3, /\binteressad[oa]s?\b|\b(tenho|temos) interesse\b|\binteressante\b|\bcurios[oa]\b|\bparece (bom|interessante|otimo)\b/),
     W('com prazer', 2.5, /\bcom (todo o )?prazer\b|\bclaro\b|\bsim,? (claro|por favor|vamos)\b|\bpor que nao\b|\bcombinado\b|\bde acordo\b/),
     W('reuniao', 3, /\b(reuniao|chamada|ligacao|conversar|conversa|agendar|podemos falar|vamos falar|falamos|marcar|demo|demonstracao|call)\b|\bquando (podemos|pode|voce pode|tem)\b|\bdisponivel\b/),
-    W('preco', 2.5, /\b(preco|precos|quanto custa|custo|custos|orcamento|valores|teste gratis)\b|\bmais (informacoes|info|detalhes)\b|\benvie(-me|-nos)?\b|\bmande(-me|-nos)\b/),
+    W('preco', 2.5, /\b(preco|precos|quanto custa|custo|custos|orcamento|valores|teste gratis)\b|\bmais (informacoes|info|detalhes)\b|\benvie(-me|-nos)?\b|\bmande(-me|-nos)\b|\b(pode|poderia|podem|poderiam|consegue|conseguem|podes) (me |nos )?(mandar|enviar|passar)(-me|-nos)?\b.{0,30}\b(proposta|orcamento|detalhes|informacoes|precos?|valores|exemplos?)\b|\b(me |nos )?(manda|envia|mandem|enviem|passe|passa)(-me|-nos)? (uma |a |sua |vossa |um )?(proposta|orcamento|cotacao)\b/),
   
   ]),
   // ---- NEUTRAL: later, someone else, what is this, acknowledged ----
@@ -210,12 +214,14 @@ const CUES: Cue[] = [
   N('who are you', 2.5, /\b(no idea who (you are|this is)|(don'?t|do not) know (who you are|you|your company)|never heard of (you|your)|what is (this|it) (about|regarding)|who (are you|is this|gave you)|is this a (sales )?pitch|how did you (get|find)( my| our)? (email|address|details|contact)|where did you get|which company|what company|remind me|do we know each other|is this (automated|a bot|spam|a sales)|what exactly (do|does|is))\b|\b(wer sind sie|woher haben sie|worum geht es|qui etes-vous|de quoi s'agit|d'ou vient|quien (es|eres)|de que se trata|como consiguio|chi (sei|siete|e)|di cosa si tratta|wie bent u|wie ben jij|wie zijn jullie|wer hat ihnen|waar gaat (dit|het) over|quem (e|sao)|do que se trata)\b/),
   N('will discuss internally', 3.5, /\b(discuss|talk|check|run (it|this) (past|by)|speak|consult|chat)( it| this| that)?( over)? (with|past|by) (my|our|the) (partner|business partner|team|boss|owner|owners|manager|cofounder|co-founder|board|ceo|founder|husband|wife)\b|\b(check|ask) (with )?(the|my|our) (owner|owners|boss|partner|cofounder|co-founder|board)\b|\bnot my (call|decision)\b|\b(mit|bei) (meinem|meiner|unserem|unserer|dem|der) (partner|team|chef|chefin|geschaftsfuhrung|geschaftsfuhrer|kollegen|inhaber|vorstand)\b|\b(klare|kläre|besprech\w*|abstimmen) .{0,20}intern\b|\b(en )?(parler|discuter|voir) (a|avec) (mon|ma|mes|notre|nos|l'equipe|la direction|le patron)\b|\b(lo )?(consulto|hablo|comento|veo) con (mi|el|la|nuestro|nuestra)\b|\bne parlo con\b|\b(parlarne|sentire) con (il|la|mio|mia)\b|\b(overleg|bespreek|bespreken)( het| dit)? (met|intern)\b|\bintern (bespreken|overleggen)\b|\b(vou |vamos )?(ver|falar|conversar|checar) com (meu|minha|o|a|nosso|nossa) (socio|socia|equipe|chefe|time|dono|dona|diretor|diretoria)\b/),
   N('will consider', 2.5, /\b(i'?ll|i will|we'?ll|we will|let me|need to|have to|going to) (think|consider|review|look (into|at|over)|check|discuss|talk( it over)?|run it by|get back|come back|circle back|share (it|this) with)\b|\bget back to you\b|\bthink about it\b|\bkeep (it|this|you) in mind\b|\bon file\b|\b(ich|wir) (schaue|schauen|uberlege|uberlegen|prufe|prufen|melde|melden|bespreche|besprechen)\b|\bje (reviens|regarde|vais (regarder|reflechir|en parler))\b|\bnous (allons|reviendrons)\b|\b(lo|la) (reviso|revisare|pensare|pensaremos|consultare)\b|\bte (aviso|digo)\b|\b(ci|ne) (penso|pensiamo|parlo|parliamo)\b|\bvi faro sapere\b|\bik (kom|laat|bekijk|overleg)\b|\b(vou|vamos) (ver|analisar|pensar|avaliar|conversar)\b/),
+  // "Just curious", "just wondering": a question asked with no intent to buy.
+  N('just curious', 2.5, /\b(just|only|merely|purely) (curious|wondering|asking)\b|\bout of (pure |sheer )?curiosity\b|\b(par|simple|pure) curiosite\b|\bpor (pura )?curiosidad\b|\bper (pura )?curiosita\b|\buit (pure )?nieuwsgierigheid\b|\bpor (pura )?curiosidade\b|\baus (reiner )?neugier\b|\bnur (neugierig|interessehalber)\b|\binteressehalber\b/),
   N('acknowledged', 1.5, /^\s*(thanks|thank you|thx|ok|okay|noted|received|got it|merci|danke|gracias|grazie|bedankt|obrigad[oa]|dank je)\b[\s!.,]*$/m),
 ];
 
 /** Languages of the cues listed among the multilingual ones (each names one language's words). */
 const NAMED_LANG: Record<string, string> = {
-  'not needed': 'en', 'no outside help': 'en', 'say no': 'en', 'later': 'en', 'referral': 'en',
+  'not needed': 'en', 'just curious': 'en', 'no outside help': 'en', 'say no': 'en', 'later': 'en', 'referral': 'en',
   'nicht notig': 'de', 'nichts fur uns': 'de', 'spater': 'de', 'referral de': 'de',
   'ca ira': 'fr', 'pas preneur': 'fr', 'plus tard': 'fr', 'referral fr': 'fr',
   'no hace falta': 'es', 'no es de interes': 'es', 'mas adelante': 'es', 'referral es': 'es',
@@ -240,8 +246,7 @@ function nameIn(lang: string, cue: Cue, words: string): string {
 }
 
 /** The reply's language: stop words, with the languages of the cues it matched as further votes (short replies have few stop words). */
-function replyLanguage(body: string, votes: Record<string, number>): string {
-  const stop = languageScores(body);
+function replyLanguage(stop: Record<string, number>, votes: Record<string, number>): string {
   const pick = (score: (l: string) => number): { best: string; tied: boolean } => {
     // Nothing found, or ties with the language listed first: English, as in guessLanguage.
     let best = 'en';
@@ -320,12 +325,18 @@ const NEG_IDIOM = /\b(no (worries|problem|rush|pressure)|not (sure|yet)|kein pro
 const LATER = new Set(['later', 'spater', 'plus tard', 'mas adelante', 'piu avanti', 'later nl', 'mais tarde', 'later month']);
 const CUES_BY_NAME = new Map(CUES.map((c) => [c.name, c]));
 
-const NEGATION = /\b(not|no|never|don'?t|dont|doesn'?t|isn'?t|aren'?t|won'?t|wouldn'?t|can'?t|cannot|hardly|nicht|kein\w*|nie|pas|jamais|ni|nunca|non|mai|niet|geen|nooit|nao|nem|sans|sin|senza|zonder|sem)\b[^.,;!?]{0,30}$/;
+// A dash or colon ends what a negation reaches ("Please don't stop - send me the pricing").
+const NEGATION = /\b(not|no|never|don'?t|dont|doesn'?t|isn'?t|aren'?t|won'?t|wouldn'?t|can'?t|cannot|hardly|nicht|kein\w*|nie|pas|jamais|ni|nunca|non|mai|niet|geen|nooit|nao|nem|sans|sin|senza|zonder|sem)\b(?:(?! - )[^.,;:!?\u2013\u2014]){0,30}$/;
 const CONTRAST = /\b(but|however|although|aber|jedoch|allerdings|mais|cependant|pero|sin embargo|ma|tuttavia|maar|echter|mas|porem|contudo)\b/;
+/** The same without French "mais", which in Portuguese means "more" ("mais detalhes"): used for replies in Portuguese. */
+const CONTRAST_PT = /\b(but|however|although|aber|jedoch|allerdings|cependant|pero|sin embargo|ma|tuttavia|maar|echter|mas|porem|contudo)\b/;
 
 /** Product questions: a question mark with a buying word. */
 const PRODUCT_QUESTION = /\b(how|what|which|can|could|do|does|is|are|will|would|have you|wie|was|welche|konnen|kann|gibt|haben sie|habt ihr|hast du|comment|combien|quel|quelle|quels|quelles|est-ce|pouvez|avez-vous|como|cuanto|cual|cuales|que|puede|pueden|tienen|tiene|tienes|come|quanto|quale|quali|potete|avete|hoe|wat|welke|kunnen|kan|hebben jullie|heeft u|heb je|ha|hanno|quais|qual|podem|pode|tem|voces tem)\b.{0,80}\b(lavorate|lavorano|arbeiten sie|arbeitet ihr|travaillez|trabajais|trabajan|werken jullie|trabalham|cost|price|pricing|charge|work|integrat|setup|set up|shopify|app|plan|plans|contract|results|case|roi|support|timeline|onboarding|next step|example|reference|process|structure|engagement|clients|brands|stores|kost|preis|funktion|vertrag|ergebnis|beispiel|referenz|branche|kunden|ablauf|konkret|prix|coute|fonctionne|contrat|resultat|exemple|reference|etape|precio|cuesta|cobran|funciona|contrato|ejemplo|referencia|resultado|prezzo|costa|funziona|contratto|esempi|referenz|risultat|prijs|werkt|voorbeeld|referentie|resultaten|preco|custa|cobram|exemplo|resultado)/;
 const SKEPTIC_QUESTION = /\b(who|why|how did you|where did you|wer|warum|woher|qui|pourquoi|quien|por que|chi|perche|wie (ben|bent|is|zijn)|waarom|quem|por que)\b/;
+
+/** The person asks us to send something to them ("send me the proposal", "schicken Sie mir", "envoyez-moi"). */
+const ASKS_US = /\b(send|email|mail|forward|share)( over)? (me|us)\b|\b(schicken|senden|schick|sende) (sie |du )?(mir|uns)\b|\benvoye[sz]?-(moi|nous)\b|\b(envia|envie|manda|mande|envi[ae]n?)(me|nos|-me|-nos)\b|\b(mandami|inviami|mandatemi|inviatemi)\b|\bstuur (me|ons)\b/;
 
 function negated(clause: string, index: number): boolean {
   return NEGATION.test(clause.slice(Math.max(0, index - 40), index));
@@ -347,14 +358,17 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
   let later = false;
 
   const clauses = sentences(body);
+  const stop = languageScores(body);
+  const contrastRe = stop.pt! > stop.fr! ? CONTRAST_PT : CONTRAST;
   const hasQuestion = body.includes('?');
+  const asksUs = ASKS_US.test(body);
   // Most cues appear nowhere in a short reply: test each once on the whole text, then per clause only those that hit.
   const present = CUES.filter((c) => c.re.test(body));
   const coldPresent = present.filter((c) => c.label === 'COLD');
   // Position of the last contrast word: what follows it is the point of the message.
   let contrastAt = -1;
   clauses.forEach((c, i) => {
-    if (CONTRAST.test(c)) contrastAt = i;
+    if (contrastRe.test(c)) contrastAt = i;
   });
 
   // Every piece of every clause with the cues it matches, one cue per matched span and label: the same words
@@ -368,9 +382,11 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
   const votes: Record<string, number> = {};
   clauses.forEach((clause, ci) => {
     // Sub-clauses split on a contrast inside a sentence ("sounds good, but not now").
-    const parts = clause.split(CONTRAST);
-    const hasInnerContrast = parts.length > 1;
-    const list = hasInnerContrast ? [parts[0]!, parts.slice(1).join(' ')] : [clause];
+    // Cut before the first contrast word, the text kept as written (a split on the word itself would change
+    // the spacing the cues are written for).
+    const cm = contrastRe.exec(clause);
+    const hasInnerContrast = cm !== null;
+    const list = cm ? [clause.slice(0, cm.index), clause.slice(cm.index)] : [clause];
     list.forEach((piece, pi) => {
       let factor = 1;
       if (hasInnerContrast) factor = pi === 0 ? 0.6 : 1.4;
@@ -392,7 +408,7 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
       pieces.push({ piece, ci, factor, groups: [...bySpan.values()] });
     });
   });
-  const lang = replyLanguage(body, votes);
+  const lang = replyLanguage(stop, votes);
 
   for (const { piece, factor, groups } of pieces) {
     const matchedCold = coldPresent.some((c) => c.re.test(piece));
@@ -413,7 +429,8 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
       if (cue.referral) referral = true;
       if (cue.meeting) meetingW += cue.weight * factor;
       if (LATER.has(cue.name)) later = true;
-      add(cue.label, cue.weight * factor, name);
+      // "Send me the proposal, I'll show it to my co-founder": the person asks for it; the colleague is a hand-off.
+      add(cue.label, cue.weight * factor * (cue.referral && asksUs ? 0.5 : 1), name);
     }
     // No cue, no question anywhere, but a negation: a declarative "no" to an offer ("Das ist nichts für uns",
     // "It won't be", "Não faz parte dos planos") leans to a refusal; explicit cues outweigh it.

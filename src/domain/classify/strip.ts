@@ -51,6 +51,39 @@ export interface Stripped {
   hadSignature: boolean;
 }
 
+/** A closing and the name on one line: "Regards, Helen Price", "Cordialement, Marc Dubois - Prix SARL". */
+const CLOSING_INLINE =
+  /^(best( regards| wishes)?|kind regards|warm regards|regards|many thanks|thanks|thank you|cheers|all the best|sincerely|mit freundlichen gr(ü|u)(ss|ß)en|(viele|beste|liebe|freundliche) gr(ü|u)(ss|ß)e|gru(ss|ß)|(bien |tr[èe]s )?cordialement|salutations|(un )?saludos?( cordiales)?|atentamente|(cordiali |distinti )?saluti|un saluto|(met )?vriendelijke groet(en)?|groet(en|jes)?|atenciosamente|cumprimentos|abra[çc]os?)\s*[,\u2013\u2014-]\s*/i;
+/** The name after such a closing, with an optional title or company after a comma or dash. */
+const NAME_TAIL = /^\p{Lu}\p{Ll}+([ '-]\p{Lu}[\p{L}.']*)*\s*([,|\u2013\u2014-].{0,60})?$/u;
+/** A person's name alone on a line: two to four capitalised words ("Helen Price", "Jan van der Berg"). */
+const NAME_LINE = /^\p{Lu}[\p{Ll}'\u2019-]+(\s+(\p{Lu}[\p{Ll}'\u2019.-]*|van|von|der|den|de|da|di|del|della|dos|das|du|la|le|y|e)){1,3}$/u;
+
+/**
+ * Where a signature without a delimiter or a closing starts: the last paragraph when it is a name line
+ * followed by one to four short lines (title, company, phone), below what the person wrote; or a line with
+ * a closing and the name ("Regards, Helen Price"). -1 when there is none. Names and companies there
+ * ("Helen Price, Price & Co") must not be read as words of the reply.
+ */
+function signatureBlock(kept: string[]): number {
+  let last = kept.length - 1;
+  while (last >= 0 && !kept[last]!.trim()) last--;
+  if (last < 1) return -1;
+  // A closing with the name on the same line, among the last few lines.
+  for (let i = Math.max(1, last - 5); i <= last; i++) {
+    const line = kept[i]!.trim();
+    const c = line.length <= 100 ? CLOSING_INLINE.exec(line) : null;
+    if (c && NAME_TAIL.test(line.slice(c[0].length)) && kept.slice(i + 1, last + 1).every((l) => l.trim().length <= 80)) return i;
+  }
+  let start = last;
+  while (start > 0 && kept[start - 1]!.trim()) start--;
+  const block = kept.slice(start, last + 1).map((l) => l.trim());
+  if (start === 0 || block.length < 2 || block.length > 5) return -1;
+  if (!kept.slice(0, start).some((l) => l.trim())) return -1;
+  if (!NAME_LINE.test(block[0]!) || block.some((l) => l.length > 70 || /[?]$/.test(l))) return -1;
+  return start;
+}
+
 export function stripReply(input: string): Stripped {
   const lines = input.replace(/\r\n?/g, '\n').slice(0, 200_000).split('\n');
   let end = lines.length;
@@ -119,6 +152,13 @@ export function stripReply(input: string): Stripped {
         hadSignature = true;
         break;
       }
+    }
+  }
+  if (!hadSignature) {
+    const cut = signatureBlock(kept);
+    if (cut > 0) {
+      kept = kept.slice(0, cut);
+      hadSignature = true;
     }
   }
   const text = kept

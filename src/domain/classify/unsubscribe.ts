@@ -14,6 +14,10 @@ const STOP_PATTERNS: RegExp[] = [
   /\bunsubscribe\b/,
   /\b(remove|delete|take|drop|strike) (me|us|my (e-?mail|address|details|data|name)|our (e-?mail|address|company|details)|this (e-?mail|address))\b.{0,40}\b(from|off)\b/,
   /\b(remove|delete) (me|us|my (e-?mail|address|details|data)|this (e-?mail|address))\b[.!,]?\s*$/m,
+  // "I don't want you to email me again", "we do not wish to be contacted"
+  /\b(don'?t|do not|no longer) (want|wish|like) (you |anyone |your company )?to (e-?mail|contact|write to|message|call|spam) (me|us)\b|\b(don'?t|do not|no longer) (want|wish|like) to be (contacted|e-?mailed|messaged|bothered|solicited|pitched)\b/,
+  // "Please remove me, thanks, no hard feelings": the request, then politeness.
+  /\b(remove|delete|drop|unsubscribe) (me|us)( please| now| asap| immediately| right away| thanks)?\s*([,.!;?]|$)/m,
   /\btake me off\b|\btake us off\b|\bopt (me |us )?out\b|\bopt-out\b/,
   /\b(stop|quit|cease) (e-?mailing|emailing|contacting|messaging|spamming|sending|writing|bothering)\b/,
   /\b(do not|don't|dont|never|please don't|pls don't) (e-?mail|contact|write to|message|mail|spam|send (me|us)|reach out to) (me|us|this|again|anymore|any more)\b/,
@@ -90,6 +94,84 @@ const STOP_PATTERNS: RegExp[] = [
   /\b(me|nos) (remova|removam|retire|retirem|exclua|excluam|tire|tirem|apague|apaguem) (da|de|desta|dessa|do|dos) (sua |vossa )?(lista|base|cadastro|mailing|contatos)\b/,
 ];
 
+/**
+ * Data-protection erasure requests, objections to processing and legal threats: requests to stop too, in
+ * every supported language ("delete all personal data you hold about me", "droit à l'effacement",
+ * "apaguem os meus dados", "I object to processing", "cease and desist", "I will report you to the ICO").
+ */
+const LEGAL_PATTERNS: RegExp[] = [
+  // en
+  /\b(delete|erase|remove|purge|wipe|destroy|lose)( all| any)?( of)?( the| my| our)?( personal| private| contact)? (data|information|info|details|records|e-?mail( address)?|address)\b.{0,40}\b(you (hold|have|keep|store|process|collected)|about (me|us)|on (me|us)|of mine|concerning (me|us)|relating to (me|us)|from your (systems?|records|database|files|crm))\b/,
+  /\b(lose|delete|erase|forget|bin|trash|purge) my (e-?mail|address|number|details|contact|data)\b/,
+  /\b(right to (erasure|be forgotten|object)|erasure (request|of (my|our|all)( personal)? (data|information))|(request|demand|ask for) (the )?(erasure|deletion) of)\b/,
+  /\b(i|we) (hereby )?(formally )?object to (the |any |all |further )?(processing|use|storage|marketing use)\b/,
+  /\bcease and desist\b/,
+  /\b(i|we)( will| shall|'ll|'m going to| am going to| are going to|'re going to| will be| shall be)? report(ing)? (you|your (company|domain|business|address|e-?mails?))\b|\breport(ed|ing)? (you|this|it|your \w+) (to|with) (the )?(ico|cnil|aepd|garante|autoriteit persoonsgegevens|ap|cnpd|anpd|ftc|fcc|authorities|regulators?|data protection (authority|commissioner|office)|information commissioner|spamhaus|your (isp|host|provider))\b/,
+  /\b(prefer not to|rather not|like not to) (receive|get|be sent) (any )?(more |further |additional )?(e-?mails|emails|messages|mail|communications?|marketing)\b/,
+  // de
+  /\b(recht auf (loschung|vergessenwerden|widerspruch)|loschung (meiner|unserer|aller)( personenbezogenen| gespeicherten)? daten|unterlassungserklarung|abmahnung|(werde|werden) (sie|euch|ihre firma) (bei|an) (der|die) (datenschutz\w*|aufsicht\w*|behorde|verbraucherzentrale)\w* (melden|anzeigen)|(melde|zeige) (sie|euch) (bei|an)\b.{0,40}\b(datenschutz\w*|aufsicht\w*|behorde|verbraucherzentrale))\b/,
+  // fr
+  /\b(supprim|effac|retir|detrui)\w* (toutes |l'ensemble de )?(mes|nos|les) (donnees|informations|coordonnees)( personnelles| me concernant)?\b|\bdroit (a l'effacement|a l'oubli|d'opposition)\b|\bje m'oppose\b|\bnous nous opposons\b|\b(saisir|saisirai|prevenir|signaler a|plainte (aupres de|a)) la cnil\b/,
+  // es
+  /\b(derecho (de supresion|al olvido|de oposicion|de cancelacion)|me opongo (al|a que)|nos oponemos (al|a que)|(denunciar(le|les)?|denunciare|reportar(le|les)?) (ante|a) la aepd|supresion de (mis|nuestros) datos)\b/,
+  // it
+  /\b(diritto (all'oblio|alla cancellazione|di opposizione)|mi oppongo (al|a)|ci opponiamo (al|a)|cancellazione dei (miei|nostri) dati|segnaler\w* al garante)\b/,
+  // nl
+  /\b(recht op (vergetelheid|verwijdering|gegevenswissing|bezwaar)|(ik maak|wij maken|we maken) bezwaar|verwijdering van (mijn|onze)( persoons)?gegevens|(melding|klacht) bij de autoriteit persoonsgegevens|wis (mijn|onze) gegevens)\b/,
+  // pt
+  /\b(apag|elimin|exclu|remov|delet)\w* (todos )?(os )?(meus|nossos) (dados|contatos|contactos|e-?mails?)\b|\bdireito (ao apagamento|ao esquecimento|a eliminacao|de oposicao)\b|\b(oponho-me|me oponho|opomo-nos)\b|\b(eliminacao|exclusao|apagamento) dos (meus|nossos) dados\b|\b(denunciar|queixa (a|na)|reclamacao (a|na)) (a )?(anpd|cnpd|procon)\b/,
+];
+/** A data-protection law or article named: with a verb of deletion or objection it is a request to stop. */
+const PRIVACY_LAW = /\b(gdpr|dsgvo|rgpd|lgpd|ccpa|uk gdpr|data protection act|art(icle|ikel|icolo|igo|iculo|\.)? ?(15|17|21)( (gdpr|dsgvo|rgpd|lgpd|avg|uk gdpr))?)\b|\bavg\b(?=.{0,80}\b(verwijder|wis|bezwaar|gegevens))/;
+/** Deleting something of the person's ("delete it", "löschen Sie meine Daten") or objecting: what the law is invoked for. */
+const ERASE_VERB =
+  /\b(delete|erase|remove|purge|wipe|loschen|losch\w*|entfern\w*|supprim\w*|effac\w*|borr\w*|elimin\w*|suprim\w*|cancell\w*|rimuov\w*|verwijder\w*|wis|apag\w*|exclu\w*|remov\w*)\b.{0,30}\b(it|me|my|mine|data|information|info|details|address|records|mich|meine|daten|moi|mes|donnees|datos|mis|dati|miei|gegevens|mijn|dados|meus)\b|\b(object|objection|widersprech\w*|widerspruch|oppose|opposition|opongo|oppongo|oponho|bezwaar)\b/;
+
+/**
+ * A stop word that is negated or only mentioned does not ask to stop: "don't unsubscribe me", "I was about
+ * to unsubscribe but", "I didn't want to unsubscribe", "no dejes de escribirme", "bitte nicht abmelden",
+ * "ne me désinscrivez pas", "non smettete di scrivermi", "não me descadastre". Tested on the few words right
+ * before the match, within its clause. ("Not interested, remove me" keeps its comma: not negated.)
+ */
+const NEG_BEFORE =
+  /(?:\b(?:don'?t|dont|do not|didn'?t|did not|never|no need to|(?:no|not|never) (?:want|wanting|going|trying|asking|looking|planning|meaning) to|(?:didn'?t|did not|don'?t|do not|never) (?:want|wish|mean|ask|need|intend|plan)(?: you| them| anyone)? to|(?:was|were|am|i'?m|we'?re|are|is) (?:about|going|ready|tempted|close|planning|this close) to|almost|nearly|(?:thought|thinking) (?:about|of)|considered|(?:won'?t|will not|wouldn'?t|would not|shouldn'?t|should not|mustn'?t|must not) (?:ever )?|no reason to|why would (?:i|we)|nicht|nie|keinesfalls|ne (?:me |m'|nous |vous )?|n'|no (?:me |nos |te |lo |la |les |le )?|non (?:mi |ci |ti |vi )?|niet|nooit|nao (?:me |nos |te )?|nem)\s*(?:please |pls |bitte |por favor |per favore |svp |pas |you |u |)?(?:(?:hit|hitting|click|clicked|clicking|press|pressed|pressing|use|used|using|the|that|this|your) ){0,3})$/;
+/** "Remove me from the CC": leave the copy line, not the list. */
+const CC_ONLY = /\b(from|off|out of|aus|de|du|da|dal|dalla|uit|del|do)\s+(the |this |that |dem |der |la |le |il |de )?(b?cc|cc line|cc list|copy|copie|copia|kopie)\b|\b(in|en|em) (cc|bcc|copie|copia|kopie)\b/;
+const LIST_WORD = /\b(list|lists|liste|listen|lista|listas|lijst|database|datenbank|base de donnees|mailing|verteiler|newsletter|fichier|cadastro|e-?mails)\b/;
+
+/** Stop patterns compiled once more with the g flag, to look at every match (a negated one does not count). */
+const STOP_GLOBAL = STOP_PATTERNS.map((re) => new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g'));
+const LEGAL_GLOBAL = LEGAL_PATTERNS.map((re) => new RegExp(re.source, re.flags + 'g'));
+
+/** Whether one match of a stop pattern is a request: not negated, not about the CC line. */
+function realStop(t: string, m: RegExpExecArray): boolean {
+  // Only the clause the match is in: a comma, full stop or dash ends what a negation can reach.
+  const before = t.slice(Math.max(0, m.index - 45), m.index);
+  const cut = Math.max(before.lastIndexOf(','), before.lastIndexOf('.'), before.lastIndexOf(';'), before.lastIndexOf('!'), before.lastIndexOf('?'), before.lastIndexOf('\n'), before.lastIndexOf(' - '), before.lastIndexOf('\u2014'));
+  const clause = cut >= 0 ? before.slice(cut + 1) : before;
+  if (NEG_BEFORE.test(clause)) return false;
+  const around = t.slice(m.index, m.index + m[0].length + 30);
+  if (CC_ONLY.test(around) && !LIST_WORD.test(around)) return false;
+  return true;
+}
+
+/** How many patterns of a list have at least one real (not negated) match. */
+function countReal(list: RegExp[], t: string): number {
+  let n = 0;
+  for (const re of list) {
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(t))) {
+      if (realStop(t, m)) {
+        n++;
+        break;
+      }
+      if (m[0].length === 0) re.lastIndex++;
+    }
+  }
+  return n;
+}
+
 /** Asked for the whole company to be left alone, not only this person. */
 const DOMAIN_WIDE = [
   /\b(anyone|anybody|nobody|no one|everyone|any(one)? else|all of us|any of (us|our)|any (other )?(colleague|employee)s?)\b.{0,40}\b(at|in|from) (our|this|the) (company|domain|team|organi[sz]ation|business|firm|store|shop)\b/,
@@ -111,15 +193,17 @@ export function isComplaint(input: MailInput): boolean {
 export function detectUnsubscribe(text: string, subject = ''): UnsubscribeResult | null {
   const t = foldMemo(text.slice(0, 6000));
   const s = foldMemo(subject);
-  const hits = STOP_PATTERNS.filter((re) => re.test(t));
+  // Cheap first pass (most replies have no stop word at all), then every match is checked for negation.
+  const any = STOP_PATTERNS.some((re) => re.test(t)) || LEGAL_PATTERNS.some((re) => re.test(t));
+  let hits = any ? countReal(STOP_GLOBAL, t) + countReal(LEGAL_GLOBAL, t) : 0;
+  if (PRIVACY_LAW.test(t) && ERASE_VERB.test(t)) hits++;
   // Subject "Unsubscribe" with an empty body is how mail clients send a List-Unsubscribe mailto.
   const subjectHit = /^\s*(re:\s*)?(unsubscribe|remove|abmelden|desinscription|baja|cancellami|afmelden|descadastrar)\b/.test(s);
-  if (!hits.length && !subjectHit) return null;
-  // "Don't unsubscribe me" or "I did not ask to unsubscribe" are rare; a negated hit right before keeps it weak.
+  if (!hits && !subjectHit) return null;
   const domainWide = DOMAIN_WIDE.some((re) => re.test(t));
   return {
-    confidence: Math.min(0.97, 0.8 + 0.06 * hits.length + (subjectHit ? 0.05 : 0)),
-    reason: subjectHit && !hits.length ? 'unsubscribe subject' : `asks to stop (${hits.length} phrase${hits.length > 1 ? 's' : ''})${domainWide ? ', whole company' : ''}`,
+    confidence: Math.round(Math.min(0.97, 0.8 + 0.06 * hits + (subjectHit ? 0.05 : 0)) * 100) / 100,
+    reason: subjectHit && !hits ? 'unsubscribe subject' : `asks to stop (${hits} phrase${hits > 1 ? 's' : ''})${domainWide ? ', whole company' : ''}`,
     domainWide,
     complaint: false,
   };
