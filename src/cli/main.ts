@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from './meta.js';
-import { UserError, ExitError, errorMessage } from '../errors.js';
+import { UserError, ExitError, errorMessage, fsReason } from '../errors.js';
 import { colorEnabled, Output } from './output.js';
 import { registerAll } from './commands/index.js';
 
@@ -39,13 +39,6 @@ Exit codes: 0 ok, 1 failure, 2 usage error.`,
 }
 
 export async function main(argv: string[]): Promise<void> {
-  // A reader that stops early (`outreach leads export | head`) is not an error.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw err;
-    });
-  }
   const program = buildProgram();
   const wantsVerbose = argv.includes('--verbose') || argv.includes('-v');
   const colorFlag = !argv.includes('--no-color');
@@ -55,6 +48,23 @@ export async function main(argv: string[]): Promise<void> {
     verbose: wantsVerbose,
     color: colorEnabled(colorFlag, process.stdout),
     stderrColor: colorEnabled(colorFlag, process.stderr),
+  });
+  // A reader that stops early (`outreach leads export | head`) is not an error. Any other failure to write the
+  // results (`> leads.csv` on a full disk, an I/O error, a closed descriptor) is: one line, exit 1. It comes as
+  // an 'error' event of the stream, outside any command's try/catch, so it is answered here.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    try {
+      out.error(`Cannot write to standard output: ${fsReason(err)}`);
+      if (wantsVerbose && err.stack) process.stderr.write(err.stack + '\n');
+    } catch {
+      // stderr is gone too
+    }
+    process.exit(1);
+  });
+  // Nowhere left to say anything: stop, with the exit code telling what happened.
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    process.exit(err.code === 'EPIPE' ? (process.exitCode ?? 0) : 1);
   });
   try {
     if (argv.length <= 2) {

@@ -103,7 +103,7 @@ describe('leads export', () => {
     const r = await cli(['leads', 'export', '--sort', 'domain']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\r\n');
-    expect(lines[0]).toBe('domain,company,email,first_name,last_name,title,phone,country,stage,is_shopify,fit,intent,tags,url,source,created_at');
+    expect(lines[0]).toBe('domain,company,email,first_name,last_name,title,phone,country,stage,is_shopify,fit,intent,tags,url,source,created_at,suppressed,notes');
     const evil = lines.find((l) => l.startsWith('evil-formulas.com'))!;
     expect(evil).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
     expect(evil).toContain(",'@SUM(1),'-2,");
@@ -318,7 +318,7 @@ describe('forget and suppress', () => {
     expect((await cli(['suppress', 'add', 'u@shop.com', '--reason', 'unsubscribed'])).code).toBe(0);
     expect((await cli(['suppress', 'remove', 'u@shop.com'])).code).toBe(1);
     expect((await cli(['suppress', 'remove', 'u@shop.com', '--force'])).code).toBe(0);
-    const imp = await cli(['suppress', 'import', '-', '--json'], 'email\na@one.com\nb@two.com\n# comment\nthree.com\n');
+    const imp = await cli(['suppress', 'import', '-', '--json'], 'a@one.com\nb@two.com\n# comment\nthree.com\n');
     expect(JSON.parse(imp.stdout)).toMatchObject({ added: 3, committed: true });
     const csv = await cli(['suppress', 'list', '--format', 'csv']);
     expect(csv.stdout.split('\r\n')[0]).toBe('kind,value,reason,source,note,created_at');

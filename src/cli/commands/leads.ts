@@ -1,7 +1,7 @@
 // `outreach leads import|export|list|show|tag|forget`: leads in and out.
 import { Command, Option } from 'commander';
-import { createWriteStream, fchmodSync, fstatSync, fchownSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { closeSync, createWriteStream, fchmodSync, fstatSync, fchownSync, lstatSync, openSync, readSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { action, type Ctx } from '../context.js';
 import { cleanCell } from '../output.js';
@@ -38,6 +38,12 @@ function toFilter(o: FilterOpts): LeadFilter {
     if (!c.ok) throw new UsageError(`--country: ${o.country.trim() ? `"${o.country}" is not a country name or ISO code` : 'no country given'}`, 'Give an ISO code (FR, US, DE) or a country name ("United States", Deutschland).');
     country = c.value;
   }
+  // An empty range is a typo (swapped bounds), not a question whose answer is "no leads".
+  for (const [what, min, max] of [['fit', o.minFit, o.maxFit], ['intent', o.minIntent, o.maxIntent]] as const) {
+    if (min !== undefined && max !== undefined && min > max) {
+      throw new UsageError(`--min-${what} ${min} is above --max-${what} ${max}: no lead can match.`, `Swap them: --min-${what} ${max} --max-${what} ${min}.`);
+    }
+  }
   return { stage, tag: o.tag, country, minFit: o.minFit, maxFit: o.maxFit, minIntent: o.minIntent, maxIntent: o.maxIntent, search: o.search };
 }
 
@@ -56,6 +62,80 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 /** Tags as the import reads them: `hot;lead`, `hot,lead` and `hot|lead` are two tags; trimmed, lower-cased. */
 export function splitTags(values: string[]): string[] {
   return [...new Set(values.flatMap((v) => v.split(/[;,|]/)).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+}
+
+/** The real path of p, following symbolic links, also when p (or what a link names) does not exist yet. */
+function canonical(p: string, depth = 0): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    // does not exist (or a dangling link): follow the link by hand, else canonicalize the folder
+  }
+  try {
+    if (depth < 32 && lstatSync(p).isSymbolicLink()) return canonical(resolve(dirname(p), readlinkSync(p)), depth + 1);
+  } catch {
+    // nothing at p
+  }
+  const abs = resolve(p);
+  const dir = dirname(abs);
+  return dir === abs ? abs : join(depth < 32 ? canonical(dir, depth + 1) : dir, basename(abs));
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Does this regular file start with SQLite's 16-byte header? (An unreadable file: we cannot tell, so no.) */
+function isSqliteFile(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(16);
+    return readSync(fd, head, 0, 16, 0) === 16 && head.equals(SQLITE_MAGIC);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Refuses an output file that is the database or one of its journal files (-wal, -shm, -journal), by real path
+ * (symbolic links followed) and by device + inode (hard links, bind mounts), or any other SQLite database:
+ * `leads export -o x.db` one tab-completion away from the database must not replace it with CSV.
+ */
+export function refuseDatabaseTarget(output: string, dbPath: string, flag: string, existing?: Stats | null): void {
+  const target = canonical(output);
+  const live = canonical(dbPath);
+  let st: Stats | null = existing ?? null;
+  if (existing === undefined) {
+    try {
+      st = statSync(output);
+    } catch {
+      // does not exist yet
+    }
+  }
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    const f = live + suffix;
+    let same = target === f;
+    if (!same && st) {
+      try {
+        const s = statSync(f);
+        same = s.dev === st.dev && s.ino === st.ino;
+      } catch {
+        // that journal file does not exist
+      }
+    }
+    if (same) {
+      throw new UserError(
+        suffix
+          ? `${flag} ${output} is the database's ${suffix.slice(1)} file (${f}): writing there would corrupt the database.`
+          : `${flag} ${output} is the database itself (${dbPath}): writing there would destroy it.`,
+        'Give another file name.',
+      );
+    }
+  }
+  if (st?.isFile() && isSqliteFile(target)) {
+    throw new UserError(`${flag} ${output} is an SQLite database: refusing to overwrite it.`, 'Give another file name (or delete that file first if it really is not needed).');
+  }
 }
 
 /**
@@ -111,9 +191,10 @@ class ExportFile extends EventEmitter {
   private readonly stop = new AbortController();
   private error: Error | null = null;
 
-  constructor(readonly shown: string, interrupt: AbortSignal) {
+  constructor(readonly shown: string, interrupt: AbortSignal, dbPath: string) {
     super();
     const target = exportTarget(shown);
+    refuseDatabaseTarget(shown, dbPath, '-o', target.existing);
     this.path = target.path;
     this.direct = target.existing !== null && !target.existing.isFile();
     this.tmp = this.direct ? target.path : `${target.path}.tmp-${process.pid}`;
@@ -277,22 +358,32 @@ export function register(program: Command): void {
       leads
         .command('export')
         .description('export leads as CSV (spreadsheet-safe), JSON or JSON Lines, to stdout or a file')
-        .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'jsonl']).default('csv'))
-        .option('-o, --output <file>', 'write to FILE instead of stdout')
+        .addHelpText(
+          'after',
+          '\nColumns (CSV header, JSON keys), new ones last: domain, company, email, first_name, last_name, title, phone,\n' +
+            'country, stage, is_shopify, fit, intent, tags, url, source, created_at, suppressed, notes.\n' +
+            'suppressed: why the contact must never be mailed (unsubscribed, bounced, complained, manual, left_company…:\n' +
+            'its address, its domain or the store\'s domain is on the suppression list); empty in CSV, null in JSON, if not.',
+        )
+        .addOption(new Option('--format <format>', 'output format (default: csv; json with --json)').choices(['csv', 'json', 'jsonl']))
+        .option('-o, --output <file>', "write to FILE instead of stdout ('-' = stdout); never over the database or another SQLite file")
         .option('--excel', 'add a UTF-8 byte-order mark so Excel opens accents correctly')
+        .option('--exclude-suppressed', 'leave out leads whose contact address or domain is on the suppression list')
         .addOption(new Option('--sort <key>', 'order').choices(['fit', 'intent', 'domain', 'company', 'created', 'stage']).default('created'))
         .option('--threads <n>', 'worker threads formatting a big export in the default order (1 = none)', intOption('--threads', { min: 1, max: 16 }), 2),
     ).action(
-      action(async (ctx, opts: FilterOpts & { format: 'csv' | 'json' | 'jsonl'; output?: string; excel?: boolean; sort: LeadSort; threads: number }) => {
+      action(async (ctx, opts: FilterOpts & { format?: 'csv' | 'json' | 'jsonl'; output?: string; excel?: boolean; sort: LeadSort; threads: number; excludeSuppressed?: boolean }) => {
+        if (ctx.json && opts.format === 'csv') throw new UsageError('--json and --format csv disagree; pass one of them.', 'CSV: --format csv (the default); JSON: --json or --format json; JSON Lines: --format jsonl.');
         const { exportLeads } = await import('../../stages/leads/export.js');
-        const format = ctx.json && opts.format === 'csv' ? 'json' : opts.format;
-        const options = { format, filter: toFilter(opts), sort: opts.sort, excel: opts.excel, signal: ctx.signal, threads: opts.threads };
-        if (!opts.output) {
+        const format = opts.format ?? (ctx.json ? 'json' : 'csv');
+        const filter = { ...toFilter(opts), excludeSuppressed: Boolean(opts.excludeSuppressed) };
+        const options = { format, filter, sort: opts.sort, excel: opts.excel, signal: ctx.signal, threads: opts.threads };
+        if (!opts.output || opts.output === '-') {
           await exportLeads(ctx.db({ create: false }), process.stdout, options);
           return;
         }
         const db = ctx.db({ create: false }); // a database error is reported before any file is made
-        const file = new ExportFile(opts.output, ctx.signal);
+        const file = new ExportFile(opts.output, ctx.signal, ctx.dbPath);
         let n: number;
         try {
           n = await exportLeads(db, file as unknown as NodeJS.WritableStream, { ...options, signal: file.signal });
@@ -312,6 +403,7 @@ export function register(program: Command): void {
       'outreach leads export > leads.csv',
       'outreach leads export --min-fit 60 --excel -o hot-leads.csv',
       'outreach leads export --format jsonl --tag jewelry | jq .email',
+      'outreach leads export --exclude-suppressed -o crm.csv      leave out unsubscribed, bounced… contacts',
     ],
   );
 

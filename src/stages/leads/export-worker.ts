@@ -14,7 +14,7 @@ try {
   sqlite.exec('BEGIN');
   sqlite.prepare('SELECT id FROM leads LIMIT 1').get(); // the read snapshot starts here
   const { sql } = buildLeadQuery(filter, 'created', undefined, undefined, [0, 0]);
-  const rows = prepareRows(sqlite, sql, format);
+  const rows = prepareRows(sqlite, sql, format, filter); // in the snapshot: the suppressed domains too
   port.on('message', (m: { t: 'range'; seq: number; range: [number, number] }) => {
     try {
       const { params } = buildLeadQuery(filter, 'created', undefined, undefined, m.range);

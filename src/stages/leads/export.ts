@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../db/open.js';
 import { csvCell, csvLine } from '../../domain/csv.js';
-import { buildLeadQuery, LEAD_COLUMNS, type LeadFilter, type LeadSort } from './query.js';
+import { buildLeadQuery, DomainSuppressions, LEAD_COLUMNS, type LeadFilter, type LeadSort } from './query.js';
 
 export type ExportFormat = 'csv' | 'json' | 'jsonl';
 
@@ -32,6 +32,10 @@ export interface PreparedRows {
   stmt: Database.Statement;
   /** CSV: the lead query's row of one lead id, for a row whose text holds a NUL character (see prepareRows). */
   byId?: Database.Statement;
+  /** The suppressed domains, for the `suppressed` column (the query itself joins the suppressed addresses). */
+  domains: DomainSuppressions;
+  /** Leave out the rows of suppressed domains (the query leaves out those of suppressed addresses). */
+  exclude: boolean;
 }
 
 /**
@@ -44,8 +48,10 @@ export interface PreparedRows {
  * the subquery's order (a co-routine); test/unit/export-csv.test.ts compares whole exports in order.
  * JSON rows come as arrays, not objects (a third of the time on a million leads, measured).
  */
-export function prepareRows(sqlite: Database.Database, sql: string, format: ExportFormat): PreparedRows {
-  if (format !== 'csv') return { format, stmt: sqlite.prepare(sql).raw(true) };
+export function prepareRows(sqlite: Database.Database, sql: string, format: ExportFormat, filter: LeadFilter): PreparedRows {
+  const domains = DomainSuppressions.load(sqlite);
+  const exclude = Boolean(filter.excludeSuppressed);
+  if (format !== 'csv') return { format, stmt: sqlite.prepare(sql).raw(true), domains, exclude };
   const cells = LEAD_COLUMNS.map((c) =>
     c === 'is_shopify' ? `CASE WHEN "is_shopify" IS NULL THEN '' WHEN "is_shopify" THEN 'true' ELSE 'false' END` : `COALESCE("${c}", '')`,
   );
@@ -54,19 +60,24 @@ export function prepareRows(sqlite: Database.Database, sql: string, format: Expo
     format,
     stmt: sqlite.prepare(`SELECT "id" || char(0) || ${cells.join(' || char(0) || ')} FROM (${sql})`).pluck(),
     byId: sqlite.prepare(byId).raw(true),
+    domains,
+    exclude,
   };
 }
 
 /**
- * Formats the rows of a prepared lead query, in pieces of about 64 KB; returns the number of rows. JSON
- * objects are each preceded by ",\n" (the writer drops the very first comma).
+ * Formats the rows of a prepared lead query, in pieces of about 64 KB; returns the number of rows written (a
+ * row left out by --exclude-suppressed formats as ''). JSON objects are each preceded by ",\n" (the writer
+ * drops the very first comma).
  */
 export function* formatRows(rows: PreparedRows, params: unknown[]): Generator<string, number> {
   const text = rows.format === 'csv' ? csvRow(rows) : jsonRow(rows, rows.format);
   let buf = '';
   let n = 0;
   for (const r of rows.stmt.iterate(...params) as IterableIterator<never>) {
-    buf += text(r);
+    const t = text(r);
+    if (!t) continue;
+    buf += t;
     n++;
     if (buf.length > 1 << 16) {
       yield buf;
@@ -77,6 +88,22 @@ export function* formatRows(rows: PreparedRows, params: unknown[]): Generator<st
   return n;
 }
 
+const SUPPRESSED_AT = LEAD_COLUMNS.indexOf('suppressed');
+const EMAIL_AT = LEAD_COLUMNS.indexOf('email');
+const DOMAIN_AT = LEAD_COLUMNS.indexOf('domain');
+
+/**
+ * Fills in a row's `suppressed` value when its address is not suppressed but a domain is; returns false for a row
+ * to leave out (--exclude-suppressed).
+ */
+function completeSuppressed(rows: PreparedRows, values: unknown[]): boolean {
+  if (values[SUPPRESSED_AT] === null || values[SUPPRESSED_AT] === '') {
+    const reason = rows.domains.reasonFor(values[EMAIL_AT] as string | null, values[DOMAIN_AT] as string);
+    values[SUPPRESSED_AT] = reason ?? values[SUPPRESSED_AT];
+  }
+  return !(rows.exclude && values[SUPPRESSED_AT]);
+}
+
 /** A CSV line from a row of prepareRows' CSV statement (the id and the columns, joined by NUL characters). */
 function csvRow(rows: PreparedRows): (joined: string) => string {
   const width = LEAD_COLUMNS.length + 1; // the id, then the columns
@@ -85,7 +112,16 @@ function csvRow(rows: PreparedRows): (joined: string) => string {
     if (f.length !== width) {
       // a NUL in the row's own text: read it again, as values
       const id = Number(f[0]);
-      return csvLine(leadValues(rows.byId!.get(id, id + 1) as unknown[], columnsOf(rows.byId!)));
+      const values = leadValues(rows.byId!.get(id, id + 1) as unknown[], columnsOf(rows.byId!));
+      return completeSuppressed(rows, values) ? csvLine(values) : '';
+    }
+    // the columns are f[1..]: f[i + 1] is LEAD_COLUMNS[i]
+    if (f[SUPPRESSED_AT + 1] === '') {
+      const reason = rows.domains.reasonFor(f[EMAIL_AT + 1], f[DOMAIN_AT + 1]!);
+      if (reason !== null) {
+        if (rows.exclude) return '';
+        f[SUPPRESSED_AT + 1] = reason;
+      }
     }
     let line = csvCell(f[1]);
     for (let i = 2; i < width; i++) line += ',' + csvCell(f[i]);
@@ -99,6 +135,7 @@ function jsonRow(rows: PreparedRows, format: 'json' | 'jsonl'): (r: unknown[]) =
   const idx = columnsOf(rows.stmt);
   return (r) => {
     const values = leadValues(r, idx);
+    if (!completeSuppressed(rows, values)) return '';
     const obj: Record<string, unknown> = {};
     for (let i = 0; i < LEAD_COLUMNS.length; i++) obj[LEAD_COLUMNS[i]!] = values[i];
     obj.tags = values[tagsAt] ? String(values[tagsAt]).split(';') : [];
@@ -160,7 +197,7 @@ export async function exportLeads(db: Db, out: NodeJS.WritableStream, opts: Expo
     n = await exportParallel(db, opts, bounds, threads, write);
   } else {
     const { sql, params } = buildLeadQuery(opts.filter, sort, opts.limit);
-    n = await writeRows(formatRows(prepareRows(db.sqlite, sql, opts.format), params), write, opts.signal);
+    n = await writeRows(formatRows(prepareRows(db.sqlite, sql, opts.format, opts.filter), params), write, opts.signal);
   }
   if (opts.format === 'json') await put(n ? '\n]\n' : ']\n');
   return n;
@@ -191,7 +228,7 @@ async function exportParallel(
   } catch {
     sqlite.pragma(`busy_timeout = ${busy}`);
     const { sql, params } = buildLeadQuery(opts.filter, 'created');
-    return writeRows(formatRows(prepareRows(sqlite, sql, opts.format), params), write, opts.signal);
+    return writeRows(formatRows(prepareRows(sqlite, sql, opts.format, opts.filter), params), write, opts.signal);
   }
   sqlite.pragma(`busy_timeout = ${busy}`);
   const workers: Worker[] = [];

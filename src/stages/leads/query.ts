@@ -1,5 +1,6 @@
 // Reading leads: one row per lead (primary contact, scores, tags) with the filters that `leads list`,
 // `leads export` and the dashboard share; and the whole record of one lead for `leads show`.
+import type Database from 'better-sqlite3';
 import type { Db } from '../../db/open.js';
 import { normalizeDomain } from '../../domain/normalize.js';
 import { UsageError, UserError } from '../../errors.js';
@@ -14,6 +15,8 @@ export interface LeadFilter {
   maxIntent?: number;
   search?: string;
   shopify?: boolean;
+  /** Leave out leads whose exported contact (its address, or its domain) or whose own domain is suppressed. */
+  excludeSuppressed?: boolean;
 }
 
 export type LeadSort = 'fit' | 'intent' | 'domain' | 'created' | 'stage' | 'company';
@@ -36,14 +39,21 @@ export interface LeadRow {
   url: string | null;
   source: string;
   created_at: string;
+  /**
+   * Why this row must never be mailed (the suppression's reason: unsubscribed, bounced, manual, left_company…),
+   * or null: its contact's address, that address's domain (or a parent domain) or the lead's own domain is on
+   * the suppression list, as `send` reads it (findSuppression ?? findDomainSuppression).
+   */
+  suppressed: string | null;
+  notes: string | null;
   /** The domain in Unicode, for display (`bücher.de` for `xn--bcher-kva.de`): listLeads only, never exported. */
   domain_unicode?: string;
 }
 
-/** The columns, in export order. */
+/** The columns, in export order. New ones go at the end: scripts read exports by position. */
 export const LEAD_COLUMNS: (keyof LeadRow)[] = [
   'domain', 'company', 'email', 'first_name', 'last_name', 'title', 'phone', 'country', 'stage', 'is_shopify', 'fit',
-  'intent', 'tags', 'url', 'source', 'created_at',
+  'intent', 'tags', 'url', 'source', 'created_at', 'suppressed', 'notes',
 ];
 
 // The export reads LEAD_COLUMNS only; `leads list` adds the Unicode domain (see buildLeadQuery's `unicode`).
@@ -51,10 +61,11 @@ const SELECT = (unicode: boolean) => `
 SELECT l.id, l.domain,${unicode ? ' COALESCE(l.domain_unicode, l.domain) AS domain_unicode,' : ''} l.company, c.email, c.first_name, c.last_name, c.title, c.phone, l.country, l.stage,
        l.is_shopify, s.fit, s.intent,
        COALESCE((SELECT group_concat(tag, ';') FROM lead_tags t WHERE t.lead_id = l.id), '') AS tags,
-       l.url, l.source, l.created_at
+       l.url, l.source, l.created_at, se.reason AS suppressed, l.notes
 FROM leads l
 LEFT JOIN scores s ON s.lead_id = l.id
-LEFT JOIN contacts c ON c.id = (SELECT id FROM contacts WHERE lead_id = l.id ORDER BY is_primary DESC, is_role ASC, id LIMIT 1)`;
+LEFT JOIN contacts c ON c.id = (SELECT id FROM contacts WHERE lead_id = l.id ORDER BY is_primary DESC, is_role ASC, id LIMIT 1)
+LEFT JOIN suppressions se ON se.kind = 'email' AND se.value = c.email`;
 
 const ORDER: Record<LeadSort, string> = {
   fit: 's.fit IS NULL, s.fit DESC, s.intent DESC, l.id',
@@ -97,6 +108,8 @@ export function buildLeadQuery(
   if (f.minIntent !== undefined) (where.push('s.intent >= ?'), params.push(f.minIntent));
   if (f.maxIntent !== undefined) (where.push('s.intent <= ?'), params.push(f.maxIntent));
   if (f.shopify !== undefined) (where.push('l.is_shopify = ?'), params.push(f.shopify ? 1 : 0));
+  // Suppressed addresses here; suppressed domains are looked up in JS (see DomainSuppressions), row by row.
+  if (f.excludeSuppressed) where.push('se.id IS NULL');
   if (f.search) {
     where.push(`(l.domain LIKE ? ESCAPE '\\' OR l.company LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM contacts c2 WHERE c2.lead_id = l.id AND c2.email LIKE ? ESCAPE '\\'))`);
     const like = `%${f.search.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m)}%`;
@@ -110,19 +123,74 @@ export function buildLeadQuery(
   return { sql, params };
 }
 
-export function rowOut(r: LeadRow): LeadRow {
-  return { ...r, is_shopify: r.is_shopify === null ? null : Boolean(r.is_shopify) };
+/**
+ * The suppressed domains, read once per query rather than looked up once per row: a lead query joins the
+ * suppressed addresses (one index probe per row, see SELECT), but a domain covers its subdomains (`shop.com`
+ * covers `a@eu.shop.com`), which an index cannot answer in one probe. Domain suppressions are few (emails are
+ * the many), and with none the check costs nothing.
+ * Forgotten people (email_hash, domain_hash) are not looked for: recognizing them means a keyed hash of every
+ * address and domain (4 s per million), and they cannot be here anyway: `leads forget` deletes their contacts
+ * and leads, and import and enrich never store them again.
+ */
+export class DomainSuppressions {
+  private constructor(private readonly reasons: Map<string, string>) {}
+
+  static load(sqlite: Pick<Database.Database, 'prepare'>): DomainSuppressions {
+    const rows = sqlite.prepare(`SELECT value, reason FROM suppressions WHERE kind = 'domain'`).raw(true).all() as [string, string][];
+    return new DomainSuppressions(new Map(rows));
+  }
+
+  /** The reason the address's domain or the lead's domain (or a domain above either) is suppressed, else null. */
+  reasonFor(email: string | null | undefined, leadDomain: string): string | null {
+    if (this.reasons.size === 0) return null;
+    if (email) {
+      const host = email.slice(email.lastIndexOf('@') + 1);
+      const r = this.hostReason(host);
+      if (r !== null || host === leadDomain) return r; // most addresses are at the store's own domain: once is enough
+    }
+    return this.hostReason(leadDomain);
+  }
+
+  /**
+   * domainAndParents (src/db/suppressions.ts) looked up one by one, without building its array: this runs for
+   * every row of a million-row export. `a.shop.com:8443` → a.shop.com, shop.com (never the last label alone).
+   */
+  private hostReason(host: string): string | null {
+    // stored domains and addresses are normalized (lower case): no toLowerCase here
+    let h = host;
+    const colon = h.lastIndexOf(':');
+    if (colon > 0 && /^:\d+$/.test(h.slice(colon))) h = h.slice(0, colon);
+    let r = this.reasons.get(h);
+    if (r !== undefined) return r;
+    for (let dot = h.indexOf('.'), next = h.indexOf('.', dot + 1); next >= 0; dot = next, next = h.indexOf('.', dot + 1)) {
+      r = this.reasons.get(h.slice(dot + 1)); // a parent of two labels or more (the last label alone is no domain)
+      if (r !== undefined) return r;
+    }
+    return null;
+  }
+}
+
+export function rowOut(r: LeadRow, domains?: DomainSuppressions): LeadRow {
+  return {
+    ...r,
+    is_shopify: r.is_shopify === null ? null : Boolean(r.is_shopify),
+    suppressed: r.suppressed ?? domains?.reasonFor(r.email, r.domain) ?? null,
+  };
 }
 
 export function listLeads(db: Db, f: LeadFilter, sort: LeadSort, limit?: number, offset?: number): LeadRow[] {
-  const { sql, params } = buildLeadQuery(f, sort, limit, offset, undefined, true);
-  return (db.sqlite.prepare(sql).all(...params) as LeadRow[]).map(rowOut);
+  return [...iterateLeads(db, f, sort, limit, offset)];
 }
 
 /** The same rows as listLeads, one at a time (a --json list of any size in bounded memory). */
 export function* iterateLeads(db: Db, f: LeadFilter, sort: LeadSort, limit?: number, offset?: number): Generator<LeadRow> {
   const { sql, params } = buildLeadQuery(f, sort, limit, offset, undefined, true);
-  for (const r of db.sqlite.prepare(sql).iterate(...params) as IterableIterator<LeadRow>) yield rowOut(r);
+  const domains = DomainSuppressions.load(db.sqlite);
+  for (const r of db.sqlite.prepare(sql).iterate(...params) as IterableIterator<LeadRow>) {
+    const row = rowOut(r, domains);
+    if (f.excludeSuppressed && row.suppressed !== null) continue; // a suppressed domain (addresses are left out in SQL)
+    yield row;
+  }
 }
 
 export function countLeads(db: Db, f: LeadFilter): number {
