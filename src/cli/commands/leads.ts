@@ -315,7 +315,9 @@ export function register(program: Command): void {
                 skipped_forgotten: r.skippedForgotten,
                 suppressed: r.suppressed,
                 ignored_columns: r.ignoredColumns,
+                skipped_blank: r.skippedBlank,
                 rejected: r.rejected.map((x) => ({ line: x.line, reason: x.reason })),
+                rejects_file: opts.rejects ?? null,
               });
             } else {
               if (r.ignoredColumns.length) ctx.out.info(`Ignored columns: ${r.ignoredColumns.join(', ')} (map them with --map COLUMN=FIELD)`);
@@ -334,16 +336,24 @@ export function register(program: Command): void {
             }
             if (!ctx.json) {
               ctx.out.success(
-                `${label}: ${r.rows} rows → ${r.leadsCreated} new leads, ${r.leadsMerged} merged into existing, ${r.contacts} new contacts` +
+                `${label}: ${plural(r.rows, 'row')} → ${plural(r.leadsCreated, 'new lead')}, ${r.leadsMerged} merged into existing, ${plural(r.contacts, 'new contact')}` +
                   (r.rejected.length ? `, ${r.rejected.length} rejected` : '') +
-                  (r.skippedForgotten ? `, ${r.skippedForgotten} skipped (forgotten on request)` : ''),
+                  (r.skippedForgotten ? `, ${r.skippedForgotten} skipped (forgotten on request)` : '') +
+                  (r.skippedBlank ? `, ${plural(r.skippedBlank, 'blank row')} skipped` : ''),
               );
+              if (opts.rejects && r.rejectsWritten !== undefined) {
+                ctx.out.info(
+                  r.rejectsWritten
+                    ? `${plural(r.rejectsWritten, 'rejected row')} written to ${opts.rejects}.`
+                    : `No rejected rows: ${opts.rejects} now holds only the header line.`,
+                );
+              }
               if (r.suppressed) {
                 ctx.out.info(`${r.suppressed} row${r.suppressed > 1 ? 's name' : ' names'} a suppressed address or domain: stored, and never mailed (see \`outreach suppress list\`).`);
               }
             }
           },
-          { audit: true },
+          { audit: true, settings: false },
         ),
       ),
     [
@@ -397,7 +407,7 @@ export function register(program: Command): void {
           throw err;
         }
         ctx.out.success(`Exported ${n} leads to ${opts.output}`);
-      }),
+      }, { settings: false }),
     ),
     [
       'outreach leads export > leads.csv',
@@ -439,7 +449,7 @@ export function register(program: Command): void {
         ]);
         const total = countLeads(ctx.db({ create: false }), filter);
         if (total > rows.length) ctx.out.info(`${rows.length} of ${total} leads shown (--limit 0 for all)`);
-      }),
+      }, { settings: false }),
     ),
     ['outreach leads list', 'outreach leads list --sort fit --min-fit 60', 'outreach leads list --stage confirmed,enriched --json'],
   );
@@ -456,7 +466,7 @@ export function register(program: Command): void {
           const s = showLead(db, findLeadId(db, domain));
           if (ctx.json) return ctx.out.printJson(s);
           printLead(ctx, s);
-        }),
+        }, { settings: false }),
       ),
     ['outreach leads show mystore.com', 'outreach leads show mystore.com --json'],
   );
@@ -491,7 +501,7 @@ export function register(program: Command): void {
             if (ctx.json) ctx.out.printJson({ domain: stored, domain_unicode: domainUnicode, tags: now, changed });
             else ctx.out.success(`${cleanCell(domainUnicode)}: tags ${now.length ? now.join(', ') : '(none)'}`);
           },
-          { audit: true },
+          { audit: true, settings: false },
         ),
       ),
     ['outreach leads tag mystore.com priority jewelry', 'outreach leads tag mystore.com priority --remove'],
@@ -518,11 +528,13 @@ export function register(program: Command): void {
             const r = forget(ctx.db(), target);
             if (ctx.json) return ctx.out.printJson(r);
             ctx.out.success(
-              `Forgot ${target}: ${r.leadsDeleted} lead, ${r.contactsDeleted} contacts, ${r.inboundDeleted} inbound mails, ${r.draftsDeleted} drafts, ${r.factsDeleted} facts deleted; ${r.messagesAnonymized} sent messages anonymized. Only a hash remains, on the suppression list.`,
+              `Forgot ${target}: ${r.leadsDeleted} lead, ${r.contactsDeleted} contacts, ${r.inboundDeleted} inbound mails, ${r.draftsDeleted} drafts, ${r.factsDeleted} facts deleted; ${r.messagesAnonymized} sent messages anonymized` +
+                (r.messagesCancelled ? `, ${plural(r.messagesCancelled, 'unsent message')} cancelled` : '') +
+                '. Only a hash remains, on the suppression list.',
             );
             ctx.out.info('Backups made before now still hold the data: delete or re-make them.');
           },
-          { audit: true },
+          { audit: true, settings: false },
         ),
       ),
     ['outreach leads forget jane@mystore.com --yes', 'outreach leads forget mystore.com --yes'],
@@ -575,4 +587,9 @@ function printLead(ctx: Ctx, s: ReturnType<typeof import('../../stages/leads/que
     if (t.kind === 'lead') out.print(`  ${v(t.at).slice(0, 16).replace('T', ' ')}  ${v(t.type)} (${v(t.summary)})`);
     else out.print(`  ${v(t.at).slice(0, 16).replace('T', ' ')}  ${v(t.type)}${t.summary ? `  ${out.c.dim(truncate(v(t.summary), 80))}` : ''}`);
   }
+}
+
+/** "1 row", "2 rows". */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
