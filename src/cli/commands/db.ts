@@ -1,8 +1,9 @@
 // `outreach db path|migrate|backup FILE|vacuum`: the database file itself.
 import type { Command } from 'commander';
-import { existsSync, lstatSync, readlinkSync, realpathSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { action } from '../context.js';
+import { canonicalPath, databaseFileOf } from '../../db/files.js';
 import { examples } from '../help.js';
 import { UserError } from '../../errors.js';
 
@@ -68,7 +69,7 @@ export function register(program: Command): void {
           if (!existsSync(ctx.dbPath)) throw new UserError(`No database at ${ctx.dbPath}.`);
           refuseLiveFile(ctx.dbPath, dest);
           // Write through a symlink to where it points (like cp), next to the real file.
-          const target = canonical(dest);
+          const target = canonicalPath(dest);
           const dir = dirname(target);
           if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`Cannot write ${dest}: the folder ${dir} does not exist.`);
           if (existsSync(target)) {
@@ -162,51 +163,17 @@ function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 1 : 0)} MB`;
 }
 
-/** The real path of p, following symlinks, also when p (or the file a symlink names) does not exist yet. */
-function canonical(p: string, depth = 0): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    // does not exist (or a dangling symlink): follow the link by hand, else canonicalize the folder
-  }
-  try {
-    if (depth < 32 && lstatSync(p).isSymbolicLink()) return canonical(resolve(dirname(p), readlinkSync(p)), depth + 1);
-  } catch {
-    // nothing at p
-  }
-  const dir = dirname(p);
-  return dir === p ? p : join(depth < 32 ? canonical(dir, depth + 1) : dir, basename(p));
-}
-
 /**
  * Refuses a backup target that is the live database or one of its journal files: by path (symlinks
  * followed) and by device + inode (hard links).
  */
 function refuseLiveFile(dbPath: string, dest: string): void {
-  const target = canonical(dest);
-  const live = canonical(dbPath);
-  let targetStat: { dev: number; ino: number } | null = null;
-  try {
-    targetStat = statSync(dest);
-  } catch {
-    // does not exist yet
-  }
-  for (const suffix of ['', '-wal', '-shm', '-journal']) {
-    const f = live + suffix;
-    let same = target === f;
-    if (!same && targetStat) {
-      try {
-        const s = statSync(f);
-        same = s.dev === targetStat.dev && s.ino === targetStat.ino;
-      } catch {
-        // that journal file does not exist
-      }
-    }
-    if (same) {
-      throw new UserError(
-        suffix ? `${dest} is the database's ${suffix.slice(1)} file (${f}): a backup there would destroy it.` : `${dest} is the database itself (${dbPath}): a backup must go to another file.`,
-        'Pass another path for the copy.',
-      );
-    }
-  }
+  const suffix = databaseFileOf(dest, dbPath);
+  if (suffix === null) return;
+  throw new UserError(
+    suffix
+      ? `${dest} is the database's ${suffix.slice(1)} file (${canonicalPath(dbPath)}${suffix}): a backup there would destroy it.`
+      : `${dest} is the database itself (${dbPath}): a backup must go to another file.`,
+    'Pass another path for the copy.',
+  );
 }

@@ -1,8 +1,9 @@
 // `outreach leads import|export|list|show|tag|forget`: leads in and out.
 import { Command, Option } from 'commander';
 import { closeSync, createWriteStream, fchmodSync, fstatSync, fchownSync, lstatSync, openSync, readSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
+import { canonicalPath, databaseFileOf } from '../../db/files.js';
 import { action, type Ctx } from '../context.js';
 import { cleanCell } from '../output.js';
 import { examples, intOption } from '../help.js';
@@ -65,22 +66,6 @@ export function splitTags(values: string[]): string[] {
 }
 
 /** The real path of p, following symbolic links, also when p (or what a link names) does not exist yet. */
-function canonical(p: string, depth = 0): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    // does not exist (or a dangling link): follow the link by hand, else canonicalize the folder
-  }
-  try {
-    if (depth < 32 && lstatSync(p).isSymbolicLink()) return canonical(resolve(dirname(p), readlinkSync(p)), depth + 1);
-  } catch {
-    // nothing at p
-  }
-  const abs = resolve(p);
-  const dir = dirname(abs);
-  return dir === abs ? abs : join(depth < 32 ? canonical(dir, depth + 1) : dir, basename(abs));
-}
-
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** Does this regular file start with SQLite's 16-byte header? (An unreadable file: we cannot tell, so no.) */
@@ -103,8 +88,6 @@ function isSqliteFile(path: string): boolean {
  * `leads export -o x.db` one tab-completion away from the database must not replace it with CSV.
  */
 export function refuseDatabaseTarget(output: string, dbPath: string, flag: string, existing?: Stats | null): void {
-  const target = canonical(output);
-  const live = canonical(dbPath);
   let st: Stats | null = existing ?? null;
   if (existing === undefined) {
     try {
@@ -113,26 +96,16 @@ export function refuseDatabaseTarget(output: string, dbPath: string, flag: strin
       // does not exist yet
     }
   }
-  for (const suffix of ['', '-wal', '-shm', '-journal']) {
-    const f = live + suffix;
-    let same = target === f;
-    if (!same && st) {
-      try {
-        const s = statSync(f);
-        same = s.dev === st.dev && s.ino === st.ino;
-      } catch {
-        // that journal file does not exist
-      }
-    }
-    if (same) {
-      throw new UserError(
-        suffix
-          ? `${flag} ${output} is the database's ${suffix.slice(1)} file (${f}): writing there would corrupt the database.`
-          : `${flag} ${output} is the database itself (${dbPath}): writing there would destroy it.`,
-        'Give another file name.',
-      );
-    }
+  const suffix = databaseFileOf(output, dbPath, st);
+  if (suffix !== null) {
+    throw new UserError(
+      suffix
+        ? `${flag} ${output} is the database's ${suffix.slice(1)} file (${canonicalPath(dbPath)}${suffix}): writing there would corrupt the database.`
+        : `${flag} ${output} is the database itself (${dbPath}): writing there would destroy it.`,
+      'Give another file name.',
+    );
   }
+  const target = canonicalPath(output);
   if (st?.isFile() && isSqliteFile(target)) {
     throw new UserError(`${flag} ${output} is an SQLite database: refusing to overwrite it.`, 'Give another file name (or delete that file first if it really is not needed).');
   }

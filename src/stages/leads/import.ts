@@ -2,11 +2,11 @@
 // domains and emails, duplicates merged into one lead (also across imports). Syntax checks only: no network.
 // By default the whole file is one transaction: any bad row and nothing is written.
 import {
-  accessSync, constants as fsConstants, createReadStream, createWriteStream, fstatSync, lstatSync, mkdtempSync, readlinkSync, realpathSync, rmSync, statSync,
+  accessSync, constants as fsConstants, createReadStream, createWriteStream, fstatSync, mkdtempSync, realpathSync, rmSync, statSync,
   type Stats,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import v8 from 'node:v8';
@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import { csvLine } from '../../domain/csv.js';
 import type { Db } from '../../db/open.js';
 import { domainAndParents, erasureHash } from '../../db/suppressions.js';
+import { canonicalPath, databaseFileOf } from '../../db/files.js';
 import { isRoleAddress } from '../../domain/normalize.js';
 import { UserError, UsageError } from '../../errors.js';
 
@@ -677,68 +678,29 @@ function checkWritable(file: string): void {
   }
 }
 
-/** Follows a path's symbolic links (also a dangling one: writing through it creates its target). */
-function followLinks(file: string): string {
-  let p = resolve(file);
-  for (let hops = 0; hops < 40; hops++) {
-    let st: Stats;
-    try {
-      st = lstatSync(p);
-    } catch {
-      break;
-    }
-    if (!st.isSymbolicLink()) break;
-    p = resolve(dirname(p), readlinkSync(p));
-  }
-  try {
-    return realpathSync(p);
-  } catch {
-    // not there yet: its folder's real path
-    try {
-      return join(realpathSync(dirname(p)), basename(p));
-    } catch {
-      return p;
-    }
-  }
-}
-
 /**
  * Refuses a --rejects file that is the database (or its -wal, -shm or -journal file) or the input: writing the
  * rejected rows there would destroy it. Compared by real path (symbolic links followed, also a dangling one)
  * and by device and inode (a hard link).
  */
 function refuseOverwrite(file: string, dbPath: string, input: InputSource, label: string): void {
-  const target = followLinks(file);
   let targetStat: Stats | null = null;
   try {
     targetStat = statSync(file);
   } catch {
     // a new file
   }
-  const same = (path: string | null, st: Stats | null): boolean =>
-    (path !== null && path === target) || (st !== null && targetStat !== null && st.dev === targetStat.dev && st.ino === targetStat.ino);
-  const statOf = (p: string): Stats | null => {
-    try {
-      return statSync(p);
-    } catch {
-      return null;
-    }
-  };
-  if (dbPath && dbPath !== ':memory:') {
-    const bases = new Set([resolve(dbPath), followLinks(dbPath)]);
-    for (const base of bases) {
-      for (const suffix of ['', '-wal', '-shm', '-journal']) {
-        const p = base + suffix;
-        if (same(p, statOf(p))) {
-          throw new UserError(
-            `--rejects ${file} is the database${suffix ? `'s ${suffix.slice(1)} file` : ''} (${p}): refusing to overwrite it.`,
-            'Name another file for the rejected rows.',
-          );
-        }
-      }
-    }
+  const suffix = databaseFileOf(file, dbPath, targetStat);
+  if (suffix !== null) {
+    throw new UserError(
+      `--rejects ${file} is the database${suffix ? `'s ${suffix.slice(1)} file` : ''} (${canonicalPath(dbPath)}${suffix}): refusing to overwrite it.`,
+      'Name another file for the rejected rows.',
+    );
   }
-  if (same(input.realPath, input.stat)) {
+  const sameInput =
+    (input.realPath !== null && input.realPath === canonicalPath(file)) ||
+    (input.stat !== null && targetStat !== null && input.stat.dev === targetStat.dev && input.stat.ino === targetStat.ino);
+  if (sameInput) {
     throw new UserError(`--rejects ${file} is the input file ${label}: refusing to overwrite it.`, 'Name another file for the rejected rows.');
   }
 }
