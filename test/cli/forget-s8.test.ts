@@ -144,3 +144,18 @@ setTimeout(() => { d.exec('COMMIT'); d.close(); }, ${ms});`;
     child.once('error', rej);
   });
 }
+
+describe('leads forget DOMAIN reaches the store under every port (review s8 #10)', () => {
+  it('shop.com and shop.com:8443 are both erased, and neither comes back on import', async () => {
+    const csv = file('ports.csv', 'website,email\nhttps://portshop.com/,ann@portshop.com\nhttps://portshop.com:8443/,bob@portshop.com\nhttps://other.com/,cy@other.com\n');
+    expect((await cli(['leads', 'import', csv, '-q'])).code).toBe(0);
+    expect(query<{ domain: string }>(`SELECT domain FROM leads ORDER BY domain`).map((r) => r.domain)).toEqual(['other.com', 'portshop.com', 'portshop.com:8443']);
+    const r = await cli(['leads', 'forget', 'portshop.com', '--yes', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ leadsDeleted: 2, fileCleaned: true });
+    expect(query<{ domain: string }>(`SELECT domain FROM leads`).map((x) => x.domain)).toEqual(['other.com']);
+    expect(rawText()).not.toContain('portshop');
+    expect((await cli(['leads', 'import', csv, '-q'])).code).toBe(0);
+    expect(query<{ domain: string }>(`SELECT domain FROM leads`).map((x) => x.domain)).toEqual(['other.com']);
+  }, 120_000);
+});

@@ -503,7 +503,7 @@ export function register(program: Command): void {
             const r = forget(ctx.db(), target);
             if (ctx.json) return ctx.out.printJson(r);
             ctx.out.success(
-              `Forgot ${target}: ${r.leadsDeleted} lead, ${r.contactsDeleted} contacts, ${r.inboundDeleted} inbound mails, ${r.draftsDeleted} drafts, ${r.factsDeleted} facts deleted; ${r.messagesAnonymized} sent messages anonymized` +
+              `Forgot ${target}: ${plural(r.leadsDeleted, 'lead')}, ${r.contactsDeleted} contacts, ${r.inboundDeleted} inbound mails, ${r.draftsDeleted} drafts, ${r.factsDeleted} facts deleted; ${r.messagesAnonymized} sent messages anonymized` +
                 (r.messagesCancelled ? `, ${plural(r.messagesCancelled, 'unsent message')} cancelled` : '') +
                 '. Only a hash remains, on the suppression list.',
             );

@@ -129,9 +129,13 @@ export function forget(db: Db, target: string, opts: ForgetOptions = {}): Forget
       const host = domain.replace(/:\d+$/, '');
       const atDomain = `%@${likeEscape(host)}`;
       tx(db, () => {
-        const lead = q.prepare('SELECT id FROM leads WHERE domain = ?').get(domain) as { id: number } | undefined;
-        const emails = (q.prepare(`SELECT DISTINCT email FROM contacts WHERE lead_id = ? OR email LIKE ? ESCAPE '\\'`).all(lead?.id ?? -1, atDomain) as { email: string }[]).map((r) => r.email);
-        if (lead) {
+        // The store under every port it was stored with (shop.com and shop.com:8443 are one store to forget).
+        const leads = q.prepare(`SELECT id FROM leads WHERE domain = ? OR domain LIKE ? ESCAPE '\\'`).all(host, `${likeEscape(host)}:%`) as { id: number }[];
+        const ids = JSON.stringify(leads.map((l) => l.id));
+        const emails = (
+          q.prepare(`SELECT DISTINCT email FROM contacts WHERE lead_id IN (SELECT value FROM json_each(?)) OR email LIKE ? ESCAPE '\\'`).all(ids, atDomain) as { email: string }[]
+        ).map((r) => r.email);
+        for (const lead of leads) {
           res.inboundDeleted += q.prepare('DELETE FROM inbound WHERE lead_id = ?').run(lead.id).changes;
           res.messagesCancelled += cancelUnsent(db, 'lead_id = ?', lead.id);
           res.messagesAnonymized += q
@@ -142,7 +146,7 @@ export function forget(db: Db, target: string, opts: ForgetOptions = {}): Forget
           res.draftsDeleted += q.prepare('SELECT count(*) FROM drafts WHERE lead_id = ?').pluck().get(lead.id) as number;
           res.eventsDeleted += q.prepare('SELECT count(*) FROM events WHERE lead_id = ?').pluck().get(lead.id) as number;
           // Cascades: contacts, facts, scores, tags, enrollments, assignments, drafts, events.
-          res.leadsDeleted = q.prepare('DELETE FROM leads WHERE id = ?').run(lead.id).changes;
+          res.leadsDeleted += q.prepare('DELETE FROM leads WHERE id = ?').run(lead.id).changes;
         }
         res.contactsDeleted += q.prepare(`DELETE FROM contacts WHERE email LIKE ? ESCAPE '\\'`).run(atDomain).changes;
         const atHostAnywhere = likeAny(`@${host}`);
