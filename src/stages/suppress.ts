@@ -10,6 +10,7 @@ import { cached } from '../db/statements.js';
 import { CONTACT_EMAIL_IS, contactEmailKey } from '../db/contacts.js';
 import { normalizeDomain, normalizeEmail } from '../domain/normalize.js';
 import { CsvReader } from '../domain/csv-read.js';
+import { restoreCell } from '../domain/csv.js';
 import { UserError, fsReason } from '../errors.js';
 import { headerKey, sniffDelimiter } from './leads/import-parse.js';
 
@@ -129,14 +130,6 @@ export function countSuppressions(db: Db, reason?: string): number {
 export const SUPPRESSION_REASONS: readonly SuppressionReason[] = ['unsubscribed', 'bounced', 'complained', 'forgotten', 'manual', 'imported', 'left_company'];
 const KINDS: readonly SuppressionKind[] = ['email', 'domain', 'email_hash', 'domain_hash'];
 
-/**
- * A cell as a CSV export wrote it (`suppress list --format csv`, `leads export`): the apostrophe that neutralizes a
- * would-be formula (a leading ' before = + - @ TAB or CR, src/domain/csv.ts) is taken off again.
- */
-export function unneutralize(v: string): string {
-  return v.length > 1 && v.charCodeAt(0) === 39 && /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v;
-}
-
 /** Header names (as headerKey leaves them) of the column that holds the values. */
 const EMAIL_HEADERS = ['email', 'emailaddress', 'address', 'mail'];
 const DOMAIN_HEADERS = ['domain', 'website'];
@@ -183,7 +176,7 @@ const SOURCES = ['cli', 'import', 'inbox', 'serve', 'send'];
 
 /** Reads the header (or decides there is none): see the `suppress import` help for the rules. */
 function layoutOf(record: string[]): Layout | null {
-  const keys = record.map((h) => headerKey(unneutralize(h.trim())));
+  const keys = record.map((h) => headerKey(restoreCell(h.trim())));
   const find = (names: string[]) => keys.findIndex((k) => names.includes(k));
   const reasonCol = find(['reason']);
   const noteCol = find(['note', 'notes']);
@@ -296,12 +289,12 @@ export async function importSuppressions(
       if (layout) return; // the header
     }
     const l = layout ?? { col: 0, header: 'first', expect: 'any' as const, kindCol: -1, reasonCol: -1, noteCol: -1, sourceCol: -1 };
-    const raw = unneutralize((record[l.col] ?? '').trim()).trim();
+    const raw = restoreCell((record[l.col] ?? '').trim()).trim();
     if (!raw || raw.startsWith('#')) return;
     res.values++;
     let expect: ColumnKind | SuppressionKind = l.expect;
     if (l.kindCol >= 0) {
-      const k = unneutralize((record[l.kindCol] ?? '').trim()).trim().toLowerCase();
+      const k = restoreCell((record[l.kindCol] ?? '').trim()).trim().toLowerCase();
       if (k && !(KINDS as readonly string[]).includes(k)) return bad(line, raw, `unknown kind "${k}" (${KINDS.join(', ')})`);
       if (k) expect = k as SuppressionKind;
     }
@@ -309,7 +302,7 @@ export async function importSuppressions(
     if ('error' in p) return bad(line, raw, p.error);
     let reason = o.reason;
     if (l.reasonCol >= 0) {
-      const r = unneutralize((record[l.reasonCol] ?? '').trim()).trim().toLowerCase();
+      const r = restoreCell((record[l.reasonCol] ?? '').trim()).trim().toLowerCase();
       if ((SUPPRESSION_REASONS as readonly string[]).includes(r)) reason = r as SuppressionReason;
       else if (r) {
         const u = unknownReasons.get(r);
@@ -319,7 +312,7 @@ export async function importSuppressions(
     }
     if (refused()) return; // still reading, to list every bad line; nothing will be written
     if (!inTx) begin();
-    const note = l.noteCol >= 0 ? unneutralize(record[l.noteCol] ?? '').trim() || undefined : undefined;
+    const note = l.noteCol >= 0 ? restoreCell(record[l.noteCol] ?? '').trim() || undefined : undefined;
     const src = l.sourceCol >= 0 ? (record[l.sourceCol] ?? '').trim().toLowerCase() : '';
     const source = SOURCES.includes(src) ? src : 'import';
     if (p.kind === 'email_hash' || p.kind === 'domain_hash') {

@@ -3,6 +3,7 @@
 // must not touch the database.
 import { createRequire } from 'node:module';
 import { isCountryPlaceholder, isPlaceholder, normalizeCountry, normalizeDomain, normalizeEmail, FREEMAIL } from '../../domain/normalize.js';
+import { restoreCell } from '../../domain/csv.js';
 import { UserError, UsageError } from '../../errors.js';
 
 export const IMPORT_FIELDS = [
@@ -216,17 +217,15 @@ export interface Row {
 }
 
 /**
- * A cell, trimmed; null when empty. The apostrophe that CSV exports put before a cell starting with = + - @ TAB
- * or CR (so that a spreadsheet does not run it as a formula: `leads export`, `--rejects`, `suppress list`) is
- * removed, and only that exact pattern, so an exported file imports back as it was (`'+33 6 12…` → `+33 6 12…`).
+ * A cell, trimmed; null when empty. The apostrophe that CSV exports put before a would-be formula (so that a
+ * spreadsheet does not run it: `leads export`, `--rejects`, `suppress list`) is removed by restoreCell, the exact
+ * inverse of the export's neutralizing, so an exported file imports back as it was (`'+33 6 12…` → `+33 6 12…`).
  */
 const clean = (v: string | undefined): string | null => {
   if (v === undefined) return null;
-  let t = v.trim();
-  if (v.charCodeAt(0) === 39 && NEUTRALIZED.includes(v.charAt(1)) && v.length > 1) t = v.slice(1).trim();
+  const t = restoreCell(v).trim();
   return t ? t : null;
 };
-const NEUTRALIZED = '=+-@\t\r';
 
 let tldts: typeof import('tldts') | null = null;
 /**
