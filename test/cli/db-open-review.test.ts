@@ -4,10 +4,9 @@
 // may write anywhere.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Database } from '../../src/db/driver.js';
-import { runCli, runProcess, tempDir, BIN } from '../helpers/cli.js';
+import { runCli, tempDir, canRunAsNobody, runAsNobody } from '../helpers/cli.js';
 
 let t: ReturnType<typeof tempDir>;
 beforeEach(() => {
@@ -16,16 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => t.cleanup());
 
-/** Root, with setpriv, in a checkout that nobody may read (a clone under a private home folder is not: skipped). */
-const canDropRoot =
-  process.getuid?.() === 0 &&
-  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--version'], { env: { PATH: process.env.PATH ?? '' } }).status === 0;
-/** The CLI as the unprivileged user nobody (65534). */
-const asNobody = (args: string[], cwd: string) =>
-  runProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', HOME: cwd },
-  });
+const asNobody = (args: string[], cwd: string) => runAsNobody(args, cwd);
 
 describe('openDb', () => {
   it("another application's SQLite file is refused and left byte for byte as it was (no switch to WAL)", async () => {
@@ -50,7 +40,7 @@ describe('openDb', () => {
   });
 });
 
-describe.skipIf(!canDropRoot)('permissions (as nobody)', () => {
+describe.skipIf(!canRunAsNobody())('permissions (as nobody)', () => {
   it('a database this user may not write is a clear error (exit 1), not a bug report', async () => {
     const file = join(t.dir, 'ro.db');
     expect((await runCli(['--db', file, 'db', 'migrate'], { cwd: t.dir })).code).toBe(0);

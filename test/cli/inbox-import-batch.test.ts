@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from '../../src/db/driver.js';
 import { BIN, runCli, tempDir } from '../helpers/cli.js';
+import { withReadOnlyDb } from '../helpers/db.js';
 
 const N = 3000;
 const LEADS = 300;
@@ -58,14 +59,7 @@ describe('inbox import: killed mid-import', () => {
   afterAll(() => tmp.cleanup());
 
   it('a kill -9 after the first batch committed: the next import stores the rest once, with effects once', async () => {
-    const count = () => {
-      const d = new Database(env.OUTREACH_DB!, { readonly: true });
-      try {
-        return d.prepare('SELECT count(*) FROM inbound').pluck().get() as number;
-      } finally {
-        d.close();
-      }
-    };
+    const count = () => withReadOnlyDb(env.OUTREACH_DB!, (d) => d.prepare('SELECT count(*) FROM inbound').pluck().get() as number);
     const child = spawn(process.execPath, [BIN, 'inbox', 'import', join(tmp.dir, 'big.mbox')], { cwd: tmp.dir, env: { ...process.env, ...env }, stdio: 'ignore' });
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     let killedAt = -1;
@@ -92,8 +86,7 @@ describe('inbox import: killed mid-import', () => {
     expect(s.stored + s.duplicates).toBe(N);
     expect(s.stored).toBe(N - afterKill);
 
-    const d = new Database(env.OUTREACH_DB!, { readonly: true });
-    try {
+    withReadOnlyDb(env.OUTREACH_DB!, (d) => {
       expect(d.prepare('SELECT count(*), count(DISTINCT message_id) FROM inbound').raw().get()).toEqual([N, N]);
       // one `replied`/`unsubscribed` event per stored message of those kinds, never two
       const events = d.prepare(`SELECT count(*) FROM events WHERE type IN ('replied', 'unsubscribed')`).pluck().get() as number;
@@ -102,8 +95,6 @@ describe('inbox import: killed mid-import', () => {
       expect(events).toBe(N);
       // every lead asked to be removed (one message in ten) is suppressed exactly once
       expect(d.prepare(`SELECT count(*) FROM suppressions WHERE kind = 'email'`).pluck().get()).toBe(LEADS / 10);
-    } finally {
-      d.close();
-    }
+    });
   }, 120_000);
 });

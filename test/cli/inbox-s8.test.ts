@@ -5,10 +5,9 @@
 // Date header. The CLI runs as a subprocess; permission cases run it as `nobody` (setpriv), since root reads anything.
 import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { chmodSync, chownSync, mkdirSync, openSync, closeSync, writeSync, writeFileSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { Database } from '../../src/db/driver.js';
-import { runCli, runProcess, tempDir, BIN } from '../helpers/cli.js';
+import { queryDb } from '../helpers/db.js';
+import { runCli, tempDir, canRunAsNobody, runAsNobody } from '../helpers/cli.js';
 
 const FIX = resolve(import.meta.dirname, '../fixtures/inbox/files-s8');
 
@@ -29,26 +28,11 @@ afterEach(() => t.cleanup());
 const reply = (id: string, body: string, date = 'Wed, 25 Nov 2026 10:00:00 +0000') =>
   `From: Jo <jo@${id}.example>\r\nTo: tom@speedlane.io\r\nSubject: Re: Quick question\r\nDate: ${date}\r\nMessage-ID: <${id}@s8.example>\r\n\r\n${body}\r\n`;
 
-function rows(sql: string): any[] {
-  const d = new Database(env.OUTREACH_DB!);
-  try {
-    return d.prepare(sql).all();
-  } finally {
-    d.close();
-  }
-}
+const rows = (sql: string): any[] => queryDb(env.OUTREACH_DB!, sql);
 
-/** Root, with setpriv, in a checkout that nobody may read (as test/cli/db-open-review.test.ts decides it). */
-const canDropRoot =
-  process.getuid?.() === 0 &&
-  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '--version'], { env: { PATH: process.env.PATH ?? '' } }).status === 0;
-const asNobody = (args: string[], cwd: string) =>
-  runProcess('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', HOME: cwd, OUTREACH_DB: join(cwd, 'o.db'), OUTREACH_SETTINGS: join(cwd, 'none.yaml') },
-  });
+const asNobody = (args: string[], cwd: string) => runAsNobody(args, cwd, { OUTREACH_DB: join(cwd, 'o.db'), OUTREACH_SETTINGS: join(cwd, 'none.yaml') });
 
-describe.skipIf(!canDropRoot)('unreadable files (run as nobody)', () => {
+describe.skipIf(!canRunAsNobody())('unreadable files (run as nobody)', () => {
   /** A folder owned by nobody with four replies; `locked` ones belong to root with mode 000. */
   function setup(locked: string[]): string {
     const dir = join(t.dir, 'mixed');

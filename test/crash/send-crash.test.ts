@@ -9,27 +9,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, runCli, tempDir } from '../helpers/cli.js';
 import { startMailstack, mailstackAvailable, type Mailstack } from '../helpers/mailstack.js';
-import { seedCampaign, openTestDb, addTestMailbox } from '../helpers/send-fixture.js';
+import { seedCampaign, openTestDb, addTestMailbox, sendSettingsYaml } from '../helpers/send-fixture.js';
 
 const MESSAGES = Number(process.env.CRASH_MESSAGES ?? 500);
 const KILLS = Number(process.env.CRASH_KILLS ?? 20);
 
-const YAML = `sender:
-  name: "Ana Lima"
-  email: "alice@test.local"
-  postal_address: "1 Main St, Austin TX"
-  timezone: "UTC"
-sending:
-  days: [mon, tue, wed, thu, fri, sat, sun]
-  start: "00:00"
-  end: "00:00"
-  recipient_timezone: false
-  min_gap_seconds: 0
-  max_gap_seconds: 0
-  per_domain_per_hour: 1000000
-unsubscribe:
-  base_url: "https://u.example.com"
-`;
+const YAML = sendSettingsYaml('alice@test.local');
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,5 +1,5 @@
 // Runs the built `outreach` binary as a subprocess, the way a user or cron does.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -58,4 +58,21 @@ export function runProcess(command: string, args: string[], opts: CliOptions & {
 export function tempDir(prefix = 'outreach-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
+let nobodyWorks: boolean | undefined;
+/**
+ * Whether the CLI can run as the unprivileged user nobody (65534): root with setpriv, in a checkout nobody may read
+ * (a clone under a private home folder, or the Node 22/24 harness's private copy, is not: those tests skip).
+ */
+export function canRunAsNobody(): boolean {
+  nobodyWorks ??=
+    process.getuid?.() === 0 && spawnSync('setpriv', [...NOBODY, process.execPath, BIN, '--version'], { env: { PATH: process.env.PATH ?? '' } }).status === 0;
+  return nobodyWorks;
+}
+
+/** Runs `outreach ...args` as nobody, in cwd (also its HOME), with only PATH, NO_COLOR and `env` set. */
+export function runAsNobody(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliResult> {
+  return runProcess('setpriv', [...NOBODY, process.execPath, BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', HOME: cwd, ...env } });
 }

@@ -8,7 +8,7 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { Database } from '../../src/db/driver.js';
+import { queryDb } from '../helpers/db.js';
 import { readMailFiles, type MailFile } from '../../src/adapters/mailfile.js';
 import { runCli, tempDir, BIN, ROOT } from '../helpers/cli.js';
 import { startFakeAnthropic, defaultResponder, type FakeAnthropic } from '../helpers/fake-anthropic.js';
@@ -60,14 +60,7 @@ function replies(n: number): string {
   return dir;
 }
 
-function rows(sql: string): any[] {
-  const d = new Database(env.OUTREACH_DB!);
-  try {
-    return d.prepare(sql).all();
-  } finally {
-    d.close();
-  }
-}
+const rows = (sql: string): any[] => queryDb(env.OUTREACH_DB!, sql);
 
 const modelCalls = (f: FakeAnthropic = fake) => f.requests.filter((r) => r.path.startsWith('/v1/messages')).length;
 
