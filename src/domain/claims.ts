@@ -35,8 +35,8 @@ export function extractLinks(text: string, ignore: string[] = []): FoundLink[] {
   for (const m of t.matchAll(/\bmailto:([^\s@]+)@([a-z0-9.-]+)/gi)) add(m[0], m[2]!);
   t = t.replace(/\bmailto:\S+/gi, ' ');
   // Email addresses: their domain counts.
-  for (const m of t.matchAll(/\b[a-z0-9._%+-]+@([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b/gi)) add(m[0], m[1]!);
-  t = t.replace(/\b[a-z0-9._%+-]+@[a-z0-9.-]+\b/gi, ' ');
+  for (const m of t.matchAll(/\b[a-z0-9._%+-]{1,64}@([a-z0-9-]+(?:\.[a-z0-9-]+)+)\b/gi)) add(m[0], m[1]!);
+  t = t.replace(/\b[a-z0-9._%+-]{1,64}@[a-z0-9.-]{1,255}\b/gi, ' ');
   // Bare hosts: label(.label)+ with a real public suffix.
   for (const m of t.matchAll(/(?<![\w@.-])((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62})(?:\/[^\s<>"')\]]*)?(?![\w-])/gi)) {
     const host = m[1]!;

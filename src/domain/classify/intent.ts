@@ -60,7 +60,7 @@ const CUES: Cue[] = [
     C('not a fit', 3, /\b(not|isn'?t|is not|aren'?t|are not|wouldn'?t be|won'?t be)( really| quite| a great| a good)? (a |the )?(good |right |great )?fit\b|\bnot something (we|i)('re| are| am)? ?(need|want|looking for|interested in|can use)\b|\b(it'?s|that'?s) a no\b|\bnot (relevant|applicable|something we need|for us|what we need|what we're looking for)\b|\bdoesn'?t (fit|apply|make sense) (for )?us\b|\bnot a priority\b|\bnot in the (market|budget)\b/),
     C('already covered', 3, /\b(we |we've |we have |we are |we're )?already (have|use|using|work(ing)? with|got|partnered|signed|handle|do this|built)\b|(?<!not |n't |never |less than )\bhappy with (our|the|what we have|the current)\b|\b(we'?re|we are|all) (all )?(set|covered|good)\b(?! to| for now)|\bwe (do|handle) (it|this|that) in[- ]house\b|\bin-?house team\b|\bour own (team|solution|agency)\b/),
     C('no need', 3, /\b(don'?t|do not|doesn'?t|does not) (need|require|want)\b|\bno (budget|use for|need for)\b|\bnot (looking|buying|hiring|in need)\b|\b(won'?t|will not|wouldn'?t) (be )?(need|use|work for|moving forward|proceed)\w*\b|\bdecline\b|\bnot (to )?(move|moving|go|going) forward\b|\b(just|recently) signed\b|\bnot going to (work|happen)\b/),
-    C('no', 1.5, /^\s*no\s*[.!]?\s*$/m),
+    C('no', 1.5, /^[^\S\r\n]*no\s*[.!]?\s*$/m),
     WP('wrong person', 2, /\bnot (really )?my (area|department|field|call|decision|responsibility)\b|\b(not|wrong) (the )?(right|correct|best|appropriate) (person|contact|department)\b|\bwrong (person|contact|email|address)\b|\bi don'?t (handle|deal with|work on|manage)\b|\bnothing to do with\b|\bno longer (responsible|in charge)\b/),
     C('closed / not shopify', 3, /\b(we('re| are)|the (store|shop|company|business) is) (closing|shutting down|closed|out of business|winding down)\b|\b(we )?(don'?t|do not|no longer) (use|run on|sell on) shopify\b|\bmoved (away )?(from|off) shopify\b|\bnot (on|using) shopify\b/),
     C('annoyed', 2, /\bspam\b|\bhow dare\b|\bannoying\b|\bleave (me|us) alone\b|\bstop spamming\b/),
@@ -110,14 +110,14 @@ const CUES: Cue[] = [
     WP('nao sou a pessoa', 2, /\bnao sou a pessoa\b|\bpessoa errada\b|\bnao sou eu quem\b/),
   ]),
   // ---- COLD, more of the ways people say no (all languages) ----
-  C('no thanks', 3, /^\s*(no|nope|nah|nein|no|non|nee|neen|nao)( no)?[\s.!,]*(thanks?|thank you|thx|danke|merci|gracias|grazie|bedankt|dank je|obrigad[oa]|valeu)?[\s.!]*$/m),
+  C('no thanks', 3, /^[^\S\r\n]*(no|nope|nah|nein|no|non|nee|neen|nao)( no)?[\s.!,]*(thanks?|thank you|thx|danke|merci|gracias|grazie|bedankt|dank je|obrigad[oa]|valeu)?[\s.!]*$/m),
   C('not needed', 3, /\b(not needed|unnecessary|zero (need|interest)|not for (me|us)|(isn'?t|is not|not) something (we|i)('d| would| will)|(we'?re|we are|i'?m|i am) (fine|good|ok|okay)(,? thanks?| thank you)?\s*(for now)?[.!]*$|no,? we'?re (good|fine|ok))\b/m),
   C('no outside help', 3, /\b(we|i) (never|don'?t|do not|won'?t|will not|wouldn'?t) (ever )?(work with|use|hire|spend money on|pay for|buy|outsource)\b|\bnot (going|gonna) to (buy|sign|pay|spend|hire)\b|\bdecided to (keep|stay|stick|continue|go with|remain)\b|\bwe do (it|this|that|everything|all (of )?(it|this|that)) (ourselves|in-?house|internally)\b/),
-  C('nicht notig', 3, /\bnicht (notig|notwendig|erforderlich|interessant)\b|^\s*(nein|no|ne|nee)[\s.!,]*(danke)?[\s.!]*$|\b(arbeiten|kooperieren|lagern) (wir )?(grundsatzlich|generell|prinzipiell)? ?(nicht|keine?)\b|\b(grundsatzlich|generell|prinzipiell) (nicht|keine?n?)\b|\b(kein|keinen) (thema|bedarf)\b|\bbesteht (derzeit |aktuell )?kein\b|\bwir verzichten\b|\blieber nicht\b|\bgut aufgestellt\b/m),
+  C('nicht notig', 3, /\bnicht (notig|notwendig|erforderlich|interessant)\b|^[^\S\r\n]*(nein|no|ne|nee)[\s.!,]*(danke)?[\s.!]*$|\b(arbeiten|kooperieren|lagern) (wir )?(grundsatzlich|generell|prinzipiell)? ?(nicht|keine?)\b|\b(grundsatzlich|generell|prinzipiell) (nicht|keine?n?)\b|\b(kein|keinen) (thema|bedarf)\b|\bbesteht (derzeit |aktuell )?kein\b|\bwir verzichten\b|\blieber nicht\b|\bgut aufgestellt\b/m),
   C('ca ira', 3, /\b(non,? )?ca ira\b|\bpas (la peine|un besoin|necessaire|utile)\b|\binutile\b|\bnous-memes\b|\b(gerons|gere|faisons|fait) (tout|cela|ca) (nous-memes|en interne|seuls)\b|\bne (faisons|travaillons) (pas|jamais) (appel|avec)\b|\b(ca|cela) ne (nous|m') ?interesse pas\b|\bje passe( mon tour)?\b/),
-  C('no hace falta', 3, /\bno (nos |me )?hace falta\b|\bno es necesario\b|\bestamos bien (asi|como estamos)\b|^\s*paso[\s.!]*$|\bno trabajamos con (agencias|proveedores|empresas externas)\b|\blo hacemos (nosotros|internamente)\b|\bpara nada\b/m),
+  C('no hace falta', 3, /\bno (nos |me )?hace falta\b|\bno es necesario\b|\bestamos bien (asi|como estamos)\b|^[^\S\r\n]*paso[\s.!]*$|\bno trabajamos con (agencias|proveedores|empresas externas)\b|\blo hacemos (nosotros|internamente)\b|\bpara nada\b/m),
   C('non serve', 3, /\bnon (ci |mi )?serve\b|\b(siamo|sono) (gia )?a posto\b|\blasci(ate)? perdere\b|\bnon lavoriamo con (agenzie|fornitori|consulenti)\b|\bfacciamo (tutto )?(da soli|internamente|in casa)\b/),
-  C('hoeft niet', 3, /\bhoeft niet\b|\b(zoeken|hoeven|willen) (we |wij )?(niks|niets)\b|\bniet naar op zoek\b|\blaat maar\b|^\s*(nee|neen|nee hoor)[\s.!,]*$|\bwe doen (dit|het|dat|alles)( allemaal)? (zelf|intern)\b|\bwe werken niet met (bureaus|externe)\b|\bzijn (al )?voorzien\b|\bliever niet\b/m),
+  C('hoeft niet', 3, /\bhoeft niet\b|\b(zoeken|hoeven|willen) (we |wij )?(niks|niets)\b|\bniet naar op zoek\b|\blaat maar\b|^[^\S\r\n]*(nee|neen|nee hoor)[\s.!,]*$|\bwe doen (dit|het|dat|alles)( allemaal)? (zelf|intern)\b|\bwe werken niet met (bureaus|externe)\b|\bzijn (al )?voorzien\b|\bliever niet\b/m),
   C('say no', 3, /\b(have to|got to|going to|gonna|must|will have to|i'?ll) (say no|decline|pass)\b|\bstick with (what we have|our|the current|who we have)\b|\b(don'?t|do not|can'?t) see (this|it|that) (being|as|working as) (a |the )?(fit|good fit|priority)\b|\bnot in a position to\b|\btoo small (for|to)\b|\bwaste (your|my|our) time\b|\bbut no\b[.!]*$|\bnot on our (roadmap|radar|agenda|list)\b|\bno plans to\b/m),
   C('nichts fur uns', 3, /\bnichts fur (uns|mich)\b|\bkeine verwendung\b|\blohnt sich (fur uns |fur mich )?nicht\b|\bzu klein (dafur|fur)\b|\b(dafur|hierfur) (zu klein|nicht geeignet)\b|\bnicht unser (thema|ding)\b/),
   C('pas preneur', 3, /\b(pas|non) preneurs?\b|\bne (donnerons|donnerai|donnons|donnerai) pas suite\b|\bpas (de|donner) suite\b|\btrop petits? pour\b/),
@@ -149,7 +149,7 @@ const CUES: Cue[] = [
     W('send it', 2.5, /\b(send|shoot|forward) (it|them|that|this|those|one) (over|across|through|my way|along)\b/),
     W('pricing', 2.5, /\b(pricing|price|prices|cost|costs|how much|rates|rate card|fee|fees|quote|budget for this|trial|free trial|retainer)\b|\b(you|would you|do you) charge\b/),
     W('call me', 3, /\b(call|ring|phone) me\b|\b(chiamarmi|chiamatemi|mi chiama)\b|\b(rufen sie mich|ruf mich|rufen sie) .{0,30}\ban\b|\bappelez-moi\b|\bllam(a|e)me\b|\bchiamami\b|\bmi chiami\b|\bbel me\b|\b(me )?lig(ue|a)(-me| pra mim| para mim)\b|\bpode me ligar\b|\bme liga\b/, false),
-    W('yes', 2.5, /^\s*(yes|yeah|yep|sure|absolutely|definitely|of course|sounds good|why not|go ahead|count (me|us) in|let'?s do it|i'?m in|deal)\b/m),
+    W('yes', 2.5, /^[^\S\r\n]*(yes|yeah|yep|sure|absolutely|definitely|of course|sounds good|why not|go ahead|count (me|us) in|let'?s do it|i'?m in|deal)\b/m),
     W('positive', 2, /\b(go ahead|count (me|us) in|let'?s do (it|this)|sign (me|us) up|worth a (look|try|chat|call|conversation)|could (work|be useful|help)|open to (it|this|a|learning|hearing|exploring)|keen|timing is (good|great|perfect)|perfect timing|been (looking|meaning) (for|to)|exactly what we need|we need (this|help|something like))\b/),
   ]),
   // de
@@ -216,7 +216,7 @@ const CUES: Cue[] = [
   N('will consider', 2.5, /\b(i'?ll|i will|we'?ll|we will|let me|need to|have to|going to) (think|consider|review|look (into|at|over)|check|discuss|talk( it over)?|run it by|get back|come back|circle back|share (it|this) with)\b|\bget back to you\b|\bthink about it\b|\bkeep (it|this|you) in mind\b|\bon file\b|\b(ich|wir) (schaue|schauen|uberlege|uberlegen|prufe|prufen|melde|melden|bespreche|besprechen)\b|\bje (reviens|regarde|vais (regarder|reflechir|en parler))\b|\bnous (allons|reviendrons)\b|\b(lo|la) (reviso|revisare|pensare|pensaremos|consultare)\b|\bte (aviso|digo)\b|\b(ci|ne) (penso|pensiamo|parlo|parliamo)\b|\bvi faro sapere\b|\bik (kom|laat|bekijk|overleg)\b|\b(vou|vamos) (ver|analisar|pensar|avaliar|conversar)\b/),
   // "Just curious", "just wondering": a question asked with no intent to buy.
   N('just curious', 2.5, /\b(just|only|merely|purely) (curious|wondering|asking)\b|\bout of (pure |sheer )?curiosity\b|\b(par|simple|pure) curiosite\b|\bpor (pura )?curiosidad\b|\bper (pura )?curiosita\b|\buit (pure )?nieuwsgierigheid\b|\bpor (pura )?curiosidade\b|\baus (reiner )?neugier\b|\bnur (neugierig|interessehalber)\b|\binteressehalber\b/),
-  N('acknowledged', 1.5, /^\s*(thanks|thank you|thx|ok|okay|noted|received|got it|merci|danke|gracias|grazie|bedankt|obrigad[oa]|dank je)\b[\s!.,]*$/m),
+  N('acknowledged', 1.5, /^[^\S\r\n]*(thanks|thank you|thx|ok|okay|noted|received|got it|merci|danke|gracias|grazie|bedankt|obrigad[oa]|dank je)\b[\s!.,]*$/m),
 ];
 
 /** Languages of the cues listed among the multilingual ones (each names one language's words). */
@@ -443,7 +443,7 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
   }
 
   // A referral by address ("please contact anna@shop.com") is neutral: someone else may be warm.
-  if (/[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}/.test(body) && /\b(contact|reach|write|email|talk|try|ask|kontakt|wenden|contacte|contacter|escriba|scriv|contatt|neem contact|mail)/.test(body)) {
+  if (/[a-z0-9._%+-]{1,64}@[a-z0-9.-]{1,255}\.[a-z]{2,63}/.test(body) && /\b(contact|reach|write|email|talk|try|ask|kontakt|wenden|contacte|contacter|escriba|scriv|contatt|neem contact|mail)/.test(body)) {
     add('NEUTRAL', 2, 'points to another address');
     referral = true;
   }

@@ -187,7 +187,7 @@ const DOMAIN_WIDE = [
 /** ARF (RFC 5965) feedback reports: the recipient marked our mail as spam. */
 export function isComplaint(input: MailInput): boolean {
   const ct = input.contentType.toLowerCase();
-  return (/multipart\/report/.test(ct) && /report-type\s*=\s*"?feedback-report/.test(ct)) || /feedback-type\s*:\s*(abuse|fraud|complaint|opt-out|not-spam|other|virus)/i.test(input.feedbackReport ?? '') || /^\s*feedback-type\s*:\s*abuse/im.test(input.text.slice(0, 4000));
+  return (/multipart\/report/.test(ct) && /report-type\s*=\s*"?feedback-report/.test(ct)) || /feedback-type\s*:\s*(abuse|fraud|complaint|opt-out|not-spam|other|virus)/i.test(input.feedbackReport ?? '') || /^[^\S\r\n]*feedback-type\s*:\s*abuse/im.test(input.text.slice(0, 4000));
 }
 
 export function detectUnsubscribe(text: string, subject = ''): UnsubscribeResult | null {

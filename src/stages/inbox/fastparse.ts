@@ -79,7 +79,8 @@ function params(v: string): { type: string; params: Record<string, string> } {
 
 function addressList(v: string | undefined): AddressObject | undefined {
   if (!v) return undefined;
-  const list = (v.match(/[^\s<>,;"()]+@[^\s<>,;"()]+/g) ?? []).map((address) => ({ address, name: '' }));
+  // Bounded repeats: `+` rescans a long run without '@' from every start position (quadratic on hostile headers).
+  const list = (v.match(/[^\s<>,;"()]{1,64}@[^\s<>,;"()]{1,255}/g) ?? []).map((address) => ({ address, name: '' }));
   return { value: list, text: v, html: '' } as AddressObject;
 }
 
@@ -238,6 +239,9 @@ export function fastParse(source: Buffer): ParsedMail | null {
   let from: AddressObject | undefined;
   const rawFrom = all['from']?.[0];
   if (rawFrom !== undefined) {
+    // Past a sane length mailparser takes it: the anchored patterns below backtrack quadratically over a long
+    // run of spaces (\s*(.*?)\s*).
+    if (rawFrom.length > 2000) return null;
     const angle = /^\s*(.*?)\s*<([^<>\s@]+@[^<>\s@]+)>\s*$/.exec(rawFrom);
     const bare = /^\s*([^\s<>"(),;:]+@[^\s<>"(),;:]+)\s*(\([^()]*\))?\s*$/.exec(rawFrom);
     if (angle) {

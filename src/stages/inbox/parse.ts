@@ -697,7 +697,7 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   let from = fromList[0]?.address ?? '';
   let fromName = fromList[0]?.name ?? '';
   if (!parsed && headers['from']) {
-    const m = /<?([^<>\s@]+@[^<>\s]+?)>?\s*$/.exec(headers['from'][0]!);
+    const m = /<?([^<>\s@]{1,64}@[^<>\s]{1,255}?)>?\s*$/.exec(headers['from'][0]!);
     from = m ? m[1]!.toLowerCase() : '';
   }
   if (fromList.length > 1) problems.push('several addresses in From');
@@ -754,8 +754,8 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   const originalIds = new Set<string>();
   for (const v of headerLinesOf(originalHeaders, 'message-id')) for (const id of splitIds(v)) originalIds.add(id);
   // (The literal test first: the anchored pattern is slow to scan and almost never matches a reply.)
-  if (MESSAGE_ID_WORD.test(text)) for (const m of text.slice(0, 200_000).matchAll(/^\s*message-id\s*:\s*(<[^<>\s]{1,500}>)/gim)) originalIds.add(stripAngles(m[1]!));
-  const originalTo = headerLinesOf(originalHeaders, 'to').flatMap((v) => (v.match(/[^\s<>,;"]+@[^\s<>,;"]+/g) ?? []).map((x) => x.toLowerCase()));
+  if (MESSAGE_ID_WORD.test(text)) for (const m of text.slice(0, 200_000).matchAll(/^[^\S\r\n]*message-id\s*:\s*(<[^<>\s]{1,500}>)/gim)) originalIds.add(stripAngles(m[1]!));
+  const originalTo = headerLinesOf(originalHeaders, 'to').flatMap((v) => (v.match(/[^\s<>,;"]{1,64}@[^\s<>,;"]{1,255}/g) ?? []).map((x) => x.toLowerCase()));
 
   let messageId = stripAngles(parsed?.messageId ?? headers['message-id']?.[0] ?? '');
   let syntheticId = false;
