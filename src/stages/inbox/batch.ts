@@ -3,6 +3,7 @@
 // when they classify offline. Each message inside a batch still runs in its own savepoint (store.ts atomic),
 // so one that fails leaves nothing behind and the batch goes on.
 import type { Db } from '../../db/open.js';
+import type { AnalyzeResult } from './analyzer.js';
 
 export interface BatchOptions {
   /** Most messages per transaction. */
@@ -70,5 +71,46 @@ export class CommitBatch {
   private stopTimer(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+}
+
+/**
+ * Messages in flight between the reader (IMAP or files) and the commits: each is pushed with its analysis (a
+ * promise, on the worker thread) and stored in the order it was read, once its analysis is done. At most
+ * `window` messages or `windowBytes` bytes wait at once: push() stores the oldest until there is room.
+ */
+export class InFlight<M> {
+  private readonly queue: { meta: M; size: number; result: Promise<AnalyzeResult> }[] = [];
+  private bytes = 0;
+
+  constructor(
+    /** Stores one analyzed message (inside the open batch); throws only to stop the run. */
+    private readonly store: (meta: M, r: AnalyzeResult) => void,
+    private readonly window: number,
+    private readonly windowBytes: number,
+  ) {}
+
+  async push(meta: M, size: number, result: Promise<AnalyzeResult>): Promise<void> {
+    this.queue.push({ meta, size, result });
+    this.bytes += size;
+    while (this.queue.length >= this.window || this.bytes > this.windowBytes) await this.settle();
+  }
+
+  /** Stores everything still in flight, in order. */
+  async drain(): Promise<void> {
+    while (this.queue.length) await this.settle();
+  }
+
+  /** Forgets what is in flight (the run stopped; the next one reads those messages again). */
+  clear(): void {
+    this.queue.length = 0;
+    this.bytes = 0;
+  }
+
+  private async settle(): Promise<void> {
+    const q = this.queue.shift()!;
+    const r = await q.result;
+    this.bytes -= q.size;
+    this.store(q.meta, r);
   }
 }

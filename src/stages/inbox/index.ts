@@ -8,7 +8,7 @@ import { readMailFiles } from '../../adapters/mailfile.js';
 import type { Notifier, ReplySummary } from '../../adapters/notify.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
 import { Analyzer, type AnalyzeResult } from './analyzer.js';
-import { CommitBatch } from './batch.js';
+import { CommitBatch, InFlight } from './batch.js';
 import { addToSummary, emptySummary, processRaw, storeAnalyzed, ModelBreaker, type InboxSummary, type ProcessOptions, type ProcessedMessage, type ReplyClassifier } from './process.js';
 import { classifyOffline } from './analyze.js';
 import { ownAddresses, stmt } from './store.js';
@@ -262,29 +262,28 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
               o.onMessage?.(r);
               if (++n % 100 === 0) o.onProgress?.(`${mb.name}/${folder}: ${n} messages`);
             };
-            const queue: { uid: number; uidValidity: number; size: number; result: Promise<AnalyzeResult> }[] = [];
-            let queuedBytes = 0;
-            // Commits the oldest message in flight (its analysis is awaited first).
-            const settle = async () => {
-              const q = queue.shift()!;
-              const r = await q.result;
-              queuedBytes -= q.size;
-              const where = { mailboxId: mb.id, folder, uid: q.uid, uidValidity: q.uidValidity, classifier: 'offline' };
-              batch.begin();
-              let pm: ProcessedMessage | null = null;
-              try {
-                if (!r.ok) throw new Error(r.error);
-                pm = storeAnalyzed(db, r.a, where, po);
-              } catch (err) {
-                if (o.signal?.aborted) throw err;
-                // A message we cannot process is recorded as such and skipped, never a stuck sync.
-                s.errors.push(`${mb.name}/${folder} UID ${q.uid}: ${(err as Error).message}`);
-              }
-              batchUid = { uid: q.uid, uidValidity: q.uidValidity };
-              if (pm) done(pm);
-              // Each commit is an fsync (synchronous = FULL): one a second at most, and a crash redoes at most that.
-              batch.added();
-            };
+            // Commits each message in UID order once its analysis is done; the batch's last UID goes with it.
+            const inFlight = new InFlight<{ uid: number; uidValidity: number }>(
+              (q, r) => {
+                const where = { mailboxId: mb.id, folder, uid: q.uid, uidValidity: q.uidValidity, classifier: 'offline' };
+                batch.begin();
+                let pm: ProcessedMessage | null = null;
+                try {
+                  if (!r.ok) throw new Error(r.error);
+                  pm = storeAnalyzed(db, r.a, where, po);
+                } catch (err) {
+                  if (o.signal?.aborted) throw err;
+                  // A message we cannot process is recorded as such and skipped, never a stuck sync.
+                  s.errors.push(`${mb.name}/${folder} UID ${q.uid}: ${(err as Error).message}`);
+                }
+                batchUid = { uid: q.uid, uidValidity: q.uidValidity };
+                if (pm) done(pm);
+                // Each commit is an fsync (synchronous = FULL): one a second at most, and a crash redoes at most that.
+                batch.added();
+              },
+              o.window ?? WINDOW,
+              WINDOW_BYTES,
+            );
             let res: Awaited<ReturnType<typeof conn.syncFolder>>;
             try {
               res = await conn.syncFolder(
@@ -294,9 +293,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                   s.read++;
                   if (batching) {
                     worker.analyzer ??= new Analyzer(po.limits ?? DEFAULT_LIMITS, o.analyzeInWorker ?? true);
-                    queue.push({ uid: msg.uid, uidValidity: snap.uidValidity, size: msg.source.length, result: worker.analyzer.analyze(msg.source) });
-                    queuedBytes += msg.source.length;
-                    while (queue.length >= (o.window ?? WINDOW) || queuedBytes > WINDOW_BYTES) await settle();
+                    await inFlight.push({ uid: msg.uid, uidValidity: snap.uidValidity }, msg.source.length, worker.analyzer.analyze(msg.source));
                     return;
                   }
                   let r: ProcessedMessage;
@@ -320,20 +317,19 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                 // up to WINDOW of them) are stored and the folder's last UID moves past them before the error
                 // is reported, so a link that always drops after a few megabytes still advances run after run.
                 if (!o.signal?.aborted) {
-                  while (queue.length) await settle();
+                  await inFlight.drain();
                   batch.commit();
                 }
                 throw err;
               });
               // Everything fetched is committed, in UID order, before the folder counts as read.
-              while (queue.length) await settle();
+              await inFlight.drain();
               batch.commit();
             } finally {
               // An error mid-batch: the batch and its UIDs roll back together; the next run fetches them again
               // (and whatever was still in flight). Its WARM replies were not stored: they are not announced now
               // (the next run stores and announces them).
-              queue.length = 0;
-              queuedBytes = 0;
+              inFlight.clear();
               if (batch.abort()) s.warm.length = Math.min(s.warm.length, warmAtBegin);
             }
             if (!o.signal?.aborted) {
@@ -398,23 +394,22 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
   const analyzer = o.classifier ? null : new Analyzer(po.limits ?? DEFAULT_LIMITS, o.analyzeInWorker ?? true);
   let warmAtBegin = 0;
   const batch = new CommitBatch(db, { max: BATCH_MAX, ms: 1000, onBegin: () => (warmAtBegin = s.warm.length) });
-  const queue: { name: string; size: number; result: Promise<AnalyzeResult> }[] = [];
-  let queuedBytes = 0;
-  // Stores the oldest message in flight, in file order.
-  const settle = async () => {
-    const q = queue.shift()!;
-    const r = await q.result;
-    queuedBytes -= q.size;
-    batch.begin();
-    try {
-      if (!r.ok) throw new Error(r.error);
-      done(storeAnalyzed(db, r.a, where, po));
-    } catch (err) {
-      if (o.signal?.aborted) throw err;
-      s.errors.push(`${q.name}: ${(err as Error).message}`);
-    }
-    batch.added();
-  };
+  // Stores each message in file order once its analysis is done.
+  const inFlight = new InFlight<string>(
+    (name, r) => {
+      batch.begin();
+      try {
+        if (!r.ok) throw new Error(r.error);
+        done(storeAnalyzed(db, r.a, where, po));
+      } catch (err) {
+        if (o.signal?.aborted) throw err;
+        s.errors.push(`${name}: ${(err as Error).message}`);
+      }
+      batch.added();
+    },
+    o.window ?? WINDOW,
+    WINDOW_BYTES,
+  );
   const limits = po.limits ?? DEFAULT_LIMITS;
   // No more of one message in memory than the parser reads or the database keeps (a 155 MB message is
   // counted, not buffered: its size is still reported).
@@ -432,9 +427,7 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
         if (analyzer) {
           // A message cut at maxBytes is parsed here with its real size (rare: it does not need the worker).
           const result = f.size ? analyzeCut(f.source, limits, f.size) : analyzer.analyze(f.source);
-          queue.push({ name: f.name, size: f.source.length, result });
-          queuedBytes += f.source.length;
-          while (queue.length >= (o.window ?? WINDOW) || queuedBytes > WINDOW_BYTES) await settle();
+          await inFlight.push(f.name, f.source.length, result);
           continue;
         }
         try {
@@ -445,14 +438,14 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
         }
       }
       // Interrupted: what was stored is kept (it is whole); what was still in flight is left for the next import.
-      if (!o.signal?.aborted) while (queue.length) await settle();
+      if (!o.signal?.aborted) await inFlight.drain();
       batch.commit();
     } catch (err) {
       // A file that cannot be read further (an I/O error, a folder removed): the messages before it are stored,
       // and their WARM replies announced, before the error is reported.
       if (!o.signal?.aborted) {
         try {
-          while (queue.length) await settle();
+          await inFlight.drain();
           batch.commit();
         } catch {
           // the batch rolls back below; the next import stores it
@@ -460,7 +453,7 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
       }
       throw err;
     } finally {
-      queue.length = 0;
+      inFlight.clear();
       if (batch.abort()) s.warm.length = Math.min(s.warm.length, warmAtBegin);
       await analyzer?.close();
     }
