@@ -231,9 +231,10 @@ export function register(program: Command): void {
           if (flags.dryRun) {
             const plan = r.plan ?? [];
             if (ctx.json) {
-              ctx.out.printJson({ plan });
+              ctx.out.printJson({ plan, resumed: r.resumed });
               return;
             }
+            if (r.resumed) ctx.out.info(`${r.resumed} sequence(s) would resume: their out-of-office pause is over.`);
             if (!plan.length) {
               ctx.out.info('Nothing to send: no approved drafts waiting.');
               return;
@@ -251,6 +252,8 @@ export function register(program: Command): void {
           }
 
           for (const k of ['sent', 'deferred', 'failed', 'bounced', 'unknown', 'cancelled', 'resumed'] as const) if (r[k]) ctx.count(k, r[k]);
+          if (r.spooledUnsubscribes) ctx.count('spooledUnsubscribes', r.spooledUnsubscribes);
+          if (r.spooledUnsubscribes && !ctx.json) ctx.out.info(`${r.spooledUnsubscribes} unsubscribe(s) received by \`outreach serve\` while the database was busy are now recorded.`);
           if (r.resumed && !ctx.json) ctx.out.info(`${r.resumed} sequence(s) resumed: their out-of-office pause is over.`);
           const happened = r.sent + r.deferred + r.failed + r.unknown + r.cancelled + r.released + r.staleToUnknown;
           if (ctx.json) ctx.out.printJson(r);

@@ -61,6 +61,9 @@ export function register(program: Command): void {
             reviewer,
             onError: (err) => ctx.out.error(`request failed: ${(err as Error)?.message ?? String(err)}`),
             onRequest: opts.log ? (line) => ctx.out.info(line) : undefined,
+            onSpoolApplied: (r) => {
+              if (r.applied) ctx.out.info(`Recorded ${r.applied} unsubscribe(s) received while the database was busy.`);
+            },
           });
         } catch (err) {
           const code = (err as { code?: string }).code;

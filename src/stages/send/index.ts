@@ -21,6 +21,7 @@ import { composeMessage, SmtpError, type DkimConfig, type OutgoingMail, type Sen
 import type { MailboxRow } from '../mailbox/store.js';
 import { listMailboxRows, setMailboxStatus, sentSince, lastSentAt } from '../mailbox/store.js';
 import * as store from './store.js';
+import { UnsubscribeSpool, applySpoolEntries, drainSpool, spooledAddresses, type SpoolEntry } from '../serve/spool.js';
 import type { Candidate, MessageRef } from './store.js';
 
 export interface SmtpSender {
@@ -120,8 +121,10 @@ export interface PlanRow {
 
 export interface SendReport extends SendCounts {
   staleToUnknown: number;
-  /** Sequences paused by an out-of-office reply whose end has come: active again before this run chose what to send. */
+  /** Sequences paused by an out-of-office reply whose end has come: active again before this run chose what to send (with --dry-run: would be). */
   resumed: number;
+  /** Unsubscribes `serve` spooled while the database was locked, recorded by this run before it mailed anyone. */
+  spooledUnsubscribes: number;
   mailboxProblems: { mailbox: string; problem: string }[];
   blocked: { draftId: number; reason: string }[];
   plan?: PlanRow[];
@@ -171,14 +174,33 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
   const senderZone = s.sender.timezone || 'UTC';
   const window: SendingWindow = { days: s.sending.days, start: s.sending.start, end: s.sending.end };
   const counts: SendCounts = { sent: 0, deferred: 0, failed: 0, bounced: 0, unknown: 0, cancelled: 0, released: 0 };
-  const report: SendReport = { ...counts, staleToUnknown: 0, resumed: 0, mailboxProblems: [], blocked: [], nextAt: null, sentMessages: [] };
+  const report: SendReport = { ...counts, staleToUnknown: 0, resumed: 0, spooledUnsubscribes: 0, mailboxProblems: [], blocked: [], nextAt: null, sentMessages: [] };
   const notice = (t: string) => opts.onNotice?.(t);
   const campaign = opts.campaign ?? null;
   const pacing = s.sending.max_gap_seconds > 0 || s.sending.min_gap_seconds > 0;
 
+  // One-click unsubscribes that `serve` could not write at once (another process held the lock) wait in its
+  // spool: recorded before anyone is mailed, and again inside every claiming transaction of this run.
+  const spool = UnsubscribeSpool.forDb(db);
+  /** Inside a write transaction: applies what the spool holds now; the caller removes the entries after the commit. */
+  const honourSpool = (): SpoolEntry[] => {
+    const entries = spool ? spool.list() : [];
+    if (entries.length) applySpoolEntries(db, entries);
+    return entries;
+  };
+  /** Addresses unsubscribed in the spool, for --dry-run (which writes nothing): treated as suppressed. */
+  let pendingUnsubscribes = new Set<string>();
+  /** Enrollments whose out-of-office pause is over: the real run resumes them first; --dry-run shows them as if resumed. */
+  let resumable = new Set<number>();
+
   if (!opts.dryRun) {
+    report.spooledUnsubscribes = drainSpool(db, spool).applied;
     report.staleToUnknown = recoverStaleClaims(db, adapters, opts);
     report.resumed = tx(db, () => resumeDuePauses(db, clock.now()));
+  } else {
+    pendingUnsubscribes = spooledAddresses(db, spool);
+    resumable = store.duePausedEnrollments(db, clock.now().toISOString());
+    report.resumed = resumable.size;
   }
 
   const mailboxes = new Map<number, MailboxState>();
@@ -270,6 +292,7 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
     const to = email.value.email;
     const sup = findSuppression(db, to) ?? findDomainSuppression(db, c.lead_domain);
     if (sup) return { kind: 'cancel', reason: `suppressed (${sup.reason})`, stop: `suppressed: ${sup.reason}` };
+    if (pendingUnsubscribes.has(to.toLowerCase())) return { kind: 'cancel', reason: 'suppressed (unsubscribed; waiting in the spool of `serve`)', stop: 'suppressed: unsubscribed' };
     if (['bounced', 'unsubscribed', 'rejected'].includes(c.lead_stage)) return { kind: 'cancel', reason: `lead is ${c.lead_stage}`, stop: `lead ${c.lead_stage}` };
     if (store.leadReplied(db, c.lead_id)) return { kind: 'cancel', reason: 'the lead replied', stop: 'replied' };
     // A pause (out-of-office) holds what is queued or deferred until it ends; it never cancels it.
@@ -343,7 +366,7 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
   /** Candidate ids in sending order, loaded once and reloaded when used up; each is read fresh when judged. */
   let queue: string[] = [];
   const loadQueue = (nowIso: string) => {
-    const k = store.candidateKeys(db, campaign, nowIso);
+    const k = store.candidateKeys(db, campaign, nowIso, opts.dryRun ? nowIso : null);
     queue = [...k.messages.map((id) => `m${id}`), ...k.drafts.map((id) => `d${id}`)];
   };
   const fresh = (k: string, nowIso: string): Candidate | undefined =>
@@ -361,7 +384,10 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
     const now = clock.now();
     const simulated = new Map<number, number>();
     let would = 0;
-    for (const c of candidates(now.toISOString())) {
+    for (const found of candidates(now.toISOString())) {
+      // The real run resumes a pause that is over before it chooses (resumeDuePauses): so does the plan.
+      const resumes = found.enrollment_status === 'paused' && resumable.has(found.enrollment_id);
+      const c: Candidate = resumes ? { ...found, enrollment_status: 'active', paused_until: null } : found;
       const v = judge(c, now, simulated);
       const row: PlanRow = {
         draftId: c.draft_id,
@@ -371,7 +397,7 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
         to: c.email,
         mailbox: v.kind === 'send' ? v.mailbox.row.name : null,
         action: v.kind,
-        reason: v.kind === 'send' ? (would < limit ? 'would send now' : 'over --limit') : v.reason,
+        reason: v.kind === 'send' ? (would < limit ? (resumes ? 'would resume (out-of-office over) and send now' : 'would send now') : 'over --limit') : resumes ? `would resume (out-of-office over); ${v.reason}` : v.reason,
         at: v.kind === 'wait' && v.until ? new Date(v.until).toISOString() : null,
       };
       if (v.kind === 'send' && would < limit) {
@@ -670,6 +696,8 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
   };
   /** Marks the first claim ahead as started (in the caller's transaction); gives back the ones that must not go. */
   const startNextAhead = () => {
+    // Applied, not removed: this commit does not wait for the disk (the next claiming commit removes them).
+    if (ahead.length) honourSpool();
     while (ahead.length) {
       const next = ahead[0]!;
       const c = next.cand;
@@ -697,7 +725,12 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
       if (canStop()) break;
       let claimed: Claimed | null = ahead.shift() ?? null;
       if (!claimed) {
-        const r = tx(db, () => claimNext());
+        let spooled: SpoolEntry[] = [];
+        const r = tx(db, () => {
+          spooled = honourSpool();
+          return claimNext();
+        });
+        spool?.remove(spooled);
         claimed = r.claimed;
         if (!claimed) {
           if (r.waitUntil === null) break;
@@ -721,13 +754,16 @@ export async function runSend(db: Db, adapters: SendAdapters, opts: SendOptions)
             if (!ahead.length) {
               try {
                 const want = Math.min(AHEAD, limit - sentThisRun);
+                let spooled: SpoolEntry[] = [];
                 tx(db, () => {
+                  spooled = honourSpool();
                   for (let i = 0; i < want; i++) {
                     const next = claimNext(aheadBy).claimed;
                     if (!next) break;
                     ahead.push(next);
                   }
                 });
+                spool?.remove(spooled);
               } catch {
                 ahead.length = 0; // a busy database (the transaction rolled back): claim after this message instead
               }

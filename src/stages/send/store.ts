@@ -54,12 +54,22 @@ const CANDIDATE_FROM = `
   JOIN leads l ON l.id = d.lead_id
   LEFT JOIN contacts ct ON ct.id = COALESCE(d.contact_id, e.contact_id)`;
 
+/** The condition of db/enrollments.ts resumeDuePauses: an out-of-office pause whose end has come. */
+const DUE_PAUSE = `e.status = 'paused' AND e.stop_reason = 'out_of_office' AND e.paused_until IS NOT NULL AND e.paused_until <= @resumeAt`;
+
+/** Enrollments a real run would resume first (resumeDuePauses), read only: for --dry-run. */
+export function duePausedEnrollments(db: Db, nowIso: string): Set<number> {
+  return new Set((q(db, `SELECT e.id FROM enrollments e WHERE ${DUE_PAUSE}`).all({ resumeAt: nowIso }) as { id: number }[]).map((r) => r.id));
+}
+
 /**
  * What may be sent, as ids in sending order: open messages (queued, or deferred and due) first, then
  * approved drafts without a message (follow-ups before first emails, then by id). Only ids: each one
- * is read again, fresh, inside the claiming transaction.
+ * is read again, fresh, inside the claiming transaction. With `resumeAt` (--dry-run, which cannot resume
+ * anything), drafts of enrollments whose out-of-office pause is over by then count as active, as they will
+ * be in the real run.
  */
-export function candidateKeys(db: Db, campaign: string | null, nowIso: string): { messages: number[]; drafts: number[] } {
+export function candidateKeys(db: Db, campaign: string | null, nowIso: string, resumeAt: string | null = null): { messages: number[]; drafts: number[] } {
   const messages = (
     q(db, 
         `SELECT m.id FROM messages m LEFT JOIN campaigns c ON c.id = m.campaign_id
@@ -75,12 +85,12 @@ export function candidateKeys(db: Db, campaign: string | null, nowIso: string): 
          JOIN enrollments e ON e.id = d.enrollment_id
          JOIN campaigns c ON c.id = e.campaign_id
          JOIN steps s ON s.id = d.step_id
-         WHERE d.status = 'approved' AND e.status = 'active' AND c.status = 'active'
+         WHERE d.status = 'approved' AND ${resumeAt === null ? `e.status = 'active'` : `(e.status = 'active' OR (${DUE_PAUSE}))`} AND c.status = 'active'
            AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.draft_id = d.id)
            AND (@campaign IS NULL OR c.name = @campaign)
          ORDER BY s.position DESC, d.id`,
       )
-      .all({ campaign }) as { id: number }[]
+      .all(resumeAt === null ? { campaign } : { campaign, resumeAt }) as { id: number }[]
   ).map((r) => r.id);
   return { messages, drafts };
 }

@@ -16,6 +16,7 @@ import * as q from './queries.js';
 import * as pages from './pages.js';
 import { verifyTrackingToken, PIXEL_GIF } from './tracking.js';
 import type { DraftReviewer } from './review.js';
+import { isDbBusy, type UnsubscribeSpool } from './spool.js';
 
 export interface ServeOptions {
   /** OUTREACH_SECRET: verifies unsubscribe and tracking tokens. Without it /u/ answers 503. */
@@ -31,6 +32,14 @@ export interface ServeOptions {
    * stops the sequence); without one, a minimal built-in review (pending → approved/rejected) is used.
    */
   reviewer?: DraftReviewer;
+  /**
+   * Where an unsubscribe goes when the database cannot take it at once (another process holds the write
+   * lock): written durably there, answered 200, applied later (./spool.ts). Without one, such a request
+   * gets a 503 with Retry-After.
+   */
+  spool?: UnsubscribeSpool | null;
+  /** Called after an unsubscribe was spooled (serve's retry timer applies it when the lock is free). */
+  onSpooled?: () => void;
   /** Called with unexpected errors (the CLI logs them). */
   onError?: (err: unknown) => void;
   /** Called for each request, for an access log. */
@@ -181,16 +190,29 @@ export function createApp(db: Db, opts: ServeOptions): (req: IncomingMessage, re
 
   // ----- public endpoints -------------------------------------------------------------------
 
+  /** A read that may find the database unavailable (locked in an exclusive mode, I/O error): undefined then. */
+  const tryRead = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isDbBusy(err)) opts.onError?.(err);
+      return undefined;
+    }
+  };
+
+  let skipDbUntil = 0;
+
   async function unsubscribeRoute(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'POST' && req.method !== 'HEAD') {
       return send(res, 405, 'Method not allowed', 'text/plain; charset=utf-8', { allow: 'GET, POST' });
     }
     if (!opts.secret) return send(res, 503, pages.plainPage('Unavailable', '<h1>Unsubscribe is not configured</h1><p>Please reply to the email with "unsubscribe".</p>'));
     const messageId = verifyUnsubscribeToken(opts.secret, token);
-    const m = messageId ? q.findMessage(db, messageId) : null;
     if (!messageId) {
       return send(res, 404, pages.plainPage('Invalid link', '<h1>This unsubscribe link is not valid</h1><p>Please reply to the email with "unsubscribe" and we will remove you.</p>'));
     }
+    // undefined: the database could not be read just now (the token is valid all the same).
+    const m = tryRead(() => q.findMessage(db, messageId));
     if (req.method === 'POST') {
       // RFC 8058: the body is "List-Unsubscribe=One-Click" (urlencoded or multipart). No CSRF token:
       // the signed token is the capability, and mail providers post without cookies or origins.
@@ -199,18 +221,59 @@ export function createApp(db: Db, opts: ServeOptions): (req: IncomingMessage, re
       if (value !== 'One-Click') {
         return send(res, 400, pages.plainPage('Unsubscribe', '<h1>Missing List-Unsubscribe=One-Click</h1>'));
       }
-      if (m) q.unsubscribe(db, m, req.headers['sec-fetch-mode'] === 'navigate' ? 'confirmation page' : 'one-click');
+      const via = req.headers['sec-fetch-mode'] === 'navigate' ? 'confirmation page' : 'one-click';
+      if (m !== null) {
+        // The connection's busy timeout is short (tens of ms): a lock held longer by another process
+        // (a big import, a VACUUM) must not freeze the server, and the request must not be lost either.
+        // Right after a request found the lock held, the next ones go straight to the spool for a moment:
+        // a burst of unsubscribes during a long import must not each stand the server still for the timeout.
+        let recorded = false;
+        if (m && (!opts.spool || Date.now() >= skipDbUntil)) {
+          try {
+            q.unsubscribe(db, m, via);
+            recorded = true;
+          } catch (err) {
+            if (isDbBusy(err)) skipDbUntil = Date.now() + 1000;
+            else opts.onError?.(err);
+          }
+        }
+        if (!recorded) {
+          try {
+            if (!opts.spool) throw new Error('the database is busy and there is no unsubscribe spool');
+            opts.spool.add(messageId, via);
+          } catch (err) {
+            opts.onError?.(err);
+            return send(
+              res,
+              503,
+              pages.plainPage('Unsubscribe', '<h1>Please try again in a minute</h1><p>We could not record your request just now. You can also reply to the email with "unsubscribe".</p>'),
+              'text/html; charset=utf-8',
+              { 'retry-after': '60' },
+            );
+          }
+          opts.onSpooled?.();
+        }
+      }
       return send(res, 200, pages.unsubscribeConfirmPage(token, m?.to_email ?? null, true));
     }
     // GET (and HEAD) never change anything: link scanners and previews follow GETs.
-    const done = m ? q.isEmailSuppressed(db, m.to_email) : false;
+    const done = (m ? tryRead(() => q.isEmailSuppressed(db, m.to_email)) === true : false) || Boolean(opts.spool?.has(messageId));
     return send(res, 200, pages.unsubscribeConfirmPage(token, m?.to_email ?? null, done), 'text/html; charset=utf-8', { 'x-robots-tag': 'noindex' });
   }
 
+  /** Tracking is best effort: while the database is locked an open or click is not recorded (never a failed pixel or redirect). */
+  const tryTrack = (fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      if (!isDbBusy(err)) throw err;
+    }
+  };
+
   function openRoute(res: ServerResponse, token: string): void {
     const id = opts.secret ? verifyTrackingToken(opts.secret, token.replace(/\.gif$/, '')) : null;
-    const m = id ? q.findMessage(db, id) : null;
-    if (m) q.recordTracking(db, m, 'opened', {});
+    const m = id ? tryRead(() => q.findMessage(db, id)) : null;
+    if (m) tryTrack(() => q.recordTracking(db, m, 'opened', {}));
     // Always the pixel: a broken image tells nobody anything.
     send(res, 200, PIXEL_GIF, 'image/gif', { 'cross-origin-resource-policy': 'cross-origin' });
   }
@@ -225,7 +288,7 @@ export function createApp(db: Db, opts: ServeOptions): (req: IncomingMessage, re
     if (!href || !(q.messageLinks(db, m).has(target) || q.messageLinks(db, m).has(href))) {
       return send(res, 400, pages.plainPage('Unknown link', '<h1>This link was not in the email</h1>'));
     }
-    q.recordTracking(db, m, 'clicked', { url: target });
+    tryTrack(() => q.recordTracking(db, m, 'clicked', { url: target }));
     redirect(res, href, 302);
   }
 
@@ -309,7 +372,7 @@ export function createApp(db: Db, opts: ServeOptions): (req: IncomingMessage, re
 
   // ----- the handler ----------------------------------------------------------------------------
 
-  return async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
     res.on('finish', () => opts.onRequest?.(`${req.method} ${(req.url ?? '').replace(/\/(u|o|c)\/[^/?]+/, '/$1/…').replace(/token=[^&]+/, 'token=…')} ${res.statusCode} ${Date.now() - started}ms`));
     let url: URL;
@@ -361,5 +424,22 @@ export function createApp(db: Db, opts: ServeOptions): (req: IncomingMessage, re
       }
     }
     return dashboard(req, res, url);
+  };
+
+  // The connection's busy timeout is short: a page that needs the database while another process holds
+  // it in a way that stops readers too gets a clear 503 with Retry-After (never a frozen server).
+  return async (req, res) => {
+    try {
+      await handle(req, res);
+    } catch (err) {
+      if (!isDbBusy(err) || res.headersSent) throw err;
+      send(
+        res,
+        503,
+        pages.plainPage('Busy', '<h1>The database is busy</h1><p>Another outreach command is writing to it (an import, a vacuum). Try again in a few seconds.</p>'),
+        'text/html; charset=utf-8',
+        { 'retry-after': '5' },
+      );
+    }
   };
 }

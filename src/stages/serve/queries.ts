@@ -3,7 +3,7 @@
 // unsubscribe. Every write is one IMMEDIATE transaction.
 import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
-import { addSuppression } from '../../db/suppressions.js';
+import { addSuppression, isForgotten } from '../../db/suppressions.js';
 import { addEvent } from '../../db/events.js';
 import { UNSUBSCRIBE_URL_MARKER } from '../../domain/unsubscribe.js';
 
@@ -322,24 +322,48 @@ export function findMessage(db: Db, messageId: string): MessageRef | null {
  * to that address and records an 'unsubscribed' event, once: repeating it changes nothing.
  */
 export function unsubscribe(db: Db, m: MessageRef, via: string): { added: boolean } {
-  return tx(db, () => {
-    const email = m.to_email.toLowerCase();
-    const added = addSuppression(db, { kind: 'email', value: email, reason: 'unsubscribed', source: 'serve', note: `one-click (${via})` });
-    let stopped = 0;
-    let cancelled = 0;
-    if (m.lead_id !== null) stopped = stopEnrollments(db, m.lead_id, 'unsubscribed');
-    cancelled = db.sqlite
-      .prepare(`UPDATE messages SET state = 'cancelled', last_error = 'unsubscribed', claimed_by = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
-        WHERE to_email IN (?, ?) AND state IN ('queued','deferred')`)
-      .run(m.to_email, email).changes;
-    if (added || stopped || cancelled) {
-      if (m.lead_id !== null) {
-        db.sqlite.prepare(`UPDATE leads SET stage = 'unsubscribed', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`).run(m.lead_id);
-      }
-      addEvent(db, { leadId: m.lead_id, type: 'unsubscribed', campaignId: m.campaign_id, messageId: m.id, data: { source: 'serve', via, stoppedEnrollments: stopped, cancelledMessages: cancelled } });
-    }
-    return { added };
+  return tx(db, () => unsubscribeInTx(db, m, via));
+}
+
+/**
+ * unsubscribe() inside the caller's write transaction. `requestedAt` is when the request arrived, when it is
+ * applied later (from the spool, ./spool.ts): the suppression and the event carry that time.
+ */
+export function unsubscribeInTx(db: Db, m: MessageRef, via: string, requestedAt?: string): { added: boolean } {
+  const email = m.to_email.toLowerCase();
+  // A forgotten person (GDPR erasure) is already suppressed by a hash: never store the address again in clear.
+  const forgotten = !email.includes('@') || isForgotten(db, 'email', email);
+  const added = !forgotten && addSuppression(db, {
+    kind: 'email',
+    value: email,
+    reason: 'unsubscribed',
+    source: 'serve',
+    note: requestedAt ? `one-click (${via}), received ${requestedAt} while the database was busy` : `one-click (${via})`,
   });
+  if (added && requestedAt) {
+    db.sqlite.prepare(`UPDATE suppressions SET created_at = ? WHERE kind = 'email' AND value = ?`).run(requestedAt, email);
+  }
+  let stopped = 0;
+  let cancelled = 0;
+  if (m.lead_id !== null) stopped = stopEnrollments(db, m.lead_id, 'unsubscribed');
+  cancelled = db.sqlite
+    .prepare(`UPDATE messages SET state = 'cancelled', last_error = 'unsubscribed', claimed_by = NULL, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now')
+      WHERE to_email IN (?, ?) AND state IN ('queued','deferred')`)
+    .run(m.to_email, email).changes;
+  if (added || stopped || cancelled) {
+    if (m.lead_id !== null) {
+      db.sqlite.prepare(`UPDATE leads SET stage = 'unsubscribed', updated_at = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE id = ?`).run(m.lead_id);
+    }
+    addEvent(db, {
+      leadId: m.lead_id,
+      type: 'unsubscribed',
+      at: requestedAt,
+      campaignId: m.campaign_id,
+      messageId: m.id,
+      data: { source: 'serve', via, stoppedEnrollments: stopped, cancelledMessages: cancelled, ...(requestedAt ? { spooled: true } : {}) },
+    });
+  }
+  return { added };
 }
 
 export function isEmailSuppressed(db: Db, email: string): boolean {
