@@ -3,6 +3,7 @@
 // set by senders to ask others not to auto-reply; on its own it proves nothing.
 import { extractReturnDate } from './dates.js';
 import { guessLanguage } from './lang.js';
+import { footerOffer } from './unsubscribe.js';
 import { foldMemo, header, type MailInput } from './types.js';
 
 export interface AutoReplyResult {
@@ -236,3 +237,98 @@ export function detectAutoReply(input: MailInput, bodyText?: string): AutoReplyR
     departed: DEPARTED.test(text) || undefined,
   };
 }
+
+/**
+ * Bulk mail told by its body alone (no List-Unsubscribe, no Precedence: a store's newsletter sent from Gmail
+ * or a small ESP, an order or shipping notification): the footer and wording of marketing mail, by language.
+ * Each kind of evidence counts once, with its weight; on folded text.
+ */
+const BULK_SIGNALS: { name: string; weight: number; re: RegExp }[] = [
+  {
+    name: '"you receive this because"',
+    weight: 2,
+    re: /\b(you('re| are)? receiv(e|ing) (this|these)|you received this|this (e-?mail|message|newsletter|mail) (was|has been|is) sent to|you (are|were) (subscribed|signed up)|you('ve| have) (subscribed|signed up|opted in)|because you (subscribed|signed up|opted in|registered|made a purchase|are a (customer|subscriber|member)|shopped|created an account)|sie erhalten diese[n]? (e-?mail|nachricht|newsletter|mail)|diese (e-?mail|nachricht) wurde an \S+ (gesendet|verschickt)|weil sie sich (fur|bei|zu) |vous recevez (cet|ce|cette) (e-?mail|email|message|newsletter|courriel|lettre)|(cet|ce) (e-?mail|email|courriel|message) (a ete|vous a ete) envoye|vous etes inscrit|recibes este (correo|email|e-mail|mensaje|boletin)|has recibido este (correo|email|e-mail|mensaje)|este (correo|email|mensaje) (fue|ha sido) enviado|porque te (suscribiste|registraste)|ricevi questa (email|e-mail|newsletter|mail)|hai ricevuto questa (email|e-mail|mail)|questa (email|e-mail|mail) (e stata|ti e stata) inviata|perche (sei iscritto|ti sei iscritto)|je ontvangt deze (e-?mail|nieuwsbrief|mail)|u ontvangt deze (e-?mail|nieuwsbrief|mail)|deze (e-?mail|mail) is (verzonden|verstuurd) naar|omdat (je|u) (zich )?(bent |hebt |heeft )?(ingeschreven|aangemeld)|voce (esta )?receb(e|endo) (este|esse) (e-?mail|email)|recebeu este (e-?mail|email)|este (e-?mail|email) foi enviado para|porque (voce )?se (inscreveu|cadastrou))\b/,
+  },
+  {
+    name: 'manage preferences',
+    weight: 2,
+    re: /\b(manage|update|change|edit) (your |my )?(e-?mail |email |subscription |notification |communication |marketing )?(preferences|subscriptions?)\b|\b(e-?mail|subscription|notification|communication) preferences\b|\bpreference cent(er|re)\b|\bnewsletter-?einstellungen\b|\b(einstellungen|praferenzen) (verwalten|andern|anpassen)\b|\b(gerer|modifier) (mes|vos|tes) (preferences|abonnements)\b|\b(gestionar|actualizar|cambiar) (tus|sus|mis) preferencias\b|\b(gestisci|aggiorna|modifica) (le )?(tue |mie )?preferenze\b|\b(voorkeuren|instellingen) (beheren|wijzigen|aanpassen)\b|\b(gerenciar|atualizar|alterar|gerir) (suas |as suas |minhas )?preferencias\b/,
+  },
+  {
+    name: 'view in browser',
+    weight: 2,
+    re: /\bview (this (e-?mail|email|message|newsletter) )?(in|on) (your |a |the )?(web ?)?browser\b|\bview (it |this )?online\b|\bview as (a )?web ?page\b|\bweb version\b|\btrouble viewing this (e-?mail|email|message)\b|\b(e-?mail|email|message) (is )?not displaying (correctly|properly)\b|\bim browser (anzeigen|ansehen|offnen|lesen)\b|\bonline-version\b|\bwebversion\b|\b(voir|afficher|consulter) (cet (e-?mail|email) |ce message |la version )?(en ligne|dans (le|votre) navigateur)\b|\bversion en ligne\b|\bver (este (correo|email|mensaje) )?en (el |tu |su )?navegador\b|\bver (la )?version (web|online|en linea)\b|\bvisualizza (questa (email|e-mail|mail) )?(nel (tuo )?browser|online|la versione web)\b|\bversione (web|online)\b|\bbekijk (deze (e-?mail|mail|nieuwsbrief) )?(in (je|uw) browser|online)\b|\bwebversie\b|\bonline bekijken\b|\b(ver|visualizar|abrir) (este (e-?mail|email) )?(no (seu )?navegador|online)\b|\bversao (web|online)\b/,
+  },
+  {
+    name: 'order or shipping notification',
+    weight: 2,
+    re: /\byour (order|package|parcel|shipment|purchase)( #?[a-z0-9-]{0,20}\d)? (has|is|was|will be)( now| been| being)? (shipped|on (its|the) way|dispatched|delivered|confirmed|out for delivery|ready for (pickup|collection)|processed|prepared|received)\b|\b(order|shipping|shipment|dispatch) confirmation\b|\bthank you for your (order|purchase)\b|\bihre (bestellung|sendung|lieferung)( #?[a-z0-9-]{0,20}\d)? (wurde|ist)( soeben| heute| gerade)? (versandt|versendet|verschickt|unterwegs|zugestellt|bestatigt|eingegangen)\b|\b(bestell|versand)bestatigung\b|\bvotre (commande|colis)( n°? ?#?[a-z0-9-]{0,20}\d)? (a ete|est)( bien)? (expedi|envoy|livr|confirm|en route|en cours)\w*|\bconfirmation de (commande|l'expedition)\b|\b(tu|su) (pedido|paquete|envio)( #?[a-z0-9-]{0,20}\d)? (ha sido|fue|esta|se ha)( ya)? (enviado|confirmado|entregado|en camino|expedido)\b|\bconfirmacion de (pedido|envio)\b|\bil (tuo|suo) (ordine|pacco)( #?[a-z0-9-]{0,20}\d)? (e stato|e in arrivo|e in consegna)\b|\bconferma (d'ordine|dell'ordine|di spedizione)\b|\b(je|uw) (bestelling|pakket)( #?[a-z0-9-]{0,20}\d)? (is|wordt)( onderweg| verzonden| bevestigd| bezorgd| verstuurd)\b|\bbestelbevestiging\b|\bseu (pedido|pacote|envio)( #?[a-z0-9-]{0,20}\d)? (foi|esta|ja foi)( enviado| confirmado| entregue| a caminho| despachado)\b|\bconfirmacao (do|de) pedido\b/,
+  },
+  {
+    name: 'tracking',
+    weight: 2,
+    re: /\btracking (number|no\.?|code|id|link)\b|\btrack (your|my) (order|package|parcel|shipment|delivery)\b|\bsendungs(verfolgung|nummer)\b|\b(numero|n°) de suivi\b|\bsuivre (mon|votre) (colis|commande)\b|\b(numero|codigo) de seguimiento\b|\bsigue tu (pedido|paquete|envio)\b|\bnumero di tracciamento\b|\btraccia (il )?(tuo )?(pacco|ordine|spedizione)\b|\btrack (&|and|en) trace\b|\bvolg (je|uw) (pakket|bestelling|zending)\b|\bcodigo de rastreio\b|\brastrei(e|o|ar) (seu|o) (pedido|pacote)\b|\bacompanhe (a entrega|o (seu )?pedido)\b/,
+  },
+  {
+    name: 'copyright line',
+    weight: 1,
+    re: /©|\(c\) ?(19|20)\d\d\b|\bcopyright\b|\ball rights reserved\b|\balle rechte vorbehalten\b|\btous droits reserves\b|\btodos los derechos reservados\b|\btutti i diritti riservati\b|\balle rechten voorbehouden\b|\btodos os direitos reservados\b/,
+  },
+  {
+    name: 'promotion',
+    weight: 1,
+    re: /\b(shop|buy) (now|today|the (sale|collection))\b|\b\d{1,2} ?% off\b|\bfree (shipping|delivery|returns) (on|over|for|with)\b|\buse (the )?(code|coupon|promo code|discount code)\b|\bnew arrivals\b|\bsale (ends|starts|is on|is live)\b|\blimited[- ]time (offer|only)\b|\bjetzt (shoppen|kaufen|bestellen|entdecken)\b|\bversandkostenfrei\b|\bgutscheincode\b|\b(acheter|commander|decouvrir) maintenant\b|\blivraison (gratuite|offerte)\b|\bcode promo\b|\b(compra|compre|comprar) (ahora|ya|agora|ja)\b|\benvio gratis\b|\b(acquista|compra) ora\b|\bspedizione gratuita\b|\bcodice sconto\b|\bshop nu\b|\bgratis verzending\b|\bkortingscode\b|\bfrete gratis\b|\bcupom\b|\b(use|usa|utiliza|utilisez|verwenden sie|gebruik) (el |le |den |de )?(codigo|cupon|code|kortingscode)\b/,
+  },
+];
+
+export interface BulkResult {
+  confidence: number;
+  reason: string;
+  /** Enough evidence that nothing a person wrote could explain it (several footer signals). */
+  strong: boolean;
+}
+
+/**
+ * Bulk mail from its body: an unsubscribe link or line offered as a footer does ("Unsubscribe: https://…",
+ * "unsubscribe here", "Unsubscribe | Manage preferences"), "you receive this because you subscribed", "view in
+ * browser", an order or shipping notification, a copyright line and promotions. `text` is what to read: the
+ * whole body of a fresh message, or what the person wrote in a reply (never our quoted original).
+ */
+export function detectBulkBody(text: string): BulkResult | null {
+  // The head and the tail of a long newsletter: the footer is at the bottom.
+  const raw = text.length > 12000 ? `${text.slice(0, 6000)}\n${text.slice(-6000)}` : text;
+  const t = foldMemo(raw);
+  let score = 0;
+  const found: string[] = [];
+  if (footerOffer(t)) {
+    score += 2;
+    found.push('unsubscribe link');
+  }
+  for (const s of BULK_SIGNALS) {
+    if (s.re.test(t)) {
+      score += s.weight;
+      found.push(s.name);
+    }
+  }
+  if (score < 2) return null;
+  const kind = found.includes('order or shipping notification') || found.includes('tracking') ? 'order or shipping notification' : 'newsletter footer';
+  return {
+    confidence: Math.min(0.95, 0.65 + 0.05 * score),
+    reason: `bulk mail: ${kind} (${found.join(', ')})`,
+    strong: score >= 4,
+  };
+}
+
+/** The lines of a text that belong to a bulk footer or notice (any unsubscribe word, "view in browser"...), removed. */
+export function withoutBulkLines(text: string): string {
+  return text
+    .slice(0, 12000)
+    .split('\n')
+    .filter((line) => {
+      const f = foldMemo(line);
+      return !BULK_LINE_WORD.test(f) && !BULK_SIGNALS.some((s) => s.re.test(f));
+    })
+    .join('\n');
+}
+const BULK_LINE_WORD =
+  /\b(unsubscribe|opt[ -]out|abmelden|abbestellen|desinscri\w*|desabonn\w*|de baja|suscripcion|disiscri\w*|iscrizione|uitschrijven|afmelden|descadastr\w*|inscricao|no longer (wish|want) to receive|stop receiving|(don'?t|do not) want (these|our) e-?mails)\b/;

@@ -54,13 +54,21 @@ function iso(y: number, m: number, d: number): string | null {
   return dt.toISOString().slice(0, 10);
 }
 
-/** Picks the year: a date without one is the next occurrence on or after (reference - 7 days). */
+/** How far back a date without a year may lie and still be this year's: further back, it is next year's. */
+export const PAST_YEAR_WINDOW_DAYS = 183;
+
+/**
+ * Picks the year of a date written without one. This year's date, unless it lies more than about six months
+ * (PAST_YEAR_WINDOW_DAYS) before the reference: then next year's. So a December notice "back Jan 5" returns
+ * next January, while "out until Nov 20" received on Nov 29 is this year's Nov 20, already past (a notice
+ * left on after the person came back), never next November. (February 29 in a year without one is no date.)
+ */
 function withYear(m: number, d: number, ref: Date, y?: number): string | null {
   if (y !== undefined) return iso(y < 100 ? 2000 + y : y, m, d);
   const refY = ref.getUTCFullYear();
   const cand = iso(refY, m, d);
   if (!cand) return null;
-  const floor = new Date(ref.getTime() - 7 * 86400_000).toISOString().slice(0, 10);
+  const floor = new Date(ref.getTime() - PAST_YEAR_WINDOW_DAYS * 86400_000).toISOString().slice(0, 10);
   return cand >= floor ? cand : iso(refY + 1, m, d);
 }
 

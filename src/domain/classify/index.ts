@@ -2,17 +2,17 @@
 // `Auto-Submitted: auto-replied`), then automatic replies, then requests to stop, then the intent of
 // what the person wrote. Pure: the inbox stage parses mail into a MailInput and applies the effects.
 import { detectBounce } from './bounce.js';
-import { detectAutoReply } from './autoreply.js';
+import { detectAutoReply, detectBulkBody, withoutBulkLines } from './autoreply.js';
 import { detectUnsubscribe, isComplaint } from './unsubscribe.js';
 import { classifyIntent } from './intent.js';
 import { stripReply } from './strip.js';
 import { guessLanguage } from './lang.js';
-import type { Classification, MailInput } from './types.js';
+import { header, type Classification, type MailInput } from './types.js';
 
 export * from './types.js';
 export { detectBounce, parseDeliveryStatus } from './bounce.js';
-export { detectAutoReply } from './autoreply.js';
-export { detectUnsubscribe, isComplaint } from './unsubscribe.js';
+export { detectAutoReply, detectBulkBody } from './autoreply.js';
+export { detectUnsubscribe, isComplaint, footerOffer } from './unsubscribe.js';
 export { classifyIntent } from './intent.js';
 export { stripReply } from './strip.js';
 export { extractReturnDate, findDates } from './dates.js';
@@ -70,13 +70,39 @@ function classifyAutomaticRaw(input: MailInput): { result: Classification | null
         reason: auto.reason,
         returnDate: auto.returnDate,
         departed: auto.departed,
+        ...(auto.kind === 'bulk' ? { bulk: true } : {}),
         lang: guessLanguage(bodyText || input.subject),
         bodyText,
       },
       bodyText,
     };
   }
-  const unsub = detectUnsubscribe(bodyText, input.subject);
+  // Bulk mail told by its body (a store's newsletter or order notice without List-Unsubscribe): its own
+  // unsubscribe footer is no request to us. In a reply only what the person wrote counts (our quoted footer
+  // does not), and only strong evidence: a person does not write "view in browser | manage preferences".
+  let unsub = null as ReturnType<typeof detectUnsubscribe>;
+  const isReply = Boolean(header(input, 'in-reply-to') || header(input, 'references')) || REPLY_SUBJECT.test(input.subject);
+  const bulk = detectBulkBody(isReply ? bodyText : input.text);
+  if (bulk && (bulk.strong || !isReply)) {
+    // A real request to stop, written above a footer of the sender's own ("please unsubscribe me"), still counts.
+    unsub = detectUnsubscribe(bodyText, input.subject, { bulk: true });
+    if (!unsub) {
+      let human = false;
+      if (!bulk.strong) {
+        // What a person would have written above the footer: the footer's own lines ("don't want these
+        // emails? unsubscribe here") say nothing of the sender's intent.
+        const intent = classifyIntent(withoutBulkLines(bodyText), input.subject);
+        human = (intent.label === 'WARM' || intent.label === 'COLD') && intent.scores[intent.label] >= 3;
+      }
+      if (!human) {
+        return {
+          result: { label: 'AUTO_REPLY', confidence: bulk.confidence, reason: bulk.reason, bulk: true, lang: guessLanguage(bodyText || input.subject), bodyText },
+          bodyText,
+        };
+      }
+    }
+  }
+  unsub ??= detectUnsubscribe(bodyText, input.subject);
   if (unsub) {
     return {
       result: { label: 'UNSUBSCRIBE', confidence: unsub.confidence, reason: unsub.reason, domainWide: unsub.domainWide, complaint: false, lang: guessLanguage(bodyText || input.subject), bodyText },
@@ -85,6 +111,9 @@ function classifyAutomaticRaw(input: MailInput): { result: Classification | null
   }
   return { result: null, bodyText };
 }
+
+/** A reply or a forward by its subject prefix (Re:, AW:, Fwd:, TR:, RV:...). */
+const REPLY_SUBJECT = /^\s*(re|aw|antw|antwort|sv|vs|r|rif|res|ref|wg|fw|fwd|tr|rv|enc|doorst)\s*(\[\d+\]|\(\d+\))?\s*:/i;
 
 /** The whole offline classification. */
 export function classifyMail(input: MailInput): Classification {

@@ -20,7 +20,13 @@ export function fold(s: string): string {
     .toLowerCase();
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const ENTITIES: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ',
+  // Common in newsletter footers ("Unsubscribe &middot; Preferences", "&copy; 2026") and in plain prose.
+  middot: '\u00b7', bull: '\u2022', copy: '\u00a9', reg: '\u00ae', trade: '\u2122', ndash: '\u2013', mdash: '\u2014', hellip: '\u2026',
+  laquo: '\u00ab', raquo: '\u00bb', lsquo: '\u2018', rsquo: '\u2019', ldquo: '\u201c', rdquo: '\u201d', euro: '\u20ac', pound: '\u00a3',
+  shy: '', zwnj: '', zwj: '',
+};
 
 /** A plain-text rendering of HTML good enough for classification: scripts and styles dropped, never executed; quoted blocks become "> " lines. */
 export function htmlToText(html: string): string {

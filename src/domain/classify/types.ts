@@ -42,8 +42,18 @@ export interface Classification {
   returnDate?: string;
   /** For automatic replies: the person has left, or the mailbox is no longer read. */
   departed?: boolean;
-  /** For unsubscribe requests that ask for the whole company to be left alone. */
+  /**
+   * For unsubscribe requests that ask for the whole company to be left alone ("remove our whole company",
+   * "take our domain off your list", "ne plus contacter personne chez nous"): the sender's domain (and the
+   * lead's) is to be suppressed too, not only the sender's address.
+   */
   domainWide?: boolean;
+  /**
+   * For automatic mail: bulk or list mail (a newsletter, a shop's order or shipping notice), told by its
+   * headers (List-Id, List-Unsubscribe, Precedence: bulk) or by its body (an unsubscribe footer, "view in
+   * browser", "you receive this because…"). Nobody asked us anything: no stop, no pause, no suppression.
+   */
+  bulk?: boolean;
   /** For ARF spam complaints. */
   complaint?: boolean;
   /** The language guessed for the text (en, de, fr, es, it, nl, pt). */

@@ -9,7 +9,36 @@ export interface UnsubscribeResult {
   complaint: boolean;
 }
 
+/** Requests to leave the whole company alone: stop requests that are domain-wide by themselves. */
+const COMPANY_STOP: RegExp[] = [
+  // The whole company: "remove our whole company from your list", "take our domain off your list", "remove
+  // everyone at our company", "delete all our addresses from your database", "remove us all".
+  /\b(remove|delete|take|drop|strike|purge|erase|wipe|scrub|unsubscribe) (all (of )?our (company|business|domain|team|organi[sz]ation|store|shop|firm|staff|people|employees|colleagues|addresses|e-?mail addresses|e-?mails|contacts|details|records)|(our|the) (whole |entire )?(company|business|domain|team|organi[sz]ation|store|shop|firm|staff|people|employees|colleagues))\b.{0,60}\b(from|off|out of) (your|the|this|any|all)( \w+)? (list|lists|mailing|database|system|crm|records|distribution|contacts|outreach|campaigns?|newsletters?|e-?mails?|sequences?)\b/,
+  /\b(remove|delete|take|drop|strike|purge|erase|unsubscribe) (every ?(one|body)|any ?(one|body)|all (of )?(us|the (people|staff|employees|addresses|contacts)))( else)? (at|in|from|of) .{0,60}\b(from|off|out of) (your|the|this|any|all)\b/,
+  /\b(remove|delete|unsubscribe|take off|drop) (us all|all of us|every ?(one|body)( else)? (at|in|from) \S+|any ?(one|body)( else)? (at|in|from) \S+|(me|us) and (my|our|all my|all our) (colleagues|co-?workers|team(mates)?|staff|employees))\b/,
+  /\b(don'?t|do not|never|stop|quit|cease|no longer) (e-?mail(ing)?|contact(ing)?|messag(e|ing)|writ(e|ing) to|reach(ing)? out to|spam(ming)?|pitch(ing)?|send(ing)? (e-?mails|emails|mail|messages) to|mail(ing)?) (any ?(one|body)|every ?(one|body)|people|any of (us|our)|our (staff|team|employees|people|colleagues|company|domain))\b(?! else)(?![^.!?\n]{0,40}\b(except|but|other than|besides|apart from|instead of) (me|us|myself)\b)/,
+  /\b(nobody|no one|none of us|no-one) (at|in|from|here at) \S+ (wants?|needs?|asked for) (these|your|any|this|such) (e-?mails|emails|messages|mails?|spam|newsletters?)\b/,
+  // "Kontaktieren Sie niemanden mehr bei uns", "nehmen Sie unsere Domain aus Ihrem Verteiler", "löschen Sie alle unsere Adressen"
+  /\b(kontaktier\w*|schreib\w*|anschreib\w*|mail\w*|e-?mail\w*|send\w*|schick\w*) (sie |ihr |du )?(bitte )?(niemand(en|em)?|keinen (von uns|unserer \w+)|keine (unserer|unsere) \w+) (mehr |bitte )*(bei|in|aus|von|an|aus) (uns|unserem|unserer|unseren)\b|\b(niemand(en|em)?|keinen) (bei|in|aus|von) (uns|unserem \w+|unserer \w+) (mehr )?(kontaktieren|anschreiben|anmailen|schreiben)\b/,
+  /\b(nehmen|streichen|entfernen|lo(e)?schen|tragen) sie (bitte )?(unsere|unser|alle unsere|alle) (ganze |gesamte |komplette )?(firma|unternehmen|domain|domane|team|adressen|e-?mail-?adressen|mitarbeiter|kontakte|kollegen)\b|\b(unsere|unser|alle unsere) (ganze |gesamte |komplette )?(firma|unternehmen|domain|domane|team|adressen|e-?mail-?adressen|mitarbeiter|kontakte) (bitte |umgehend |sofort )*(aus|von) (ihrem|ihrer|dem|der|eurem|eurer) (verteiler|liste|datenbank|mailingliste|e-?mail-?liste)\b/,
+  // "Merci de ne plus contacter personne chez nous", "ne contactez plus personne de notre société",
+  // "retirez toute notre entreprise de votre liste", "supprimez toutes nos adresses", "retirez notre domaine"
+  /\bne plus (contacter|ecrire a|solliciter|relancer|demarcher|envoyer (de |d')?[\w-]+ a) (personne|aucun\w*|quiconque|qui que ce soit)\b|\bne (contactez|ecrivez a|sollicitez|relancez|demarchez|envoyez [\w'-]+ a) plus (personne|aucun\w*|quiconque)\b/,
+  // "No contacten a nadie de nuestra empresa", "eliminen a toda nuestra empresa de su lista", "borren todas nuestras direcciones"
+  /\bno (contacten|escriban|envien|manden|contacte|escriba|envie|mande|contactes|escribas)( mas| nunca)? (mas )?((correos|emails|e-mails|mensajes|nada) )?(a )?(nadie|ninguno|ninguna persona)\b|\bdejen de (contactar|escribir|enviar \w+|mandar \w+) a (nadie|todos|cualquier)\b/,
+  /\b(elimin|borr|quit|saqu|sac|retir|remuev|dar de baja)(e|en|ad|a|ar)?n? (a )?(toda nuestra|todo nuestro|todas nuestras|todos nuestros|nuestro|nuestra|nuestros|nuestras) (empresa|compania|equipo|dominio|direcciones|correos|tienda|personal|organizacion|contactos)\b/,
+  // "Non contattate più nessuno della nostra azienda", "rimuovete tutta la nostra azienda", "cancellate tutti i nostri indirizzi"
+  /\bnon (contattate|scrivete|contattare|scrivere|contatti|scriva|inviate|mandate)( piu)? ((email|e-mail|messaggi|nulla) )?(a )?nessuno\b/,
+  /\b(rimuovete|cancellate|eliminate|togliete|rimuova|cancelli|elimini|tolga|rimuovere|cancellare|eliminare|togliere) (tutta la nostra|tutto il nostro|tutti i nostri|tutte le nostre|il nostro|la nostra|i nostri|le nostre) (azienda|societa|team|dominio|indirizzi|email|e-mail|negozio|organizzazione|personale|contatti|colleghi)\b/,
+  // "Mail niemand van ons meer", "neem met niemand bij ons nog contact op", "verwijder al onze adressen"
+  /\b(mail|e-?mail|contacteer|benader|stuur|bel|mailt|stuurt|contacteert|benadert) (a\.?u\.?b\.? |alsjeblieft |alstublieft |graag )?(niemand|geen van ons|geen enkele (medewerker|collega)) (meer )?(van|bij|binnen|uit) (ons|onze)\b|\b(met )?niemand (van|bij|binnen) (ons|onze \w+) (meer|nog)\b|\b(verwijder|schrap|haal) (al onze|alle onze|onze|onze hele|onze volledige) (adressen|e-?mailadressen|bedrijf|domein|team|organisatie|winkel|medewerkers|contacten)\b/,
+  // "Não contatem mais ninguém da nossa empresa", "removam toda a nossa empresa da lista", "apaguem todos os nossos endereços"
+  /\bnao (contatem|contactem|enviem|escrevam|mandem|contate|contacte|envie|escreva|mande)( mais)? (mais )?((e-?mails|mensagens|nada) )?(a |para )?(ninguem|nenhum\w*)\b/,
+  /\b(remova|removam|retire|retirem|exclua|excluam|tire|tirem|apague|apaguem|remover|excluir|apagar|retirar) (toda a nossa|todo o nosso|todos os nossos|todas as nossas|a nossa|o nosso|nossa|nosso|nossos|nossas) (empresa|equipe|equipa|dominio|enderecos|e-?mails|loja|organizacao|contatos|contactos|funcionarios|colaboradores)\b/,
+];
+
 const STOP_PATTERNS: RegExp[] = [
+  ...COMPANY_STOP,
   // en
   /\bunsubscribe\b/,
   /\b(remove|delete|take|drop|strike) (me|us|my (e-?mail|address|details|data|name)|our (e-?mail|address|company|details)|this (e-?mail|address))\b.{0,40}\b(from|off)\b/,
@@ -55,6 +84,7 @@ const STOP_PATTERNS: RegExp[] = [
   /\b(arrete[sz]?|arreter|cesse[sz]?|cesser) (donc )?de (m'|nous |me )(envoy|ecri|contact|sollicit|relanc|spamm|harcel|mail)\w*\b/,
   /\bne (souhaite|souhaitons|veux|voulons|desire|desirons) (plus|pas|plus jamais|pas etre|plus etre)( etre)? (contacte|sollicite|relance|demarche)e?s?\b|\bne plus etre (contacte|sollicite|relance|demarche)e?s?\b/,
   /\b(veuillez|merci de|pouvez-vous|pourriez-vous) (me|nous) (retirer|supprimer|enlever|effacer|radier|desinscrire)\b/,
+  /\b(retirez|supprimez|enlevez|effacez|rayez|retirer|supprimer|enlever|effacer|rayer|desinscrivez|desinscrire) (toute notre|tout notre|toutes nos|tous nos|notre|nos|l'ensemble de (notre|nos)) ?(entreprise|societe|equipe|domaine|adresses|e-?mails|personnel|collaborateurs|boutique|contacts|organisation)\b/,
   // es
   /\b(dar(me|nos)? de baja|darse de baja|baja de (su|la|esta) lista|desuscrib\w*|desinscrib\w*|cancelar (la )?suscripcion)\b/,
   /\bno (quiero|queremos|deseo|deseamos) (recibir|que me (escriban|envien|contacten))\b/,
@@ -141,28 +171,101 @@ const LIST_WORD = /\b(list|lists|liste|listen|lista|listas|lijst|database|datenb
 
 /** Stop patterns compiled once more with the g flag, to look at every match (a negated one does not count). */
 const STOP_GLOBAL = STOP_PATTERNS.map((re) => new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g'));
+const COMPANY_GLOBAL = COMPANY_STOP.map((re) => new RegExp(re.source, re.flags + 'g'));
 const LEGAL_GLOBAL = LEGAL_PATTERNS.map((re) => new RegExp(re.source, re.flags + 'g'));
 
-/** Whether one match of a stop pattern is a request: not negated, not about the CC line. */
-function realStop(t: string, m: RegExpExecArray): boolean {
+export interface UnsubscribeOptions {
+  /**
+   * The message carries the footer of bulk mail (a newsletter, a shop's notification): a stop word alone in
+   * a short line of it ("Unsubscribe", "Abmelden", "Se désinscrire") is a link of that footer, not a request.
+   */
+  bulk?: boolean;
+}
+
+/**
+ * The offer of a footer, not a request to us: "Unsubscribe: https://…", "unsubscribe here", "Unsubscribe |
+ * Manage preferences", "unsubscribe from this list", "you can unsubscribe at any time", "click here to
+ * unsubscribe", "if you no longer wish to receive these emails", "Newsletter abbestellen: https://…", "pour
+ * vous désinscrire", "para darse de baja", "per disiscriverti". What follows the match, then what precedes it
+ * in its clause.
+ */
+const OFFER_AFTER =
+  /^(?:-se|-te|-vous|-ti|-vi)?[^\S\n]*(?:(?:[:|\u2022\u00b7>(<\[\u2013\u2014-]|\bhere\b|\bhier\b|\bici\b|\baqui\b|\bqui\b)[^\S\n]*[:(<\[]?[^\S\n]*)?(?:https?:\/\/|www\.|mailto:|\{\{|%%|\*\|)|^(?:-se|-te|-vous|-ti|-vi)?[^\S\n]*[|\u2022\u00b7]|^(?:-se|-te|-vous|-ti|-vi)? (?:here|hier|ici|aqui|qui|anytime|any time|at any time|jederzeit|a tout moment|en cualquier momento|in qualsiasi momento|op elk moment|a qualquer momento)\b|^ (?:from|of) (?:this|these|our|all|the|future|all future) (?:list|mailing|newsletter|e-?mails|emails|mailings|communications|marketing|messages)|^ (?:link|button|page|preferences)\b|^ ?(?:or|\/) (?:manage|update|change|edit)\b/;
+const OFFER_BEFORE =
+  /^\s*(?:please |simply |just |easily )?(?:to|here|hier|ici|aqui|se|click(?: here)?(?: to| and)?|you (?:can|may|could)(?: always| also| easily| simply| still)?(?: opt to)?|if (?:you|u)(?:'d| would)?(?: no longer| don'?t| do not| would rather not)?(?: wish| want| like| prefer| choose)?(?: to)?|how to|zum|um(?: sich)?|wenn sie|pour(?: vous| se)?|cliquez ici pour(?: vous)?|si vous(?: ne)?(?: souhaitez| voulez)?(?: plus)?(?: vous)?|para|haz clic aqui para|si (?:ya )?no(?: desea| deseas| quiere| quieres)?|per|clicca qui per|se non(?: desideri| vuoi)?|om(?: je| u| zich)?|klik hier om|als (?:je|u)|caso(?: nao)?|se (?:voce )?nao(?: deseja| quiser)?)\s*$/;
+/** A sentence opening with a condition on the reader's wishes, as footers do, in every supported language. */
+const CONDITION_OFFER =
+  /^\s*(?:if (?:you|u) (?:no longer|don'?t|do not|would rather not|'d rather not|would prefer not|'d prefer not|prefer not)(?: wish| want| like)?(?: to)? (?:receive|get|hear)|if (?:you|u) (?:wish|want|would like|'d like|prefer) to (?:unsubscribe|stop receiving|opt out|be removed|no longer receive)|should you (?:no longer |not )?(?:wish|want) to (?:receive|unsubscribe|be removed)|wenn sie (?:keine|den newsletter nicht|diese e-?mails nicht|nicht mehr|zukunftig keine)|falls sie (?:keine|nicht mehr)|si vous ne (?:souhaitez|voulez|desirez) (?:plus|pas)|si (?:ya )?no (?:desea|deseas|quiere|quieres|desean)|se non (?:desideri|vuoi|volete|desidera)|als (?:je|u) (?:geen|niet langer|niet meer)|se (?:voce |você )?(?:nao|não) (?:deseja|quiser|quer)|caso (?:nao|não) (?:deseje|queira))\b/;
+/** A personal word: a short footer line with one of these is a person writing ("unsubscribe me"). */
+const PERSONAL = /\b(me|us|my|our|i|we|mich|uns|mir|ich|wir|moi|nous|je|me|nos|yo|mi|ci|io|mij|ons|ik|eu)\b/;
+
+/** The clause a match is in, up to the match: a comma, full stop, dash or bar ends it. */
+function clauseBefore(t: string, index: number): string {
+  const before = t.slice(Math.max(0, index - 45), index);
+  const cut = Math.max(before.lastIndexOf(','), before.lastIndexOf('.'), before.lastIndexOf(';'), before.lastIndexOf('!'), before.lastIndexOf('?'), before.lastIndexOf('\n'), before.lastIndexOf(' - '), before.lastIndexOf('\u2014'), before.lastIndexOf('|'));
+  return cut >= 0 ? before.slice(cut + 1) : before;
+}
+
+/** Whether a match is a footer's offer to unsubscribe (see OFFER_AFTER); with `shortLine`, also a short footer line. */
+function offerAt(t: string, m: RegExpExecArray, clause: string, shortLine: boolean): boolean {
+  // "Opt me out of these emails", "remove us from this list": a request names who is to be removed.
+  if (PERSONAL.test(m[0])) return false;
+  const end = m.index + m[0].length;
+  if (OFFER_AFTER.test(t.slice(end, end + 60)) || OFFER_BEFORE.test(clause)) return true;
+  // A word inside a link ("https://shop.example/unsubscribe?u=1", "…/abmelden") is no sentence at all.
+  const ws = Math.max(t.lastIndexOf(' ', m.index - 1), t.lastIndexOf('\n', m.index - 1), m.index - 200);
+  if (/[/@=?]|:\/\/|www\./.test(t.slice(ws + 1, m.index))) return true;
+  // The sentence is a condition put to the reader: "If you no longer wish to receive these emails, please
+  // unsubscribe", "Si vous ne souhaitez plus recevoir nos e-mails, cliquez ici".
+  const head = t.slice(Math.max(0, m.index - 200), m.index);
+  const stop = Math.max(head.lastIndexOf('.'), head.lastIndexOf('!'), head.lastIndexOf('?'), head.lastIndexOf('\n'));
+  if (CONDITION_OFFER.test(head.slice(stop + 1))) return true;
+  if (shortLine && m.index > 80) {
+    // A short footer line holding the stop word ("Unsubscribe", "Newsletter abbestellen", "Se désinscrire").
+    const nl = t.indexOf('\n', end);
+    const line = clause + t.slice(m.index, nl < 0 ? Math.min(t.length, end + 60) : Math.min(nl, end + 60));
+    if (line.trim().length <= 50 && !PERSONAL.test(line)) return true;
+  }
+  return false;
+}
+
+/** The words of an unsubscribe link or line, in every supported language (on folded text). */
+const UNSUB_WORD =
+  /\b(unsubscribe|opt[ -]out|abmelden|abbestellen|desinscri\w*|desabonn\w*|(darse|darte) de baja|cancelar (la |tu |su )?suscripcion|disiscri\w*|annulla(re)? (l')?iscrizione|cancella(re)? (l')?iscrizione|uitschrijven|afmelden|descadastr\w*|cancelar (a )?inscricao|no longer (wish|want) to receive|stop receiving)\b/g;
+
+/**
+ * Whether the folded text offers to unsubscribe the way a footer of bulk mail does ("Unsubscribe:
+ * https://…", "unsubscribe here", "Unsubscribe | Manage preferences", "if you no longer wish to receive
+ * these emails", a short "Abmelden" line at the bottom). A request to us ("please unsubscribe me") is not.
+ */
+export function footerOffer(t: string): boolean {
+  UNSUB_WORD.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  for (let i = 0; i < 50 && (m = UNSUB_WORD.exec(t)); i++) {
+    if (offerAt(t, m, clauseBefore(t, m.index), true)) return true;
+  }
+  return false;
+}
+
+/** Whether one match of a stop pattern is a request: not negated, not about the CC line, not a footer's offer. */
+function realStop(t: string, m: RegExpExecArray, opts?: UnsubscribeOptions): boolean {
   // Only the clause the match is in: a comma, full stop or dash ends what a negation can reach.
-  const before = t.slice(Math.max(0, m.index - 45), m.index);
-  const cut = Math.max(before.lastIndexOf(','), before.lastIndexOf('.'), before.lastIndexOf(';'), before.lastIndexOf('!'), before.lastIndexOf('?'), before.lastIndexOf('\n'), before.lastIndexOf(' - '), before.lastIndexOf('\u2014'));
-  const clause = cut >= 0 ? before.slice(cut + 1) : before;
+  const clause = clauseBefore(t, m.index);
   if (NEG_BEFORE.test(clause)) return false;
+  if (offerAt(t, m, clause, Boolean(opts?.bulk))) return false;
   const around = t.slice(m.index, m.index + m[0].length + 30);
   if (CC_ONLY.test(around) && !LIST_WORD.test(around)) return false;
   return true;
 }
 
 /** How many patterns of a list have at least one real (not negated) match. */
-function countReal(list: RegExp[], t: string): number {
+function countReal(list: RegExp[], t: string, opts?: UnsubscribeOptions): number {
   let n = 0;
   for (const re of list) {
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(t))) {
-      if (realStop(t, m)) {
+      if (realStop(t, m, opts)) {
         n++;
         break;
       }
@@ -182,6 +285,8 @@ const DOMAIN_WIDE = [
   /\bnessuno (della|del|nella|nel) (nostra|nostro)\b|\btutta (la nostra|l') ?(azienda|societa|organizzazione)\b/,
   /\bniemand (van|bij|binnen) (ons|onze)\b|\bhet hele (bedrijf|team)\b|\bons (hele )?bedrijf\b/,
   /\bninguem (da|na|de) (nossa|nosso)\b|\btoda a (nossa )?(empresa|equipe|equipa)\b/,
+  // "anyone at shop3.example.com", "everybody @shop.com", "all of us", "me and my colleagues", "all our addresses"
+  /\b(any ?(one|body)|every ?(one|body)|nobody|no one|all of us|any of us)( else)? (at|from|in|@) ?@?[a-z0-9-]+(\.[a-z0-9-]+)+\b|\b(us all|all of us)\b|\b(me|us) and (my|our|all my|all our) (colleagues|co-?workers|team(mates)?|staff|employees)\b|\ball (of )?our (addresses|e-?mail addresses|e-?mails|contacts|colleagues|employees|staff|people)\b/,
 ];
 
 /** ARF (RFC 5965) feedback reports: the recipient marked our mail as spam. */
@@ -190,17 +295,18 @@ export function isComplaint(input: MailInput): boolean {
   return (/multipart\/report/.test(ct) && /report-type\s*=\s*"?feedback-report/.test(ct)) || /feedback-type\s*:\s*(abuse|fraud|complaint|opt-out|not-spam|other|virus)/i.test(input.feedbackReport ?? '') || /^[^\S\r\n]*feedback-type\s*:\s*abuse/im.test(input.text.slice(0, 4000));
 }
 
-export function detectUnsubscribe(text: string, subject = ''): UnsubscribeResult | null {
+export function detectUnsubscribe(text: string, subject = '', opts?: UnsubscribeOptions): UnsubscribeResult | null {
   const t = foldMemo(text.slice(0, 6000));
   const s = foldMemo(subject);
   // Cheap first pass (most replies have no stop word at all), then every match is checked for negation.
   const any = STOP_PATTERNS.some((re) => re.test(t)) || LEGAL_PATTERNS.some((re) => re.test(t));
-  let hits = any ? countReal(STOP_GLOBAL, t) + countReal(LEGAL_GLOBAL, t) : 0;
+  let hits = any ? countReal(STOP_GLOBAL, t, opts) + countReal(LEGAL_GLOBAL, t, opts) : 0;
   if (PRIVACY_LAW.test(t) && ERASE_VERB.test(t)) hits++;
   // Subject "Unsubscribe" with an empty body is how mail clients send a List-Unsubscribe mailto.
-  const subjectHit = /^\s*(re:\s*)?(unsubscribe|remove|abmelden|desinscription|baja|cancellami|afmelden|descadastrar)\b/.test(s);
+  // (Not for bulk mail: "Remove wrinkles now" is a newsletter's subject.)
+  const subjectHit = !opts?.bulk && /^\s*(re:\s*)?(unsubscribe|remove|abmelden|desinscription|baja|cancellami|afmelden|descadastrar)\b/.test(s);
   if (!hits && !subjectHit) return null;
-  const domainWide = DOMAIN_WIDE.some((re) => re.test(t));
+  const domainWide = DOMAIN_WIDE.some((re) => re.test(t)) || (hits > 0 && countReal(COMPANY_GLOBAL, t, opts) > 0);
   return {
     confidence: Math.round(Math.min(0.97, 0.8 + 0.06 * hits + (subjectHit ? 0.05 : 0)) * 100) / 100,
     reason: subjectHit && !hits ? 'unsubscribe subject' : `asks to stop (${hits} phrase${hits > 1 ? 's' : ''})${domainWide ? ', whole company' : ''}`,
