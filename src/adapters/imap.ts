@@ -24,7 +24,9 @@ export interface FolderSnapshot {
 
 export interface FetchedMessage {
   uid: number;
+  /** The message, or only its first `maxBytes` when it is bigger (see `size`). */
   source: Buffer;
+  /** The message's whole size (RFC822.SIZE): more than source.length when only its start was fetched. */
   size: number;
 }
 
@@ -83,9 +85,12 @@ export class ImapMailbox {
     path: string,
     state: FolderState,
     onMessage: (m: FetchedMessage, snapshot: FolderSnapshot) => Promise<void>,
-    opts: { chunk?: number; signal?: AbortSignal } = {},
+    opts: { chunk?: number; signal?: AbortSignal; maxBytes?: number } = {},
   ): Promise<FolderResult> {
     const chunkSize = opts.chunk ?? 250;
+    // At most maxBytes of each message (BODY.PEEK[]<0.maxBytes>, a partial fetch): a 300 MB message costs the
+    // sync what the parser reads, not 300 MB held by imapflow; RFC822.SIZE still gives its real size.
+    const source = opts.maxBytes && opts.maxBytes > 0 ? { start: 0, maxLength: Math.floor(opts.maxBytes) } : true;
     const lock = await this.client.getMailboxLock(path, { readOnly: true });
     try {
       const mb = this.client.mailbox as MailboxObject;
@@ -119,9 +124,9 @@ export class ImapMailbox {
         if (opts.signal?.aborted) break;
         const chunk = uids.slice(i, i + chunkSize);
         // Only the caller's callback runs inside this loop: it writes to the database, never to IMAP.
-        for await (const msg of this.client.fetch(chunk.join(','), { uid: true, source: true, size: true }, { uid: true })) {
+        for await (const msg of this.client.fetch(chunk.join(','), { uid: true, source, size: true }, { uid: true })) {
           if (!msg.source) continue;
-          await onMessage({ uid: msg.uid, source: msg.source, size: msg.size ?? msg.source.length }, snapshot);
+          await onMessage({ uid: msg.uid, source: msg.source, size: Math.max(msg.size ?? 0, msg.source.length) }, snapshot);
           result.fetched++;
         }
       }

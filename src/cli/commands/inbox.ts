@@ -109,8 +109,20 @@ function report(ctx: Ctx, s: Summary, what: string): void {
       by_label: s.byLabel,
       problems: s.problems,
       resumed: s.resumed,
-      warm: s.warm.map((w) => ({ message_id: w.messageId, from: w.from, subject: w.subject, confidence: w.confidence, reason: w.reason, lead_id: w.leadId ?? null })),
+      // Every WARM reply this run announces: those it stored, and those an earlier (killed) run stored and never
+      // announced (`earlier`). `lead` null: the sender is no lead (stored and listed, never notified).
+      warm: s.warm.map((w) => ({
+        message_id: w.messageId,
+        from: w.from,
+        subject: w.subject,
+        confidence: w.confidence,
+        reason: w.reason,
+        lead_id: w.leadId ?? null,
+        lead: w.leadDomain ?? null,
+        earlier: Boolean(w.earlier),
+      })),
       notified: s.notified,
+      notify_deferred: s.notifyDeferred,
       notify_errors: s.notifyErrors,
       errors: s.errors,
       unreadable: s.unreadable,
@@ -125,7 +137,14 @@ function report(ctx: Ctx, s: Summary, what: string): void {
     return;
   }
   // WARM replies are loud even without -v: someone should answer them now.
-  for (const w of s.warm) ctx.out.print(`WARM reply from ${cleanCell(w.from)}: "${cleanCell(w.subject)}" (${Math.round((w.confidence ?? 0) * 100)}%): ${cleanCell(w.reason)}`);
+  // A reply attached to a lead names the lead; mail from someone who is no lead says so (it is never notified).
+  // A reply an earlier run stored and never announced (it was killed) says so.
+  for (const w of s.warm) {
+    const who = w.leadId ? (w.leadDomain ? ` (${cleanCell(w.leadDomain)})` : '') : ' (not a lead: no lead matched; not notified)';
+    const when = w.earlier ? ' [stored by an earlier run that was stopped before announcing it]' : '';
+    ctx.out.print(`WARM reply from ${cleanCell(w.from)}${who}: "${cleanCell(w.subject)}" (${Math.round((w.confidence ?? 0) * 100)}%): ${cleanCell(w.reason)}${when}`);
+  }
+  if (s.notifyDeferred) ctx.out.info(`${s.notifyDeferred} WARM notification${s.notifyDeferred === 1 ? ' is' : 's are'} left to the inbox sync running now (it, or the next run, sends them).`);
   for (const e of s.notifyErrors) ctx.out.error(`Notification failed: ${e}`);
   if (s.notifyErrors.length) ctx.out.info('The reply is stored; its notification is tried again on the next runs (for 7 days).');
   for (const e of s.errors) ctx.out.warn(`Skipped a message: ${e}`);

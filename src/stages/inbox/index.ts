@@ -65,6 +65,8 @@ export interface SyncSummary extends InboxSummary {
   resumed: number;
   notified: number;
   notifyErrors: string[];
+  /** WARM notifications left to the inbox sync running at the same time (import only): it, or the next run, sends them. */
+  notifyDeferred: number;
   /** Mailboxes that could not be synced (or not to the end): the run fails, after the others are done. */
   mailboxErrors: { mailbox: string; error: string }[];
   folders: { mailbox: string; folder: string; fetched: number; fullResync: boolean; unchanged: boolean }[];
@@ -107,66 +109,115 @@ function leadDomain(db: Db, leadId: number | null | undefined): string | null {
   return (stmt(db, 'SELECT domain FROM leads WHERE id = ?').get(leadId) as { domain: string } | undefined)?.domain ?? null;
 }
 
-/** WARM replies whose notification failed are tried again on each run for this long. */
+/** WARM replies not announced yet (a killed run, a notification that failed) are announced by the runs of this long. */
 const NOTIFY_RETRY_DAYS = 7;
 
+/** What one run's announcement passes share: the replies tried (each once a run), and whether one failed. */
+interface AnnounceState {
+  tried: Set<string>;
+  failed: boolean;
+}
+
+interface PendingWarm {
+  message_id: string;
+  from_email: string | null;
+  subject: string | null;
+  lead_id: number | null;
+  lead_domain: string | null;
+  confidence: number | null;
+  reason: string | null;
+  body_text: string | null;
+  notify_error: string | null;
+}
+
 /**
- * Notifies each WARM reply (after its commit), and again those whose notification failed on an earlier run
- * (for NOTIFY_RETRY_DAYS): a webhook that is down must not make the operator miss a reply. The outcome is kept
- * on the message (notified_at, notify_error); failures are reported (the CLI exits 1), never lose a message.
+ * Announces every WARM reply not announced yet: what this run stored, and what an earlier run stored but never
+ * announced (it was killed: SIGKILL, the OOM killer, a reboot) or failed to notify, for NOTIFY_RETRY_DAYS.
+ * Durable: a WARM reply is stored with notified_at NULL in the same transaction as the message, and only an
+ * announcement sets it. A reply attached to a lead, with a notifier configured, is announced when its notification
+ * succeeds (marked right after; a failure is kept in notify_error and tried again by the next passes and runs).
+ * Otherwise (no notifier, or mail from someone who is no lead: stored and printed, never notified) it is announced
+ * by being printed: the `final` pass, whose summary the CLI prints, marks those. Replies an earlier run stored and
+ * never announced are added to s.warm (`earlier`) so they are printed too. `canNotify` false (import while a sync
+ * holds the lock) leaves the notifications to that sync: two processes never notify the same reply at once.
  */
-async function notifyWarm(db: Db, s: SyncSummary, notifier: Notifier | null | undefined, now: Date): Promise<void> {
-  if (!notifier?.configured) return;
-  const todo: ReplySummary[] = s.warm.map((w) => ({
-    label: w.label ?? 'WARM',
-    from: w.from,
-    subject: w.subject,
-    leadId: w.leadId ?? null,
-    leadDomain: leadDomain(db, w.leadId),
-    confidence: w.confidence,
-    reason: w.reason,
-    excerpt: (w.bodyText ?? '').slice(0, 500),
-    messageId: w.messageId,
-  }));
-  const fresh = new Set(todo.map((t) => t.messageId));
-  const since = new Date(now.getTime() - NOTIFY_RETRY_DAYS * 86_400_000).toISOString();
-  const failed = stmt(
+async function announceWarm(
+  db: Db,
+  s: SyncSummary,
+  notifier: Notifier | null | undefined,
+  pass: { final: boolean; canNotify: boolean; state: AnnounceState },
+): Promise<void> {
+  const since = new Date(Date.now() - NOTIFY_RETRY_DAYS * 86_400_000).toISOString();
+  const rows = stmt(
     db,
-    `SELECT i.message_id, i.from_email, i.subject, i.lead_id, l.domain AS lead_domain, i.confidence, i.reason, i.body_text
+    `SELECT i.message_id, i.from_email, i.subject, i.lead_id, l.domain AS lead_domain, i.confidence, i.reason, i.body_text, i.notify_error
        FROM inbound i LEFT JOIN leads l ON l.id = i.lead_id
-      WHERE i.label = 'WARM' AND i.notify_error IS NOT NULL AND i.notified_at IS NULL AND i.received_at >= ?
+      WHERE i.label = 'WARM' AND i.notified_at IS NULL AND i.received_at >= ?
       ORDER BY i.id`,
-  ).all(since) as { message_id: string; from_email: string | null; subject: string | null; lead_id: number | null; lead_domain: string | null; confidence: number | null; reason: string | null; body_text: string | null }[];
-  for (const r of failed) {
-    if (fresh.has(r.message_id)) continue;
-    todo.push({
-      label: 'WARM', from: r.from_email ?? '', subject: r.subject ?? '', leadId: r.lead_id, leadDomain: r.lead_domain,
-      confidence: r.confidence ?? 0, reason: r.reason ?? '', excerpt: (r.body_text ?? '').slice(0, 500), messageId: r.message_id,
-    });
-  }
-  const ok = stmt(db, `UPDATE inbound SET notified_at = ?, notify_error = NULL WHERE message_id = ?`);
+  ).all(since) as PendingWarm[];
+  const listed = new Map(s.warm.map((w) => [w.messageId, w]));
+  const ok = stmt(db, `UPDATE inbound SET notified_at = ?, notify_error = NULL WHERE message_id = ? AND notified_at IS NULL`);
   const ko = stmt(db, `UPDATE inbound SET notify_error = ? WHERE message_id = ?`);
-  for (const summary of todo) {
-    const retry = !fresh.has(summary.messageId);
-    try {
-      await notifier.notify(summary);
-      s.notified++;
-      tx(db, () => ok.run(new Date().toISOString(), summary.messageId));
-    } catch (err) {
-      const why = (err as Error).message;
-      s.notifyErrors.push(`${summary.from}${retry ? ' (an earlier reply, tried again)' : ''}: ${why}`);
-      try {
-        tx(db, () => ko.run(why.slice(0, 500), summary.messageId));
-      } catch {
-        // the failure is still reported; the next run cannot retry what was not recorded
+  const printed: string[] = [];
+  for (const r of rows) {
+    let w = listed.get(r.message_id);
+    if (w) w.leadDomain ??= r.lead_domain;
+    else if (r.notify_error === null) {
+      // Stored by a run that never announced it (killed after the commit): announced by this one.
+      w = {
+        status: 'stored', messageId: r.message_id, from: r.from_email ?? '', subject: r.subject ?? '', label: 'WARM',
+        confidence: r.confidence ?? 0, reason: r.reason ?? '', leadId: r.lead_id, leadDomain: r.lead_domain,
+        effects: [], problems: [], bodyText: r.body_text ?? '', earlier: true,
+      };
+      s.warm.push(w);
+      listed.set(r.message_id, w);
+    }
+    if (notifier?.configured && r.lead_id !== null) {
+      if (!pass.canNotify) {
+        if (pass.final) s.notifyDeferred++;
+        continue;
       }
+      if (pass.state.tried.has(r.message_id)) continue; // failed earlier in this run: the next run tries again
+      // A notifier that failed once in this run is tried again only at its end: the mail (its unsubscribes,
+      // bounces) is never held up behind timeouts of a webhook that is down.
+      if (pass.state.failed && !pass.final) continue;
+      pass.state.tried.add(r.message_id);
+      const summary: ReplySummary = {
+        label: 'WARM', from: r.from_email ?? '', subject: r.subject ?? '', leadId: r.lead_id, leadDomain: r.lead_domain,
+        confidence: r.confidence ?? 0, reason: r.reason ?? '', excerpt: (r.body_text ?? '').slice(0, 500), messageId: r.message_id,
+      };
+      try {
+        await notifier.notify(summary);
+        s.notified++;
+        tx(db, () => ok.run(new Date().toISOString(), r.message_id));
+      } catch (err) {
+        const why = (err as Error).message;
+        pass.state.failed = true;
+        const retry = !w || w.earlier;
+        s.notifyErrors.push(`${summary.from}${retry ? ' (an earlier reply, tried again)' : ''}: ${why}`);
+        try {
+          tx(db, () => ko.run(why.slice(0, 500), r.message_id));
+        } catch {
+          // the failure is still reported; notified_at stays NULL, so the next run tries again anyway
+        }
+      }
+    } else if (pass.final) {
+      // Printed now (or, with a notify_error from before the notifier was removed, when it was stored).
+      printed.push(r.message_id);
     }
   }
+  if (printed.length) {
+    const at = new Date().toISOString();
+    tx(db, () => {
+      for (const id of printed) ok.run(at, id);
+    });
+  }
+  if (pass.final) for (const w of s.warm) if (w.leadDomain === undefined) w.leadDomain = leadDomain(db, w.leadId);
 }
 
 function newSyncSummary(): SyncSummary {
   return {
-    ...emptySummary(), resumed: 0, notified: 0, notifyErrors: [], mailboxErrors: [], folders: [],
+    ...emptySummary(), resumed: 0, notified: 0, notifyErrors: [], notifyDeferred: 0, mailboxErrors: [], folders: [],
     read: 0, unreadable: [], interrupted: false, modelErrors: 0, modelOffline: 0, modelDisabled: null, modelRejected: false, modelLastError: null,
   };
 }
@@ -212,9 +263,18 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
     s.locked = lock.holder;
     return s;
   }
+  const state: AnnounceState = { tried: new Set(), failed: false };
+  const announce = (final: boolean) => announceWarm(db, s, o.notifier, { final, canNotify: true, state });
   try {
     s.resumed = tx(db, () => resumeDuePauses(db, nowOf(o)));
+    // WARM replies an earlier run stored and never announced (it was killed) are notified first.
+    await announce(false);
     const po = processOptions(db, o);
+    const limits = po.limits ?? DEFAULT_LIMITS;
+    // No more of a message is fetched than the parser reads or the database keeps (as `inbox import` reads files).
+    const maxBytes = readCap(limits);
+    // Messages cut at maxBytes, parsed on this thread one after the other (see below).
+    let cutChain: Promise<AnalyzeResult> = Promise.resolve({ ok: false, error: '' });
     // Started on the first message to analyze (an empty re-sync never pays for the thread).
     const worker: { analyzer: Analyzer | null } = { analyzer: null };
     try {
@@ -291,9 +351,14 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                 state,
                 async (msg, snap) => {
                   s.read++;
+                  // Only the start of a message bigger than the cap was fetched: parsed knowing its real size.
+                  const cut = msg.size > msg.source.length ? msg.size : undefined;
                   if (batching) {
-                    worker.analyzer ??= new Analyzer(po.limits ?? DEFAULT_LIMITS, o.analyzeInWorker ?? true);
-                    await inFlight.push({ uid: msg.uid, uidValidity: snap.uidValidity }, msg.source.length, worker.analyzer.analyze(msg.source));
+                    worker.analyzer ??= new Analyzer(limits, o.analyzeInWorker ?? true);
+                    // Cut messages are parsed one at a time on this thread (each parse of megabytes holds several
+                    // copies of them): memory stays flat however many huge messages a folder holds.
+                    const result = cut ? (cutChain = cutChain.then(() => analyzeCut(msg.source, limits, cut))) : worker.analyzer.analyze(msg.source);
+                    await inFlight.push({ uid: msg.uid, uidValidity: snap.uidValidity }, msg.source.length, result);
                     return;
                   }
                   let r: ProcessedMessage;
@@ -301,7 +366,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                   // The UID moves forward in the same transaction as the message: a cut connection loses nothing.
                   const advance = () => saveState(db, mb.id, folder, { uidValidity: snap.uidValidity, lastUid: msg.uid });
                   try {
-                    r = await processRaw(db, msg.source, where, po, advance);
+                    r = await processRaw(db, msg.source, where, po, advance, cut);
                   } catch (err) {
                     if (o.signal?.aborted) throw err;
                     // A message we cannot process is recorded as such and skipped, never a stuck sync.
@@ -311,7 +376,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
                   }
                   done(r);
                 },
-                { signal: o.signal },
+                { signal: o.signal, maxBytes },
               ).catch(async (err: unknown) => {
                 // The connection failed mid-fetch: the messages that arrived whole (in flight to the commits,
                 // up to WINDOW of them) are stored and the folder's last UID moves past them before the error
@@ -337,6 +402,8 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
               tx(db, () => saveState(db, mb.id, folder, { uidValidity: res.snapshot.uidValidity, highestModseq: res.snapshot.highestModseq, lastUid: res.fullResync && res.fetched === 0 ? 0 : undefined }));
             }
             s.folders.push({ mailbox: mb.name, folder, fetched: res.fetched, fullResync: res.fullResync, unchanged: res.unchanged });
+            // The folder is committed: its WARM replies are notified now, not after the whole run.
+            if (!o.signal?.aborted) await announce(false);
           }
         } catch (err) {
           if (o.signal?.aborted) throw err;
@@ -347,18 +414,43 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
         }
       }
     } catch (err) {
-      // Whatever stopped the run, the WARM replies it committed are announced now: the next run counts them
-      // as already seen and would never announce them.
-      await notifyWarm(db, s, o.notifier, nowOf(o)).catch(() => undefined);
+      // Whatever stopped the run, the WARM replies it committed are notified now. (Those announced by printing
+      // stay pending: nothing is printed for a run that fails; the next run prints them.)
+      await announce(false).catch(() => undefined);
       throw err;
     } finally {
       await worker.analyzer?.close();
     }
     modelOutcome(s, po, o);
-    await notifyWarm(db, s, o.notifier, nowOf(o));
+    await announce(true);
     return s;
   } finally {
     releaseLock(db, SYNC_LOCK);
+  }
+}
+
+/** The most of one message read (file) or fetched (IMAP): what the parser reads or the database keeps. */
+function readCap(limits: ParseLimits): number {
+  return Math.max(limits.parseBytes, limits.rawBytes + 64 * 1024);
+}
+
+/**
+ * An import's announcement: under the sync lock (a sync running at the same time announces the same pending
+ * replies), waiting a few seconds for it; when a sync holds it longer, the notifications are left to that sync
+ * (or the next run) and the replies are still printed.
+ */
+async function announceImported(db: Db, s: SyncSummary, o: InboxOptions, final: boolean): Promise<void> {
+  const state: AnnounceState = { tried: new Set(), failed: false };
+  if (!o.notifier?.configured) return announceWarm(db, s, o.notifier, { final, canNotify: false, state });
+  let lock = acquireLock(db, SYNC_LOCK);
+  for (let i = 0; !lock.ok && i < 10 && !o.signal?.aborted; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    lock = acquireLock(db, SYNC_LOCK);
+  }
+  try {
+    await announceWarm(db, s, o.notifier, { final, canNotify: lock.ok, state });
+  } finally {
+    if (lock.ok) releaseLock(db, SYNC_LOCK);
   }
 }
 
@@ -413,7 +505,7 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
   const limits = po.limits ?? DEFAULT_LIMITS;
   // No more of one message in memory than the parser reads or the database keeps (a 155 MB message is
   // counted, not buffered: its size is still reported).
-  const maxBytes = Math.max(limits.parseBytes, limits.rawBytes + 64 * 1024);
+  const maxBytes = readCap(limits);
   try {
     try {
       for await (const f of readMailFiles(path, { maxBytes })) {
@@ -458,11 +550,11 @@ export async function importMail(db: Db, path: string, o: InboxOptions): Promise
       await analyzer?.close();
     }
   } catch (err) {
-    await notifyWarm(db, s, o.notifier, nowOf(o)).catch(() => undefined);
+    await announceImported(db, s, o, false).catch(() => undefined);
     throw err;
   }
   modelOutcome(s, po, o);
-  await notifyWarm(db, s, o.notifier, nowOf(o));
+  await announceImported(db, s, o, true);
   return s;
 }
 

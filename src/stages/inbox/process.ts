@@ -98,6 +98,10 @@ export interface ProcessedMessage {
   /** The model failed and the offline classifier answered instead. */
   modelError?: string;
   bodyText?: string;
+  /** The lead's domain (WARM replies, filled in when they are announced). */
+  leadDomain?: string | null;
+  /** A WARM reply an earlier run stored but never announced (it was killed before): announced by this run. */
+  earlier?: boolean;
 }
 
 type Usage = Parameters<typeof recordSpend>[4];

@@ -9,6 +9,7 @@ import { addEvent } from '../../db/events.js';
 import { CONTACT_EMAIL_IS, EMAIL_DOMAIN_SQL, contactEmailKey } from '../../db/contacts.js';
 import { advanceStageSql } from '../../domain/lead.js';
 import { FREEMAIL, normalizeEmail } from '../../domain/normalize.js';
+import { getDomain } from 'tldts';
 import type { Classification } from '../../domain/classify/index.js';
 import type { ParsedMessage } from './parse.js';
 
@@ -55,21 +56,52 @@ function toMatch(r: OutRow | undefined, how: Match['how']): Match | null {
   return { leadId: r.lead_id, outboundId: r.id, enrollmentId: r.enrollment_id, contactId: r.contact_id, campaignId: r.campaign_id, toEmail: r.to_email, how };
 }
 
-/** Our own addresses (mailboxes) and the Message-IDs we sent: never replies. */
+/**
+ * An address as a mailbox owns it: lower case, without a +tag (alice+sent@x.com is alice@x.com's mailbox: sub-
+ * addressing delivers it there, and mail clients send from such aliases).
+ */
+export function mailboxKey(address: string): string {
+  const a = address.trim().toLowerCase();
+  const at = a.lastIndexOf('@');
+  if (at <= 0) return a;
+  const local = a.slice(0, at);
+  const plus = local.indexOf('+');
+  return (plus > 0 ? local.slice(0, plus) : local) + a.slice(at);
+}
+
+/** Our own addresses (mailboxes, with any +tag and in any case) and the Message-IDs we sent: never replies. */
 export function isOwnMessage(db: Db, p: ParsedMessage, ownAddresses: Set<string>): boolean {
-  if (p.from && ownAddresses.has(p.from)) return true;
+  if (p.from && (ownAddresses.has(p.from) || ownAddresses.has(mailboxKey(p.from)))) return true;
   return Boolean(stmt(db, 'SELECT 1 FROM messages WHERE message_id = ?').get(p.messageId));
 }
 
-/** The mailboxes' addresses and any others of ours (the sender's address in the settings, where replies come back to). */
+/** The mailboxes' addresses and any others of ours (the sender's address in the settings, where replies come back to), as mailboxKey()s. */
 export function ownAddresses(db: Db, more: string[] = []): Set<string> {
   const rows = stmt(db, 'SELECT lower(email) AS e FROM mailboxes').all() as { e: string }[];
-  const own = new Set(rows.map((r) => r.e));
+  const own = new Set(rows.map((r) => mailboxKey(r.e)));
   for (const a of more) {
     const e = normalizeEmail(a);
-    if (e.ok) own.add(e.value.email);
+    if (e.ok) own.add(mailboxKey(e.value.email));
   }
   return own;
+}
+
+/**
+ * The parent domains of a sender's domain, nearest first, down to its registrable domain (uk.shop7.com → shop7.com;
+ * eu.uk.shop7.co.uk → uk.shop7.co.uk, shop7.co.uk). Private suffixes count as suffixes (x.b.myshopify.com stops at
+ * b.myshopify.com, never myshopify.com). Empty when the domain is registrable itself or unknown.
+ */
+export function parentDomains(domain: string): string[] {
+  const d = domain.replace(/:\d+$/, '').toLowerCase();
+  const top = getDomain(d, { allowPrivateDomains: true });
+  if (!top || top === d || !d.endsWith(`.${top}`)) return [];
+  const out: string[] = [];
+  let cur = d;
+  while (cur !== top && out.length < 8) {
+    cur = cur.slice(cur.indexOf('.') + 1);
+    out.push(cur);
+  }
+  return out;
 }
 
 /**
@@ -125,6 +157,15 @@ export function threadMessage(db: Db, p: ParsedMessage, bounceRecipient?: string
     const viaContact = stmt(db, SQL.contactByDomain).get(domain) as { lead_id: number } | undefined;
     const viaLead = viaContact ? undefined : (stmt(db, 'SELECT id AS lead_id FROM leads WHERE domain = ? OR domain = ?').get(domain, domain.replace(/^(mail|email|mx)\./, '')) as { lead_id: number } | undefined);
     leadId = viaContact?.lead_id ?? viaLead?.lead_id ?? null;
+    // A colleague at a subdomain of the lead's (buyer@uk.shop7.com for shop7.com): its parent domains, nearest
+    // first, down to the registrable domain.
+    for (const parent of leadId ? [] : parentDomains(domain)) {
+      if (FREEMAIL.has(parent)) break;
+      const c2 = stmt(db, SQL.contactByDomain).get(parent) as { lead_id: number } | undefined;
+      const l2 = c2 ? undefined : (stmt(db, 'SELECT id AS lead_id FROM leads WHERE domain = ?').get(parent) as { lead_id: number } | undefined);
+      leadId = c2?.lead_id ?? l2?.lead_id ?? null;
+      if (leadId) break;
+    }
   }
   if (!leadId) return NONE;
   const last = stmt(db, 'SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email, subject FROM messages WHERE lead_id = ? ORDER BY id DESC LIMIT 20').all(leadId) as (OutRow & { subject: string | null })[];
