@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { canonicalPath, databaseFileOf } from '../../db/files.js';
 import { action, type Ctx } from '../context.js';
-import { cleanCell } from '../output.js';
+import { cleanCell, displayWidth, type Column } from '../output.js';
 import { examples, intOption } from '../help.js';
 import { UsageError, UserError, fsReason } from '../../errors.js';
 import { ALL_STAGES } from '../../domain/lead.js';
@@ -28,7 +28,8 @@ function addFilterOptions(cmd: Command): Command {
 }
 
 function toFilter(o: FilterOpts): LeadFilter {
-  const stage = o.stage?.split(',').map((s) => s.trim()).filter(Boolean);
+  // stages are stored in lower case; `Replied` is `replied`, as --tag and --search ignore case
+  const stage = o.stage?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const s of stage ?? []) {
     if (!(ALL_STAGES as readonly string[]).includes(s)) throw new UsageError(`--stage: unknown stage "${s}"`, `Stages: ${ALL_STAGES.join(', ')}`);
   }
@@ -60,9 +61,44 @@ function parseMap(values: string[] | undefined): Record<string, string> {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-/** Tags as the import reads them: `hot;lead`, `hot,lead` and `hot|lead` are two tags; trimmed, lower-cased. */
-export function splitTags(values: string[]): string[] {
-  return [...new Set(values.flatMap((v) => v.split(/[;,|]/)).map((t) => t.trim().toLowerCase()).filter(Boolean))];
+/** The longest tag, in characters: a label for filters and campaigns, not a note. */
+export const TAG_MAX_LENGTH = 64;
+/**
+ * What a tag may not hold: C0 and C1 controls (escape sequences, CR, LF, TAB), DEL, line and paragraph
+ * separators, bidi controls, zero-width characters and the BOM. Tags travel into CSV exports, `--tag` filters and
+ * campaign filters: an invisible character makes two tags that look the same, an ESC byte sorts before every letter.
+ */
+const TAG_FORBIDDEN = /[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/;
+const TAG_FORBIDDEN_G = new RegExp(TAG_FORBIDDEN.source, 'g');
+
+/** A tag quoted for an error message: forbidden characters as \uXXXX, long ones cut. */
+function showTag(tag: string): string {
+  const chars = [...tag];
+  const cut = chars.length > 40 ? chars.slice(0, 40).join('') + '…' : tag;
+  return `"${cut.replace(TAG_FORBIDDEN_G, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
+}
+
+/**
+ * Tags as the import reads them: `hot;lead`, `hot,lead` and `hot|lead` are two tags; trimmed, lower-cased (and
+ * in Unicode NFC, so that `é` typed two ways is one tag). With `validate` (the default), a tag holding a control
+ * character, an escape sequence, a line break or an invisible character, or longer than TAG_MAX_LENGTH, is a
+ * usage error (exit 2). `leads tag --remove` does not validate: a bad tag stored before must remain removable.
+ */
+export function splitTags(values: string[], { validate = true }: { validate?: boolean } = {}): string[] {
+  const tags = [...new Set(values.flatMap((v) => v.split(/[;,|]/)).map((t) => t.normalize('NFC').trim().toLowerCase()).filter(Boolean))];
+  if (validate) {
+    for (const t of tags) {
+      if (TAG_FORBIDDEN.test(t)) {
+        throw new UsageError(
+          `Tag ${showTag(t)} holds a control character, escape sequence, line break or invisible character.`,
+          'Tags are short labels: letters, digits, spaces and punctuation.',
+        );
+      }
+      const n = [...t].length;
+      if (n > TAG_MAX_LENGTH) throw new UsageError(`Tag ${showTag(t)} is ${n} characters long: at most ${TAG_MAX_LENGTH}.`, 'Tags are short labels; put longer text in the lead\'s notes.');
+    }
+  }
+  return tags;
 }
 
 /** The real path of p, following symbolic links, also when p (or what a link names) does not exist yet. */
@@ -398,35 +434,35 @@ export function register(program: Command): void {
         .command('list')
         .description('list leads in a table (or --json)')
         .addOption(new Option('--sort <key>', 'order').choices(['fit', 'intent', 'domain', 'company', 'created', 'stage']).default('created'))
-        .option('--limit <n>', 'at most N leads (0 = all)', intOption('--limit', { min: 0 }), 50),
+        .option('--limit <n>', `at most N leads, 0 = all (default: ${LIST_TABLE_LIMIT} in a table, all with --json)`, intOption('--limit', { min: 0 })),
     ).action(
-      action(async (ctx, opts: FilterOpts & { sort: LeadSort; limit: number }) => {
-        const { listLeads, iterateLeads, countLeads } = await import('../../stages/leads/query.js');
+      action(async (ctx, opts: FilterOpts & { sort: LeadSort; limit?: number }) => {
+        const { iterateLeads, countLeads } = await import('../../stages/leads/query.js');
         const filter = toFilter(opts);
-        if (ctx.json) {
-          // streamed; tags as an array, as `leads export --format json` and `leads show --json` give them
-          const rows = iterateLeads(ctx.db({ create: false }), filter, opts.sort, opts.limit);
-          return ctx.out.printJsonArray((function* () {
-            for (const r of rows) yield { ...r, tags: r.tags ? r.tags.split(';') : [] };
-          })());
+        // A table is for a person: a screenful by default. JSON is for a script: every matching lead unless it
+        // asks for fewer, as `suppress list` and `leads export` do (a silently cut list is a wrong answer).
+        const limit = opts.limit ?? (ctx.json ? 0 : LIST_TABLE_LIMIT);
+        const db = ctx.db({ create: false });
+        const rows = iterateLeads(db, filter, opts.sort, limit);
+        const shown = ctx.json ? await streamJsonList(ctx, rows) : await streamLeadTable(ctx, rows);
+        if (ctx.signal.aborted) {
+          // the exit code of an interrupted command is the context's (see action())
+          ctx.out.warn(`Interrupted after ${plural(shown, 'lead')}: the list is incomplete.`);
+          return;
         }
-        const rows = listLeads(ctx.db({ create: false }), filter, opts.sort, opts.limit);
-        if (!rows.length) return ctx.out.info('No leads match.');
-        ctx.out.table(rows, [
-          { header: 'domain', value: (r) => cleanCell(r.domain_unicode ?? r.domain) },
-          { header: 'company', value: (r) => truncate(cleanCell(r.company), 28) },
-          { header: 'email', value: (r) => r.email },
-          { header: 'country', value: (r) => r.country },
-          { header: 'stage', value: (r) => r.stage },
-          { header: 'fit', value: (r) => r.fit, align: 'right' },
-          { header: 'intent', value: (r) => r.intent, align: 'right' },
-          { header: 'tags', value: (r) => truncate(cleanCell(r.tags), 24) },
-        ]);
-        const total = countLeads(ctx.db({ create: false }), filter);
-        if (total > rows.length) ctx.out.info(`${rows.length} of ${total} leads shown (--limit 0 for all)`);
+        if (limit > 0 && shown === limit) {
+          const total = countLeads(db, filter);
+          if (total > shown) ctx.out.info(`${shown} of ${total} leads shown (--limit 0 for all)`);
+        }
       }, { settings: false }),
     ),
-    ['outreach leads list', 'outreach leads list --sort fit --min-fit 60', 'outreach leads list --stage confirmed,enriched --json'],
+    [
+      'outreach leads list',
+      'outreach leads list --sort fit --min-fit 60',
+      'outreach leads list --limit 0 | less -S                  # every lead, as a table (streamed)',
+      'outreach leads list --stage confirmed,enriched --json    # every matching lead: --json has no default limit',
+      'outreach leads list --search anna@bücher.de              # an IDN email as typed (Unicode or punycode)',
+    ],
   );
 
   examples(
@@ -450,8 +486,8 @@ export function register(program: Command): void {
     leads
       .command('tag')
       .argument('<domain>', 'the store domain')
-      .argument('<tags...>', "one or more tags ('a;b', 'a,b' and 'a|b' are two tags, as in an import)")
-      .option('--remove', 'remove the tags instead of adding them')
+      .argument('<tags...>', `one or more tags ('a;b', 'a,b' and 'a|b' are two tags, as in an import); each at most ${TAG_MAX_LENGTH} characters, no control or invisible characters`)
+      .option('--remove', 'remove the tags instead of adding them (a tag the lead does not have is named on stderr; exit 0)')
       .description('add or remove tags on a lead')
       .action(
         action(
@@ -459,22 +495,43 @@ export function register(program: Command): void {
             const { findLead } = await import('../../stages/leads/query.js');
             const { tx } = await import('../../db/open.js');
             const { addEvent } = await import('../../db/events.js');
+            // checked before the lead is looked up: a bad tag is a usage error (exit 2) whatever the lead
+            const clean = splitTags(tags, { validate: !opts.remove });
+            if (!clean.length) throw new UsageError('No tag given (tags are split on ; , and |).');
             const db = ctx.db();
             const { id, domain: stored, domainUnicode } = findLead(db, domain);
-            const clean = splitTags(tags);
-            if (!clean.length) throw new UsageError('No tag given (tags are split on ; , and |).');
             let changed = 0;
+            const done: string[] = [];
+            const untouched: string[] = [];
             tx(db, () => {
               const stmt = opts.remove
                 ? db.sqlite.prepare('DELETE FROM lead_tags WHERE lead_id = ? AND tag = ?')
                 : db.sqlite.prepare('INSERT OR IGNORE INTO lead_tags (lead_id, tag) VALUES (?, ?)');
-              for (const t of clean) changed += stmt.run(id, t).changes;
-              if (changed) addEvent(db, { leadId: id, type: 'tagged', data: opts.remove ? { removed: clean } : { added: clean } });
+              for (const t of clean) {
+                const n = stmt.run(id, t).changes;
+                changed += n;
+                (n ? done : untouched).push(t);
+              }
+              // the event names what really changed, not what was asked
+              if (changed) addEvent(db, { leadId: id, type: 'tagged', data: opts.remove ? { removed: done } : { added: done } });
             });
             const now = (db.sqlite.prepare('SELECT tag FROM lead_tags WHERE lead_id = ? ORDER BY tag').all(id) as { tag: string }[]).map((r) => r.tag);
+            const name = cleanCell(domainUnicode);
+            const list = (xs: string[]) => xs.map((x) => cleanCell(x)).join(', ');
+            const current = now.length ? list(now) : '(none)';
+            // Removing a tag the lead does not have is not an error (exit 0: the lead ends without the tag, as asked,
+            // and a script removing `pending` from many leads must not fail on those without it; `suppress remove`
+            // of an address not listed does the same), but it is never reported as a removal: a warning on stderr
+            // names the missing tags, and --json lists them in `missing`.
+            if (opts.remove && untouched.length) {
+              ctx.out.warn(`${name} had no tag ${list(untouched)}${done.length ? '' : ': nothing removed'}.`);
+            }
             // the stored (normalized) domain, not the spelling given
-            if (ctx.json) ctx.out.printJson({ domain: stored, domain_unicode: domainUnicode, tags: now, changed });
-            else ctx.out.success(`${cleanCell(domainUnicode)}: tags ${now.length ? now.join(', ') : '(none)'}`);
+            if (ctx.json) {
+              ctx.out.printJson({ domain: stored, domain_unicode: domainUnicode, tags: now, changed, ...(opts.remove ? { missing: untouched } : {}) });
+            } else if (opts.remove && !done.length) ctx.out.info(`${name}: tags ${current}`);
+            else if (opts.remove) ctx.out.success(`${name}: removed ${list(done)}; tags ${current}`);
+            else ctx.out.success(`${name}: tags ${current}`);
           },
           { audit: true, settings: false },
         ),
@@ -514,6 +571,155 @@ export function register(program: Command): void {
       ),
     ['outreach leads forget jane@mystore.com --yes', 'outreach leads forget mystore.com --yes'],
   );
+}
+
+/** `leads list` shows this many leads in a table unless --limit says otherwise (JSON: all). */
+const LIST_TABLE_LIMIT = 50;
+/**
+ * A table of more rows than this is streamed: printed in pieces of this many rows, never held whole in memory
+ * (a million leads took 880 MB as one table). A shorter one is printed at once by Output.table.
+ */
+const TABLE_PIECE = 2000;
+
+/** Lets a pending Ctrl-C (SIGINT, SIGTERM) reach the context between pieces of a long, synchronous listing. */
+const yieldToSignals = () => new Promise<void>((ok) => setImmediate(ok));
+
+/**
+ * Waits until stdout has taken what was written, when it asks to (a pipe to `less` or `cat` is written
+ * asynchronously: without this a million rows would queue in memory faster than the reader takes them). Ends
+ * at Ctrl-C too (a reader that stopped reading must not hold the interrupted command), and when stdout closes or
+ * fails (main.ts ends the process on EPIPE).
+ */
+function drained(ctx: Ctx): Promise<void> {
+  const out = process.stdout;
+  if (!out.writableNeedDrain || ctx.signal.aborted) return Promise.resolve();
+  return new Promise<void>((ok) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      ctx.signal.removeEventListener('abort', done);
+      ok();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+    ctx.signal.addEventListener('abort', done);
+  });
+}
+
+type LeadRow = import('../../stages/leads/query.js').LeadRow;
+
+/** The columns of `leads list`: domains and emails in Unicode (stored in punycode). */
+const LIST_COLUMNS: Column<LeadRow>[] = [
+  { header: 'domain', value: (r) => r.domain_unicode ?? r.domain },
+  { header: 'company', value: (r) => truncate(cleanCell(r.company), 28) },
+  { header: 'email', value: (r) => r.email_unicode ?? r.email },
+  { header: 'country', value: (r) => r.country },
+  { header: 'stage', value: (r) => r.stage },
+  { header: 'fit', value: (r) => r.fit, align: 'right' },
+  { header: 'intent', value: (r) => r.intent, align: 'right' },
+  { header: 'tags', value: (r) => truncate(cleanCell(r.tags), 24) },
+];
+
+/**
+ * The leads as a JSON array on stdout, streamed (the same bytes as Output.printJsonArray): tags as an array, as
+ * `leads export --format json` and `leads show --json` give them. Stops at Ctrl-C, leaving the array unclosed
+ * (a truncated list must not parse as a complete one). Returns the number of leads written.
+ */
+async function streamJsonList(ctx: Ctx, rows: Iterable<LeadRow>): Promise<number> {
+  let buf = '[';
+  let n = 0;
+  for (const r of rows) {
+    const item = { ...r, tags: r.tags ? r.tags.split(';') : [] };
+    buf += (n ? ',\n  ' : '\n  ') + JSON.stringify(item, null, 2).replace(/\n/g, '\n  ');
+    n++;
+    if (buf.length >= 65_536) {
+      ctx.out.write(buf);
+      buf = '';
+      await drained(ctx);
+      await yieldToSignals();
+      if (ctx.signal.aborted) return n; // leaving the loop ends the query
+    }
+  }
+  ctx.out.write(buf + (n ? '\n]\n' : ']\n'));
+  return n;
+}
+
+/**
+ * The leads as a table on stdout. Up to TABLE_PIECE rows: Output.table (boxed on a terminal when short). More:
+ * streamed as plain columns (Output.table's long-table layout) in pieces of TABLE_PIECE rows, so memory stays
+ * flat for a million leads. The column widths are those of the first piece, and only grow (a wider cell further
+ * down widens its column from that piece on): the output starts at once instead of after a second pass over
+ * every row, at the cost of a possible shift in alignment deep in a long list. Stops at Ctrl-C between pieces.
+ * Returns the number of leads written.
+ */
+async function streamLeadTable(ctx: Ctx, rows: Iterable<LeadRow>): Promise<number> {
+  const it = rows[Symbol.iterator]();
+  const take = (): LeadRow[] => {
+    const piece: LeadRow[] = [];
+    while (piece.length < TABLE_PIECE) {
+      const r = it.next();
+      if (r.done) break;
+      piece.push(r.value);
+    }
+    return piece;
+  };
+  try {
+    let piece = take();
+    if (piece.length < TABLE_PIECE) {
+      if (!piece.length) ctx.out.info('No leads match.');
+      else ctx.out.table(piece, LIST_COLUMNS);
+      return piece.length;
+    }
+    const SEP = '    ';
+    const cols = LIST_COLUMNS;
+    const widths = cols.map((c) => displayWidth(c.header));
+    // the header, padded like Output.table's; print() keeps its bold only where stdout has colour
+    let header = '';
+    let n = 0;
+    let first = true;
+    while (piece.length) {
+      const cells = piece.map((r) => cols.map((c) => cleanCell(c.value(r))));
+      const cellWidths = cells.map((line) => line.map(displayWidth));
+      for (const lw of cellWidths) for (let j = 0; j < lw.length; j++) if (lw[j]! > widths[j]!) widths[j] = lw[j]!;
+      if (first) {
+        header = cols
+          .map((c, j) => {
+            const fill = ' '.repeat(Math.max(0, widths[j]! - displayWidth(c.header)));
+            const b = ctx.out.c.bold(c.header);
+            return c.align === 'right' ? fill + b : b + fill;
+          })
+          .join(SEP)
+          .trimEnd();
+        ctx.out.print(header);
+        first = false;
+      }
+      let chunk = '';
+      for (let i = 0; i < cells.length; i++) {
+        let text = '';
+        for (let j = 0; j < cols.length; j++) {
+          const v = cells[i]![j]!;
+          const fill = ' '.repeat(widths[j]! - cellWidths[i]![j]!);
+          text += (j ? SEP : '') + (cols[j]!.align === 'right' ? fill + v : v + fill);
+        }
+        chunk += text.trimEnd() + '\n';
+        if (chunk.length >= 65_536) {
+          ctx.out.write(chunk);
+          chunk = '';
+        }
+      }
+      if (chunk) ctx.out.write(chunk);
+      n += piece.length;
+      await drained(ctx);
+      await yieldToSignals();
+      if (ctx.signal.aborted) break;
+      piece = take();
+    }
+    return n;
+  } finally {
+    it.return?.(); // ends the query when the loop stopped early (Ctrl-C, an error)
+  }
 }
 
 function truncate(s: string | null | undefined, n: number): string {

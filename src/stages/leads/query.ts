@@ -1,8 +1,10 @@
 // Reading leads: one row per lead (primary contact, scores, tags) with the filters that `leads list`,
 // `leads export` and the dashboard share; and the whole record of one lead for `leads show`.
 import type Database from 'better-sqlite3';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import type { Db } from '../../db/open.js';
-import { normalizeDomain } from '../../domain/normalize.js';
+import { ALL_STAGES } from '../../domain/lead.js';
+import { normalizeDomain, normalizeEmail } from '../../domain/normalize.js';
 import { UsageError, UserError } from '../../errors.js';
 
 export interface LeadFilter {
@@ -48,6 +50,8 @@ export interface LeadRow {
   notes: string | null;
   /** The domain in Unicode, for display (`bücher.de` for `xn--bcher-kva.de`): listLeads only, never exported. */
   domain_unicode?: string;
+  /** The email with its domain in Unicode (`anna@bücher.de`), for display: listLeads only, never exported. */
+  email_unicode?: string | null;
 }
 
 /** The columns, in export order. New ones go at the end: scripts read exports by position. */
@@ -73,8 +77,49 @@ const ORDER: Record<LeadSort, string> = {
   domain: 'l.domain',
   company: 'l.company IS NULL, l.company COLLATE NOCASE, l.id',
   created: 'l.id',
-  stage: 'l.stage, l.id',
+  // pipeline order (new → confirmed → … → replied), then the terminal stages, as ALL_STAGES lists them
+  stage: `CASE l.stage ${ALL_STAGES.map((st, i) => `WHEN '${st}' THEN ${i}`).join(' ')} ELSE ${ALL_STAGES.length} END, l.id`,
 };
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * An email for display: its domain in Unicode (`anna@bücher.de` for the stored `anna@xn--bcher-kva.de`), as
+ * domains are shown. Anything else (no punycode label, an undecodable one) is returned as stored.
+ */
+export function emailForDisplay(email: string | null | undefined): string | null {
+  if (!email) return email ?? null;
+  const at = email.lastIndexOf('@');
+  if (at < 0 || !email.includes('xn--', at)) return email;
+  const domain = domainToUnicode(email.slice(at + 1));
+  return domain ? `${email.slice(0, at + 1)}${domain}` : email;
+}
+
+/**
+ * The forms of a search text to look for (lower case): the text as typed and, when it holds non-ASCII
+ * characters, its ASCII (punycode) form as domains and email domains are stored: `anna@bücher.de` →
+ * `anna@xn--bcher-kva.de`, `bücher-laden.de` → `xn--bcher-laden-thb.de`. Only whole labels convert (punycode
+ * encodes a label as a whole): a part of a label (`büch`) is found in the stored Unicode domain instead.
+ */
+export function searchForms(text: string): string[] {
+  const typed = text.normalize('NFC').toLowerCase();
+  const forms = [typed];
+  if (NON_ASCII.test(typed)) {
+    const email = typed.includes('@') ? normalizeEmail(typed) : null;
+    let ascii: string | null = email?.ok ? email.value.email : null;
+    if (!ascii) {
+      // `local@domain-part` keeps its local part as typed (an internationalized address stores it in UTF-8)
+      const at = typed.lastIndexOf('@');
+      const host = typed.slice(at + 1);
+      const typedLabels = host.split('.');
+      const labels = typedLabels.map((label) => (NON_ASCII.test(label) ? domainToASCII(label) : label));
+      // a label that is no domain label (`bücher laden`, a company name) has no punycode form: the text as typed only
+      if (!typedLabels.some((l, i) => l !== '' && labels[i] === '')) ascii = typed.slice(0, at + 1) + labels.join('.');
+    }
+    if (ascii && ascii !== typed) forms.push(ascii);
+  }
+  return forms;
+}
 
 /** `unicode`: also select `domain_unicode` (COALESCE(domain_unicode, domain)), for display. */
 export function buildLeadQuery(
@@ -111,9 +156,14 @@ export function buildLeadQuery(
   // Suppressed addresses here; suppressed domains are looked up in JS (see DomainSuppressions), row by row.
   if (f.excludeSuppressed) where.push('se.id IS NULL');
   if (f.search) {
-    where.push(`(l.domain LIKE ? ESCAPE '\\' OR l.company LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM contacts c2 WHERE c2.lead_id = l.id AND c2.email LIKE ? ESCAPE '\\'))`);
-    const like = `%${f.search.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m)}%`;
-    params.push(like, like, like);
+    // the text as typed, and its punycode form (an IDN domain or email typed in Unicode); the domain also in
+    // its stored Unicode form (domain_unicode, set for IDNs only), where a part of a label is found
+    const likes = searchForms(f.search).map((t) => `%${t.replace(/[\\%_]/g, (m) => '\\' + m)}%`);
+    const any = (col: string) => likes.map(() => `${col} LIKE ? ESCAPE '\\'`).join(' OR ');
+    where.push(
+      `(${any('l.domain')} OR l.domain_unicode LIKE ? ESCAPE '\\' OR l.company LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM contacts c2 WHERE c2.lead_id = l.id AND (${any('c2.email')})))`,
+    );
+    params.push(...likes, likes[0], likes[0], ...likes);
   }
   let sql = SELECT(unicode) + (where.length ? `\nWHERE ${where.join(' AND ')}` : '') + `\nORDER BY ${ORDER[sort]}`;
   if (limit !== undefined && limit > 0) {
@@ -182,13 +232,17 @@ export function listLeads(db: Db, f: LeadFilter, sort: LeadSort, limit?: number,
   return [...iterateLeads(db, f, sort, limit, offset)];
 }
 
-/** The same rows as listLeads, one at a time (a --json list of any size in bounded memory). */
+/**
+ * The same rows as listLeads, one at a time (a list of any size in bounded memory), with `domain_unicode` and
+ * `email_unicode` for display. Leaving the loop early (`break`, return()) ends the query.
+ */
 export function* iterateLeads(db: Db, f: LeadFilter, sort: LeadSort, limit?: number, offset?: number): Generator<LeadRow> {
   const { sql, params } = buildLeadQuery(f, sort, limit, offset, undefined, true);
   const domains = DomainSuppressions.load(db.sqlite);
   for (const r of db.sqlite.prepare(sql).iterate(...params) as IterableIterator<LeadRow>) {
     const row = rowOut(r, domains);
     if (f.excludeSuppressed && row.suppressed !== null) continue; // a suppressed domain (addresses are left out in SQL)
+    row.email_unicode = emailForDisplay(row.email);
     yield row;
   }
 }
