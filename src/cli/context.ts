@@ -5,7 +5,7 @@ import type { Db } from '../db/open.js';
 import type { Settings } from '../config.js';
 import { dbPathFrom, loadDotEnv, settingsPath, profilePath } from '../paths.js';
 import { Output, colorEnabled, preloadSpinner } from './output.js';
-import { errorMessage, UserError } from '../errors.js';
+import { errorMessage, ExitError, UserError } from '../errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -18,8 +18,29 @@ export interface GlobalOptions {
 }
 
 export interface DbOptions {
-  /** Create the database file when it does not exist (default true; false for reading commands). */
+  /**
+   * Create the database file when it does not exist. Default: decided by the command (CREATING_COMMANDS):
+   * only the commands that start a pipeline create one; every other command says "No database at PATH".
+   */
   create?: boolean;
+}
+
+/**
+ * The commands that may start a pipeline, and so create the database when it is not there: `init`, `db migrate`,
+ * `leads import` and `discover` (the two ways leads come in), and `run` (which discovers). `demo` makes its own in
+ * its own folder. Every other command acts on an existing pipeline: run in the wrong folder, or with a mistyped
+ * --db/$OUTREACH_DB, it must not report success against a new empty database nobody uses (a `suppress add` or
+ * `leads forget` that lands there leaves the real database mailing that person).
+ */
+export const CREATING_COMMANDS: ReadonlySet<string> = new Set(['init', 'db migrate', 'leads import', 'discover', 'run']);
+
+export interface CtxMeta {
+  /** The command path (`suppress add`): decides whether the database may be created. */
+  command?: string;
+  /** The command changes the database: its files must be writable (checked when it is opened). */
+  writes?: boolean;
+  /** Warnings held back until the end, shown only if the command fails (default: with --quiet). */
+  quietWarnings?: boolean;
 }
 
 export class Ctx {
@@ -37,16 +58,23 @@ export class Ctx {
   private runFailure: string | null = null;
   private _db: Db | null = null;
   private _settings: Settings | null = null;
+  readonly command: string | undefined;
+  readonly writes: boolean;
+  /** The handler has returned (or thrown): a signal now interrupts nothing left to do. */
+  settling = false;
 
-  constructor(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env) {
+  constructor(opts: GlobalOptions, env: NodeJS.ProcessEnv = process.env, meta: CtxMeta = {}) {
     this.env = env;
     this.json = Boolean(opts.json);
     this.verbose = Boolean(opts.verbose);
     this.quiet = Boolean(opts.quiet);
     this.dbPath = dbPathFrom(opts.db, env);
+    this.command = meta.command;
+    this.writes = Boolean(meta.writes);
     this.out = new Output({
       json: this.json,
       quiet: this.quiet,
+      quietWarnings: meta.quietWarnings,
       verbose: this.verbose,
       color: colorEnabled(opts.color, process.stdout),
       stderrColor: colorEnabled(opts.color, process.stderr),
@@ -76,16 +104,22 @@ export class Ctx {
     return this.controller.signal;
   }
 
+  /** Whether this command may create the database (see CREATING_COMMANDS; a context made outside action() may). */
+  get createsDb(): boolean {
+    return this.command === undefined || CREATING_COMMANDS.has(this.command);
+  }
+
   /**
-   * The database, opened (and migrated) on first use. Commands that only read pass `{ create: false }`:
-   * a mistyped `--db` is then "No database at PATH" (exit 1, with a hint to run `outreach init`), never a new
-   * empty database that answers "nothing found". Commands that write keep the default and create it.
+   * The database, opened (and migrated) on first use. Only the commands that start a pipeline (CREATING_COMMANDS)
+   * create it; for every other one a mistyped `--db` or the wrong folder is "No database at PATH" (exit 1, with a
+   * hint to run `outreach init`), never a new empty database that answers "nothing found" or records a
+   * suppression nobody reads. `{ create: false }` refuses to create whatever the command.
    */
   db(opts: DbOptions = {}): Db {
     if (!this._db) {
-      const create = opts.create ?? true;
-      if (!create) missingDbFolder(this.dbPath);
-      this._db = heavy!.open.openDb(this.dbPath, { create });
+      const create = opts.create ?? this.createsDb;
+      if (!create) requireDb(this.dbPath);
+      this._db = heavy!.open.openDb(this.dbPath, { create, write: this.writes });
     }
     return this._db;
   }
@@ -171,13 +205,20 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-/** A reading command's database that cannot exist because its folder does not: say which part of the path is wrong. */
-function missingDbFolder(path: string): void {
+/**
+ * A command that acts on an existing pipeline, and no database at its path: say so, and which part of the path is
+ * wrong when its folder is missing.
+ */
+function requireDb(path: string): void {
   if (existsSync(path)) return;
   const dir = dirname(path);
   const hint = 'Check the --db path (or $OUTREACH_DB), or run `outreach init` to create a database.';
   if (!existsSync(dir)) throw new UserError(`No database at ${path}: the folder ${dir} does not exist.`, hint);
   if (!statSync(dir).isDirectory()) throw new UserError(`No database at ${path}: ${dir} is not a folder.`, hint);
+  throw new UserError(
+    `No database at ${path}: run \`outreach init\` here, or pass --db / set OUTREACH_DB.`,
+    'Only init, db migrate, leads import, discover and run create a database; this command works on an existing one.',
+  );
 }
 
 /**
@@ -265,9 +306,62 @@ async function loadHeavy(settings: boolean) {
   await preloadSpinner();
 }
 
+/** Exit code of a command stopped by a signal: 128 + the signal's number (SIGINT 130, SIGTERM 143). */
+export const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+// Signals, one rule for every command: the first SIGINT (Ctrl-C) or SIGTERM aborts ctx.signal of every running
+// command (`run` runs its stages as nested commands) and says so once; the command finishes its current item
+// and stops; it then exits 128 + the signal's number (130, 143), whatever it did after (a command whose normal
+// end is a signal, `serve`, sets exit code 0 itself). A second signal stops the process at once, with its code.
+const running = new Set<Ctx>();
+let stoppedBy: NodeJS.Signals | null = null;
+
+function onSignal(sig: NodeJS.Signals): void {
+  if (stoppedBy) process.exit(SIGNAL_EXIT[sig] ?? 130);
+  stoppedBy = sig;
+  const first = running.values().next().value as Ctx | undefined;
+  // Noticed only once the command's work was done (it ran without yielding, e.g. a one-step backup): say so.
+  const done = [...running].every((c) => c.settling);
+  first?.out.warn(
+    done
+      ? `Interrupted (${sig}) as the command finished: its work above is complete.`
+      : sig === 'SIGINT'
+        ? 'Interrupted: finishing the current item, then stopping (press Ctrl-C again to quit now).'
+        : `Stopping (${sig}): finishing the current item first; a second ${sig} stops at once.`,
+    { always: true },
+  );
+  for (const c of running) c.controller.abort();
+}
+
+function enter(ctx: Ctx): void {
+  if (running.size === 0) {
+    stoppedBy = null;
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  running.add(ctx);
+}
+
+function leave(ctx: Ctx): void {
+  running.delete(ctx);
+  if (running.size === 0) {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/**
+ * Lets a signal that arrived while the command ran without yielding (a one-step backup, a synchronous list) reach
+ * onSignal before the outcome is decided: it is read from libuv's signal pipe in the next poll phase.
+ */
+async function settleSignals(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+}
+
 /**
  * Wraps a command handler: builds the context from the global options, loads `.env`, records the run,
- * turns Ctrl-C into an abort signal, and always closes the database.
+ * turns Ctrl-C and SIGTERM into an abort signal (one exit code rule, above), and always closes the database.
+ * Under --quiet, warnings are held back and shown only when the command fails (cron mails nothing on success).
  */
 export function action(handler: Handler, options: ActionOptions = {}) {
   return async function (this: Command, ...raw: any[]) {
@@ -279,26 +373,49 @@ export function action(handler: Handler, options: ActionOptions = {}) {
       loadDotEnv();
       envLoaded = true;
     }
-    const ctx = new Ctx(cmd.optsWithGlobals() as GlobalOptions);
-    const onSignal = () => {
-      if (ctx.signal.aborted) process.exit(130);
-      ctx.out.warn('Interrupted: finishing the current item, then stopping (press Ctrl-C again to quit now).');
-      ctx.controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    // A stage run by `outreach run` (always with --quiet) shows its warnings as the outer command would.
+    const outer = running.values().next().value as Ctx | undefined;
+    const globals = cmd.optsWithGlobals() as GlobalOptions;
+    const name = commandPath(cmd);
+    const ctx = new Ctx(globals, process.env, { command: name, writes: Boolean(options.audit), quietWarnings: outer ? outer.quiet : Boolean(globals.quiet) });
+    enter(ctx);
+    let failed = false;
     try {
-      if (options.audit) ctx.startRun(commandPath(cmd), process.argv.slice(2));
+      if (options.audit) ctx.startRun(name, process.argv.slice(2));
       await handler(ctx, opts, ...positional);
-      const failure = ctx.signal.aborted ? null : ctx.returnedFailure();
-      ctx.finishRun(ctx.signal.aborted ? 'interrupted' : failure ? 'failed' : 'ok', failure ?? undefined);
-      if (ctx.signal.aborted && process.exitCode === undefined) process.exitCode = 130;
+      ctx.settling = true;
+      await settleSignals();
+      if (ctx.signal.aborted) {
+        ctx.finishRun('interrupted', ctx.returnedFailure() ?? undefined);
+        // serve ends on a signal by design and says so with exit code 0; every other command was interrupted.
+        if (process.exitCode !== 0) process.exitCode = SIGNAL_EXIT[stoppedBy ?? 'SIGINT'];
+        failed = process.exitCode !== 0;
+      } else {
+        const failure = ctx.returnedFailure();
+        ctx.finishRun(failure ? 'failed' : 'ok', failure ?? undefined);
+        failed = Boolean(failure);
+      }
     } catch (err) {
-      ctx.finishRun(ctx.signal.aborted ? 'interrupted' : 'failed', err);
+      failed = true;
+      ctx.settling = true;
+      await settleSignals();
+      if (ctx.signal.aborted) {
+        ctx.finishRun('interrupted', err);
+        ctx.out.flushWarnings();
+        // What the command said about the interruption ("… was not written") is shown; an abort error of a
+        // library (a cancelled request) is the interruption itself, not a bug.
+        if (err instanceof UserError) ctx.out.error(err.message, err.hint);
+        else if (!(err instanceof ExitError)) ctx.out.debug(errorMessage(err));
+        throw new ExitError(SIGNAL_EXIT[stoppedBy ?? 'SIGINT']!);
+      }
+      ctx.finishRun('failed', err);
+      ctx.out.flushWarnings();
+      // SQLite refusing a write (a read-only file, -wal or -shm, folder or file system) is the user's to fix.
+      if (!(err instanceof UserError) && heavy!.open.isReadonlyError(err)) throw heavy!.open.readonlyDbError(ctx.dbPath, err);
       throw err;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      if (failed) ctx.out.flushWarnings();
+      leave(ctx);
       ctx.close();
     }
   };

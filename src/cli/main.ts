@@ -16,7 +16,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--db <path>', 'database file (default: $OUTREACH_DB, else ./outreach.db)'))
     .option('--json', 'print results as JSON (reading commands)')
     .option('-v, --verbose', 'more detail, and stack traces for unexpected errors')
-    .option('-q, --quiet', 'print only results and errors')
+    .option('-q, --quiet', 'print only results and errors (warnings too when the command fails)')
     .option('--no-color', 'no colour (also off when not a TTY or NO_COLOR is set)')
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -72,11 +72,22 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    // `outreach help NAME` for a command that does not exist: say so (commander only prints the general help).
-    const asked = argv[2] === 'help' ? argv[3] : undefined;
-    if (asked !== undefined && !program.commands.some((c) => c.name() === asked || c.aliases().includes(asked))) {
-      out.error(`unknown command '${asked}'`, 'See `outreach --help` for the commands.');
-      process.exitCode = 2;
+    // `outreach help NAME [SUB...]`: the help of that command (commander's own `help` takes one word, so
+    // `help leads import` showed the help of `leads`); an unknown name is a usage error.
+    if (argv[2] === 'help' && argv.length > 3) {
+      const words = argv.slice(3);
+      let target: Command = program;
+      for (const [i, w] of words.entries()) {
+        const next = target.commands.find((c) => c.name() === w || c.aliases().includes(w));
+        if (!next) {
+          out.error(`unknown command '${words.slice(0, i + 1).join(' ')}'`, `See \`outreach ${words.slice(0, i).map((x) => x + ' ').join('')}--help\` for the commands.`);
+          process.exitCode = 2;
+          return;
+        }
+        target = next;
+      }
+      target.outputHelp();
+      process.exitCode = 0;
       return;
     }
     await program.parseAsync(argv);
@@ -103,6 +114,11 @@ export function exitCodeFor(err: unknown, out: Output, verbose: boolean): number
   const code = (err as { code?: string } | null)?.code;
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
     out.error('The database stayed locked by another outreach process for too long.', 'Try again in a moment.');
+    return 1;
+  }
+  if (typeof code === 'string' && (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM')) {
+    // Commands report this with the database's path (action()); this is the net for anything else.
+    out.error(`Cannot write the database: ${errorMessage(err)}.`, 'Check the permissions of the database file, of its -wal and -shm files and of its folder.');
     return 1;
   }
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') {

@@ -13,6 +13,11 @@ export async function preloadSpinner(stream: { isTTY?: boolean } = process.stder
 export interface OutputOptions {
   json: boolean;
   quiet: boolean;
+  /**
+   * Warnings held back and shown only by flushWarnings() (the command failed): default `quiet`. `--quiet` means
+   * results and errors only, so a cron job that succeeds mails nothing; one that fails shows its warnings too.
+   */
+  quietWarnings?: boolean;
   verbose: boolean;
   /** Colour on stdout (results). */
   color: boolean;
@@ -106,12 +111,17 @@ export const BOX_MAX_ROWS = 200;
 /** Big tables reach stdout in pieces of about this many characters, never as one giant string. */
 const TABLE_CHUNK = 64 * 1024;
 
-export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolean } = process.stdout): boolean {
+export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (flag === false) return false;
-  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
-  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;
+  // A terminal that declares it cannot show escape sequences (Emacs shell, some CI logs): as chalk decides.
+  if (env.TERM === 'dumb') return false;
   return Boolean(stream.isTTY);
 }
+
+/** Warnings held back under --quiet beyond this many are counted, not kept. */
+const MAX_HELD_WARNINGS = 1000;
 
 /**
  * Where results go when a command is run inside another one (`outreach run` runs each stage in-process and
@@ -142,10 +152,15 @@ export class Output {
   private readonly cErr: ChalkInstance;
   private readonly stdout: NodeJS.WritableStream;
   private readonly stderr: NodeJS.WritableStream;
+  private readonly quietWarnings: boolean;
+  /** Warnings held back (quietWarnings) and how many more were dropped. */
+  private held: string[] = [];
+  private heldDropped = 0;
 
   constructor(opts: OutputOptions) {
     this.json = opts.json;
     this.quiet = opts.quiet;
+    this.quietWarnings = opts.quietWarnings ?? opts.quiet;
     this.verbose = opts.verbose;
     this.color = opts.color;
     this.stderrColor = opts.stderrColor ?? opts.color;
@@ -207,8 +222,24 @@ export class Output {
     this.info(this.c.green('✔ ') + text);
   }
 
-  warn(text: string): void {
-    this.note(this.c.yellow('! ') + text);
+  /**
+   * A warning on stderr. Under --quiet it is held back and shown only if the command fails (flushWarnings);
+   * `always`: shown at once even then (an interruption).
+   */
+  warn(text: string, opts: { always?: boolean } = {}): void {
+    const line = this.c.yellow('! ') + text;
+    if (!this.quietWarnings || opts.always) return this.note(line);
+    if (this.held.length < MAX_HELD_WARNINGS) this.held.push(line);
+    else this.heldDropped++;
+  }
+
+  /** Shows the warnings held back under --quiet (the command failed: they may say why). */
+  flushWarnings(): void {
+    const lines = this.held;
+    this.held = [];
+    for (const l of lines) this.note(l);
+    if (this.heldDropped) this.note(this.c.yellow('! ') + `... and ${this.heldDropped} more warnings`);
+    this.heldDropped = 0;
   }
 
   error(text: string, hint?: string): void {
@@ -288,7 +319,8 @@ export class Output {
    */
   spinner(text: string): Spinner {
     const s = this.stderr as NodeJS.WriteStream;
-    if (this.quiet || this.json || !s.isTTY || !s.columns || !oraModule) {
+    // TERM=dumb: a terminal without cursor movement either; the animation would print a line per frame.
+    if (this.quiet || this.json || !s.isTTY || !s.columns || !oraModule || process.env.TERM === 'dumb') {
       return { update() {}, succeed: (t) => t && this.debug(t), fail: (t) => t && this.warn(t), stop() {} };
     }
     const clean = (t: string | undefined) => (t === undefined ? undefined : cleanText(t, this.stderrColor));

@@ -3,7 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { Database } from './driver.js';
 import { createHash } from 'node:crypto';
-import { accessSync, constants as fsConstants, existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { accessSync, chmodSync, constants as fsConstants, existsSync, readFileSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, errorMessage } from '../errors.js';
@@ -31,6 +31,11 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** Override the migrations folder (tests of upgrades). */
   migrationsDir?: string;
+  /**
+   * The caller will write (a command that changes the database): the file and its existing -wal/-shm must be
+   * writable by this user, checked before anything is opened, so the error names the file to fix.
+   */
+  write?: boolean;
 }
 
 export const MIGRATIONS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -172,11 +177,23 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       }
       checkDbFolder(path);
     } else {
-      if (statSync(path).isDirectory()) throw new UserError(`${path} is a directory, not a database file.`);
+      const st = statSync(path);
+      if (st.isDirectory()) throw new UserError(`${path} is a directory, not a database file.`);
+      // A device (/dev/null, /dev/zero), a FIFO or a socket: SQLite would open it and leave PATH-journal next to it.
+      if (!st.isFile()) {
+        throw new UserError(
+          `${path} is not a regular file (it is ${kindOf(st)}): it cannot hold a database.`,
+          'Pass a database file with --db PATH (or $OUTREACH_DB), or a new path to create one there.',
+        );
+      }
       checkHeader(path);
+      if (opts.write && !opts.readonly) checkWritable(path);
     }
   }
   const isNew = !exists || statSync(path).size === 0;
+  // A database this user may only read: SQLite still creates -wal and -shm next to it (WAL needs them), with the
+  // file's own mode, so read-only; they would keep every write failing after the owner makes the file writable.
+  const readOnlyFile = exists && !opts.readonly && !writable(path) ? { wal: existsSync(`${path}-wal`), shm: existsSync(`${path}-shm`) } : null;
   let sqlite: BetterSqlite3.Database;
   try {
     sqlite = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: !create });
@@ -187,6 +204,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     sqlite.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS}`);
     // Another application's SQLite file is refused before anything is changed in it (journal mode included).
     const tables = userTables(sqlite);
+    if (readOnlyFile) ownSideFilesWritable(path, readOnlyFile);
     if (tables.length > 0 && !tables.includes('schema_migrations')) {
       throw new UserError(
         `${path} is an SQLite database, but not an outreach one (it has tables ${tables.slice(0, 5).join(', ')}${tables.length > 5 ? ', ...' : ''}).`,
@@ -212,10 +230,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     if (err instanceof UserError) throw err;
     const code = (err as { code?: string }).code;
     if (code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_PERM' || code === 'SQLITE_AUTH') {
-      throw new UserError(
-        `Cannot use the database ${path}: this user may not write it (${errorMessage(err)}).`,
-        `outreach writes to the database and next to it (${basename(path)}-wal, ${basename(path)}-shm), even to read: check the permissions of the file and of its folder, or copy it somewhere writable.`,
-      );
+      throw readonlyDbError(path, err);
     }
     if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
       throw new UserError(
@@ -232,6 +247,109 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
       if (sqlite.open) sqlite.close();
     },
   };
+}
+
+function kindOf(st: import('node:fs').Stats): string {
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function writable(file: string): boolean {
+  try {
+    accessSync(file, fsConstants.W_OK);
+    return true;
+  } catch (err) {
+    // gone meanwhile: nothing in the way
+    return (err as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/**
+ * The -wal and -shm that this process just created next to a database it may only read are made writable by
+ * their owner (this user): a later write, once the database file itself is writable again, then works. Changing
+ * the mode of a file in use affects no open descriptor or mapping.
+ */
+function ownSideFilesWritable(path: string, existed: { wal: boolean; shm: boolean }): void {
+  const uid = process.getuid?.();
+  for (const [suffix, had] of [['-wal', existed.wal], ['-shm', existed.shm]] as const) {
+    if (had) continue;
+    try {
+      const st = statSync(path + suffix);
+      if (st.uid === uid && (st.mode & 0o200) === 0) chmodSync(path + suffix, (st.mode & 0o7777) | 0o200);
+    } catch {
+      // not there (not created yet) or not ours: nothing to do
+    }
+  }
+}
+
+/** The database's own files that this user may not write: the file, its -wal and -shm, or the folder (new ones). */
+export function unwritableDbFiles(path: string): string[] {
+  const bad: string[] = [];
+  if (existsSync(path) && !writable(path)) bad.push(path);
+  for (const f of [`${path}-wal`, `${path}-shm`]) if (existsSync(f) && !writable(f)) bad.push(f);
+  const dir = dirname(path);
+  if ((!existsSync(`${path}-wal`) || !existsSync(`${path}-shm`)) && !writable(dir)) bad.push(dir);
+  return bad;
+}
+
+/**
+ * A database this user may read but not write, as one clear error naming what to fix. A -wal/-shm left read-only
+ * (SQLite gives them the database file's mode: a read while the file was read-only leaves them so) keeps every
+ * write failing after the file itself is fixed: the hint says to fix them too.
+ */
+export function readonlyDbError(path: string, cause?: unknown): UserError {
+  const bad = unwritableDbFiles(path);
+  const detail = cause ? ` (${errorMessage(cause)})` : '';
+  const name = basename(path);
+  const dir = dirname(path);
+  const side = bad.filter((f) => f !== path && f !== dir);
+  // Deleting is safe for the -shm (rebuilt from the -wal) and an empty -wal; a -wal with content holds commits.
+  const deletable = side.filter((f) => f.endsWith('-shm') || sizeOf(f) === 0);
+  const parts = [
+    ...(bad.includes(path) || bad.length === 0 ? ['it'] : []),
+    ...side.map((f) => basename(f)),
+    ...(bad.includes(dir) ? [`the folder ${dir}`] : []),
+  ];
+  const what = parts.length > 1 ? `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}` : parts[0]!;
+  const fix = [
+    ...(bad.includes(path) ? [`make it writable (chmod u+w ${path})`] : []),
+    ...(side.length
+      ? [
+          `make ${side.map((f) => basename(f)).join(' and ')} writable (chmod u+w ${side.join(' ')})` +
+            (deletable.length ? ` or delete ${deletable.map((f) => basename(f)).join(' and ')} while no outreach command runs` : '') +
+            ' (a read while the database was read-only leaves them so)',
+        ]
+      : []),
+    ...(bad.includes(dir) ? [`make the folder writable`] : []),
+  ];
+  return new UserError(
+    `Cannot use the database ${path}: this user may not write ${what}${detail}.`,
+    `outreach writes to the database and next to it (${name}-wal, ${name}-shm), even to read: ` +
+      (fix.length ? `${fix.join('; ')}; ` : 'check the permissions of the file, of those two and of its folder, and that the disk is not mounted read-only; ') +
+      'or copy it somewhere writable and pass --db.',
+  );
+}
+
+/** An error of SQLite that means "this file may not be written" (read-only file, -shm, folder or file system). */
+export function isReadonlyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM');
+}
+
+/** Refuses, before opening, a database that a writing command could open but then not write. */
+function checkWritable(path: string): void {
+  if (unwritableDbFiles(path).length) throw readonlyDbError(path);
 }
 
 /**

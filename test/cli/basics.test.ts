@@ -74,7 +74,7 @@ describe('outreach basics', () => {
     expect(notDir.stderr).toContain(`${join(t.dir, 'plain.txt')} is not a folder`);
   });
 
-  it('the default database is ./outreach.db in the current folder, created by the first writing command', async () => {
+  it('the default database is ./outreach.db in the current folder, created by the first command that starts a pipeline', async () => {
     const here = tempDir();
     try {
       // a reading command does not create it (a mistyped --db must not leave an empty database behind)
@@ -82,7 +82,11 @@ describe('outreach basics', () => {
       expect(read.code).toBe(1);
       expect(read.stderr).toContain(`No database at ${join(here.dir, 'outreach.db')}`);
       expect(existsSync(join(here.dir, 'outreach.db'))).toBe(false);
-      const r = await runCli(['suppress', 'add', 'x@example.com'], { cwd: here.dir, env: { OUTREACH_DB: undefined } });
+      // nor does a command that acts on an existing pipeline (session 9): only init, db migrate, leads import, discover, run
+      const add = await runCli(['suppress', 'add', 'x@example.com'], { cwd: here.dir, env: { OUTREACH_DB: undefined } });
+      expect(add.code, add.stderr).toBe(1);
+      expect(existsSync(join(here.dir, 'outreach.db'))).toBe(false);
+      const r = await runCli(['db', 'migrate'], { cwd: here.dir, env: { OUTREACH_DB: undefined } });
       expect(r.code, r.stderr).toBe(0);
       expect(existsSync(join(here.dir, 'outreach.db'))).toBe(true);
     } finally {

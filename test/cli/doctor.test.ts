@@ -43,6 +43,7 @@ describe('outreach doctor', () => {
   it('passes a good setup and fails a broken one with the fix', async () => {
     const env = { OUTREACH_DB: join(t.dir, 'o.db'), OUTREACH_SECRET: 'x'.repeat(40), OUTREACH_DNS_SERVERS: dns.server, ANA_PW: 'pw' };
     writeFileSync(join(t.dir, 'outreach.yaml'), yaml('1 Main St, Austin TX 78701', http.url));
+    expect((await runCli(['db', 'migrate'], { cwd: t.dir, env })).code).toBe(0); // as `outreach init` does: mailbox add needs a database (session 9)
     const add = await runCli(['mailbox', 'add', 'ana', '--email', 'ana@lima.test', '--smtp-host', smtp.host, '--smtp-port', String(smtp.port), '--smtp-security', 'none', '--smtp-password-env', 'ANA_PW'], { cwd: t.dir, env });
     expect(add.code, add.stderr).toBe(0);
     const ok = await runCli(['doctor', '--json'], { cwd: t.dir, env });

@@ -7,6 +7,7 @@ import { describe, it, expect, beforeEach, afterEach } from 'vitest';
 import { chmodSync, chownSync, mkdirSync, openSync, closeSync, writeSync, writeFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { queryDb } from '../helpers/db.js';
+import { openDb } from '../../src/db/open.js';
 import { runCli, tempDir, canRunAsNobody, runAsNobody } from '../helpers/cli.js';
 
 const FIX = resolve(import.meta.dirname, '../fixtures/inbox/files-s8');
@@ -22,6 +23,7 @@ beforeEach(() => {
     ANTHROPIC_API_KEY: '',
     AWS_BEARER_TOKEN_BEDROCK: '',
   };
+  openDb(env.OUTREACH_DB!).close(); // an existing pipeline: inbox import does not create a database (session 9)
 });
 afterEach(() => t.cleanup());
 
@@ -30,7 +32,14 @@ const reply = (id: string, body: string, date = 'Wed, 25 Nov 2026 10:00:00 +0000
 
 const rows = (sql: string): any[] => queryDb(env.OUTREACH_DB!, sql);
 
-const asNobody = (args: string[], cwd: string) => runAsNobody(args, cwd, { OUTREACH_DB: join(cwd, 'o.db'), OUTREACH_SETTINGS: join(cwd, 'none.yaml') });
+const asNobody = (args: string[], cwd: string) => {
+  try {
+    chownSync(join(cwd, 'o.db'), 65534, 65534); // the test's database, writable by nobody
+  } catch {
+    // none there
+  }
+  return runAsNobody(args, cwd, { OUTREACH_DB: join(cwd, 'o.db'), OUTREACH_SETTINGS: join(cwd, 'none.yaml') });
+};
 
 describe.skipIf(!canRunAsNobody())('unreadable files (run as nobody)', () => {
   /** A folder owned by nobody with four replies; `locked` ones belong to root with mode 000. */

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { Database } from '../../src/db/driver.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { openDb } from '../../src/db/open.js';
 import { startMailstack, mailstackAvailable, type Mailstack } from '../helpers/mailstack.js';
 
 const FIX = resolve(import.meta.dirname, '../fixtures/inbox');
@@ -15,6 +16,7 @@ describe('inbox import and list', () => {
   beforeAll(() => {
     tmp = tempDir('outreach-cli-inbox-');
     env = { OUTREACH_DB: join(tmp.dir, 'o.db'), OUTREACH_SETTINGS: join(tmp.dir, 'none.yaml'), ANTHROPIC_API_KEY: '' };
+    openDb(env.OUTREACH_DB!).close(); // an existing pipeline: inbox import does not create a database (session 9)
   });
   afterAll(() => tmp.cleanup());
 

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from '../../src/db/driver.js';
 import { queryDb } from '../helpers/db.js';
+import { openDb } from '../../src/db/open.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -124,6 +125,7 @@ describe('leads forget reaches everything that names the person', () => {
 
 describe('leads import and the suppression list', () => {
   it('counts rows that name a suppressed address or domain (stored, never mailed) and says so', async () => {
+    openDb(db).close(); // an existing pipeline: suppress add does not create a database (session 9)
     expect((await cli(['suppress', 'add', 'competitor.com', 'jane@acme.com'])).code).toBe(0);
     const f = file('s.csv', 'Company,Website,Email\nRival,shop.competitor.com,info@shop.competitor.com\nAcme,acme.com,jane@acme.com\nFine,fine.com,ok@fine.com\n');
     const r = await cli(['leads', 'import', f, '--json']);

@@ -3,6 +3,7 @@ import { readFileSync, existsSync, writeFileSync, readdirSync, mkdirSync, chmodS
 import { join, resolve } from 'node:path';
 import { Database } from '../../src/db/driver.js';
 import { queryDb } from '../helpers/db.js';
+import { openDb } from '../../src/db/open.js';
 import { runCli, runProcess, tempDir, ROOT, BIN } from '../helpers/cli.js';
 
 const FIX = resolve(ROOT, 'test/fixtures/leads');
@@ -311,6 +312,7 @@ describe('forget and suppress', () => {
   });
 
   it('suppress add/list/remove/import; protected reasons need --force', async () => {
+    openDb(db).close(); // an existing pipeline: suppress does not create a database (session 9)
     expect((await cli(['suppress', 'add', 'Jane@Shop.com', 'competitor.com'])).code).toBe(0);
     expect((await cli(['suppress', 'add', 'not valid'])).code).toBe(2);
     const list = JSON.parse((await cli(['suppress', 'list', '--json'])).stdout);
@@ -325,6 +327,7 @@ describe('forget and suppress', () => {
   });
 
   it('suppress import of a missing file or a folder is a clear error; remove says when a value was not listed', async () => {
+    openDb(db).close(); // an existing pipeline (session 9)
     for (const [file, why] of [
       [join(t.dir, 'nofile.csv'), 'no such file'],
       [t.dir, 'it is a folder, not a file'],

@@ -30,6 +30,7 @@ function workspace() {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'outreach.yaml'), YAML);
   const dbPath = join(dir, 'outreach.db');
+  openTestDb(dbPath).close(); // an existing pipeline: mailbox add does not create a database (session 9)
   const env = { OUTREACH_DB: dbPath, OUTREACH_SECRET: 'cli-secret', ANA_SMTP_PASSWORD: 'pw', SALES_PW: 'pw' };
   const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { cwd: dir, env: { ...env, ...extra }, timeoutMs: 40_000 });
   const row = (name: string) => {

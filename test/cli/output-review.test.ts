@@ -98,8 +98,12 @@ describe('reading commands never create a database', () => {
     }
   });
 
-  it('a writing command still creates it', async () => {
+  it('a command that starts a pipeline creates it (session 9: suppress add no longer does)', async () => {
     const path = join(t.dir, 'new.db');
+    const refused = await runCli(['suppress', 'add', 'a@b.example', '--db', path], { cwd: t.dir });
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(existsSync(path)).toBe(false);
+    expect((await runCli(['db', 'migrate', '--db', path], { cwd: t.dir })).code).toBe(0);
     const r = await runCli(['suppress', 'add', 'a@b.example', '--db', path], { cwd: t.dir });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(path)).toBe(true);
@@ -153,6 +157,7 @@ describe.skipIf(!hasScript)('on a terminal', () => {
   it('colours stderr only when stderr itself is a terminal, and nothing with NO_COLOR', async () => {
     const errFile = join(t.dir, 'err.txt');
     const cdb = join(t.dir, 'colour.db');
+    expect((await runCli(['--db', cdb, 'db', 'migrate'])).code).toBe(0);
     const piped = await underTty(`node ${BIN} suppress add c@d.example --db ${cdb} 2>${errFile}`);
     expect(piped.code).toBe(0);
     const err = readFileSync(errFile, 'utf8');

@@ -17,6 +17,7 @@ describe.skipIf(!mailstackAvailable() && !process.env.CI)('outreach mailbox and 
   beforeAll(async () => {
     ms = await startMailstack();
     writeFileSync(join(t.dir, 'outreach.yaml'), YAML);
+    openTestDb(dbPath).close(); // as `outreach init` does: mailbox add works on an existing database (session 9)
     env = { OUTREACH_DB: dbPath, OUTREACH_SECRET: 'cli-secret', ALICE_PW: ms.users.alice.pass, BOB_PW: ms.users.bob.pass };
   });
   afterAll(async () => {

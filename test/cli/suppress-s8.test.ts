@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Database } from '../../src/db/driver.js';
 import { queryDb } from '../helpers/db.js';
+import { openDb } from '../../src/db/open.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 let t: ReturnType<typeof tempDir>;
@@ -23,6 +24,7 @@ const rawBytes = (path = db) => Buffer.concat([readFileSync(path), existsSync(pa
 beforeEach(() => {
   t = tempDir();
   db = join(t.dir, 'test.db');
+  openDb(db).close(); // an existing pipeline: suppress and forget no longer create a database (session 9)
 });
 afterEach(() => t.cleanup());
 
@@ -80,6 +82,7 @@ describe('suppress list --format csv → suppress import round-trips (#6)', () =
     expect(list.stdout).toContain(`'=HYPERLINK`);
     const csv = file('list.csv', list.stdout);
     const other = join(t.dir, 'other.db');
+    openDb(other).close();
     const r = await cli(['suppress', 'import', csv, '--json'], undefined, other);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ added: 6, hashes: 1, invalidCount: 0, committed: true });
@@ -91,6 +94,7 @@ describe('suppress list --format csv → suppress import round-trips (#6)', () =
     // a second round trip changes nothing
     const again = await cli(['suppress', 'import', csv, '--json'], undefined, other);
     expect(JSON.parse(again.stdout)).toMatchObject({ added: 0, existing: 6 });
+    openDb(join(t.dir, 'third.db')).close();
     const human = await cli(['suppress', 'import', csv], undefined, join(t.dir, 'third.db'));
     expect(human.stderr).toContain('1 forgotten entries were imported as hashes');
   });

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { queryDb } from '../helpers/db.js';
+import { openDb } from '../../src/db/open.js';
 import { readMailFiles, type MailFile } from '../../src/adapters/mailfile.js';
 import { runCli, tempDir, BIN, ROOT } from '../helpers/cli.js';
 import { startFakeAnthropic, defaultResponder, type FakeAnthropic } from '../helpers/fake-anthropic.js';
@@ -35,6 +36,7 @@ beforeEach(() => {
     ANTHROPIC_BASE_URL: fake.url,
     AWS_BEARER_TOKEN_BEDROCK: '',
   };
+  openDb(env.OUTREACH_DB!).close(); // an existing pipeline: inbox import does not create a database (session 9)
 });
 afterEach(() => t.cleanup());
 

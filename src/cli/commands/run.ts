@@ -169,7 +169,7 @@ export function register(program: Command): void {
           }
           const failed = outcomes.filter((x) => x.status === 'failed');
           if (ctx.json) ctx.out.printJson({ dry_run: Boolean(o.dryRun), stages: outcomes });
-          else ctx.out.info(failed.length ? `Finished with ${failed.length} failed stage(s): ${failed.map((f) => f.stage).join(', ')}. Re-run to continue.` : 'Finished: every stage ran.');
+          else if (failed.length) ctx.out.error(`Finished with ${failed.length} failed stage(s): ${failed.map((f) => `${f.stage} (${f.error})`).join('; ')}. Re-run to continue.`); else ctx.out.info('Finished: every stage ran.');
           if (failed.length) process.exitCode = 1;
         },
         { audit: true },
