@@ -131,6 +131,22 @@ describe('small database', () => {
       const r = await cli(['leads', 'import', f, '--tag', 'a\x1bb']);
       expect(r.code).toBe(2);
     });
+
+    it("a CSV's tags column follows the same rules: a bad tag refuses its row (FILE:LINE), good ones are normalized", async () => {
+      const f = join(t.dir, 'tags.csv');
+      writeFileSync(f, `domain,tags\nok.com,"Hot; Cafe\u0301 |hot"\nlong.com,${'x'.repeat(65)}\nesc.com,"a\x1bb"\n`);
+      const refused = await cli(['leads', 'import', f]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('tags.csv:3: invalid tag "xxxx');
+      expect(refused.stderr).toContain('is 65 characters long: at most 64');
+      expect(refused.stderr).toContain('tags.csv:4: invalid tag "a\\u001bb" holds a control character');
+      const skipped = await cli(['leads', 'import', f, '--skip-invalid']);
+      expect(skipped.code, skipped.stderr).toBe(0);
+      const d = new Database(db, { readonly: true });
+      const rows = d.prepare(`SELECT l.domain, t.tag FROM lead_tags t JOIN leads l ON l.id = t.lead_id WHERE l.domain IN ('ok.com','long.com','esc.com') ORDER BY t.tag`).all();
+      d.close();
+      expect(rows).toEqual([{ domain: 'ok.com', tag: 'café' }, { domain: 'ok.com', tag: 'hot' }]);
+    });
   });
 
   describe('#11 --search by an IDN email as typed; emails shown in Unicode', () => {

@@ -10,6 +10,7 @@ import { examples, intOption } from '../help.js';
 import { UsageError, UserError, fsReason } from '../../errors.js';
 import { ALL_STAGES } from '../../domain/lead.js';
 import { normalizeCountry } from '../../domain/normalize.js';
+import { TAG_MAX_LENGTH, splitTagList, tagProblem } from '../../domain/tags.js';
 import type { LeadFilter, LeadSort } from '../../stages/leads/query.js';
 
 /** The filter flags as commander parses them: the same as LeadFilter, but stages come comma-separated. */
@@ -61,41 +62,17 @@ function parseMap(values: string[] | undefined): Record<string, string> {
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-/** The longest tag, in characters: a label for filters and campaigns, not a note. */
-export const TAG_MAX_LENGTH = 64;
 /**
- * What a tag may not hold: C0 and C1 controls (escape sequences, CR, LF, TAB), DEL, line and paragraph
- * separators, bidi controls, zero-width characters and the BOM. Tags travel into CSV exports, `--tag` filters and
- * campaign filters: an invisible character makes two tags that look the same, an ESC byte sorts before every letter.
- */
-const TAG_FORBIDDEN = /[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/;
-const TAG_FORBIDDEN_G = new RegExp(TAG_FORBIDDEN.source, 'g');
-
-/** A tag quoted for an error message: forbidden characters as \uXXXX, long ones cut. */
-function showTag(tag: string): string {
-  const chars = [...tag];
-  const cut = chars.length > 40 ? chars.slice(0, 40).join('') + '…' : tag;
-  return `"${cut.replace(TAG_FORBIDDEN_G, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
-}
-
-/**
- * Tags as the import reads them: `hot;lead`, `hot,lead` and `hot|lead` are two tags; trimmed, lower-cased (and
- * in Unicode NFC, so that `é` typed two ways is one tag). With `validate` (the default), a tag holding a control
- * character, an escape sequence, a line break or an invisible character, or longer than TAG_MAX_LENGTH, is a
- * usage error (exit 2). `leads tag --remove` does not validate: a bad tag stored before must remain removable.
+ * Tags from the command line, split and normalized as an import reads them (src/domain/tags.ts). With `validate`
+ * (the default), a tag the rules refuse is a usage error (exit 2). `leads tag --remove` does not validate: a bad
+ * tag stored before must remain removable.
  */
 export function splitTags(values: string[], { validate = true }: { validate?: boolean } = {}): string[] {
-  const tags = [...new Set(values.flatMap((v) => v.split(/[;,|]/)).map((t) => t.normalize('NFC').trim().toLowerCase()).filter(Boolean))];
+  const tags = splitTagList(values);
   if (validate) {
     for (const t of tags) {
-      if (TAG_FORBIDDEN.test(t)) {
-        throw new UsageError(
-          `Tag ${showTag(t)} holds a control character, escape sequence, line break or invisible character.`,
-          'Tags are short labels: letters, digits, spaces and punctuation.',
-        );
-      }
-      const n = [...t].length;
-      if (n > TAG_MAX_LENGTH) throw new UsageError(`Tag ${showTag(t)} is ${n} characters long: at most ${TAG_MAX_LENGTH}.`, 'Tags are short labels; put longer text in the lead\'s notes.');
+      const problem = tagProblem(t);
+      if (problem) throw new UsageError(`${problem.message[0]!.toUpperCase()}${problem.message.slice(1)}.`, problem.hint);
     }
   }
   return tags;

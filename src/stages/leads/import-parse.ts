@@ -1,6 +1,7 @@
 // The pure half of `leads import`: header aliases, delimiter sniffing, and turning a CSV record into a lead
 // row (or the reason it cannot be imported). It runs in the import's parser worker (import-worker.ts), so it
 // must not touch the database.
+import { splitTagList, tagProblem } from '../../domain/tags.js';
 import { createRequire } from 'node:module';
 import { isCountryPlaceholder, isPlaceholder, normalizeCountry, normalizeDomain, normalizeEmail, FREEMAIL } from '../../domain/normalize.js';
 import { restoreCell } from '../../domain/csv.js';
@@ -327,6 +328,12 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
     firstName = parts[0] ?? null;
     lastName = parts.length > 1 ? parts.slice(1).join(' ') : null;
   }
+  // The tags column follows the rules of `leads tag`: a tag it would refuse refuses the row (FILE:LINE: reason).
+  const tags = v.tags ? splitTagList([v.tags]) : [];
+  for (const t of tags) {
+    const problem = tagProblem(t);
+    if (problem) return `invalid ${problem.message}`;
+  }
   return {
     domain: d.value.domain,
     unicode: d.value.unicode,
@@ -339,7 +346,7 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
     lastName,
     title: v.title ?? null,
     phone: v.phone ?? null,
-    tags: v.tags ? v.tags.split(/[;,|]/).map((t) => t.trim().toLowerCase()).filter(Boolean) : [],
+    tags,
     notes: v.notes ?? null,
   };
 }
