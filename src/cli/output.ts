@@ -111,6 +111,27 @@ export const BOX_MAX_ROWS = 200;
 /** Big tables reach stdout in pieces of about this many characters, never as one giant string. */
 const TABLE_CHUNK = 64 * 1024;
 
+/** Each row's cells as inert one-line text (cleanCell) with their display widths; widens `widths` to fit them. */
+function measureCells<T>(rows: T[], columns: Column<T>[], widths: number[]): { cells: string[][]; cellWidths: number[][] } {
+  const n = columns.length;
+  const cells: string[][] = new Array(rows.length);
+  const cellWidths: number[][] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const line: string[] = new Array(n);
+    const lw: number[] = new Array(n);
+    for (let j = 0; j < n; j++) {
+      const v = cleanCell(columns[j]!.value(rows[i]!));
+      const w = displayWidth(v);
+      line[j] = v;
+      lw[j] = w;
+      if (w > widths[j]!) widths[j] = w;
+    }
+    cells[i] = line;
+    cellWidths[i] = lw;
+  }
+  return { cells, cellWidths };
+}
+
 export function colorEnabled(flag: boolean | undefined, stream: { isTTY?: boolean } = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
   if (flag === false) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
@@ -255,61 +276,75 @@ export class Output {
    */
   table<T>(rows: T[], columns: Column<T>[]): void {
     const interactive = Boolean((this.stdout as NodeJS.WriteStream).isTTY);
-    const boxed = interactive && rows.length <= BOX_MAX_ROWS;
+    if (!(interactive && rows.length <= BOX_MAX_ROWS)) {
+      this.plainTable(columns).write(rows);
+      return;
+    }
+    const heads = columns.map((c) => cleanCell(c.header));
+    const widths = heads.map(displayWidth);
+    const right = columns.map((c) => c.align === 'right');
+    const { cells, cellWidths } = measureCells(rows, columns, widths);
+    const pad = (v: string, w: number, j: number) =>
+      w >= widths[j]! ? v : right[j] ? ' '.repeat(widths[j]! - w) + v : v + ' '.repeat(widths[j]! - w);
+    const headCells = heads.map((h, j) => {
+      const fill = ' '.repeat(Math.max(0, widths[j]! - displayWidth(h)));
+      const b = this.cOut.bold(h);
+      return right[j] ? fill + b : b + fill;
+    });
+    const rule = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
+    const out: string[] = [rule('┌', '┬', '┐'), '│ ' + headCells.join(' │ ') + ' │'];
+    for (let i = 0; i < cells.length; i++) {
+      out.push(rule('├', '┼', '┤'));
+      out.push('│ ' + cells[i]!.map((v, j) => pad(v, cellWidths[i]![j]!, j)).join(' │ ') + ' │');
+    }
+    out.push(rule('└', '┴', '┘'));
+    this.stdout.write(out.join('\n') + '\n');
+  }
+
+  /**
+   * Plain columns on stdout, written piece by piece: each write() measures its rows, widens a column where a
+   * cell is wider than any before (widths only grow), prints the header before the first piece, and writes the
+   * rows padded to the widths so far, separated by four spaces, with no trailing blanks, in chunks of TABLE_CHUNK.
+   * One write() of every row is table()'s long-table layout; `leads list` writes a million leads 2,000 at a time.
+   */
+  plainTable<T>(columns: Column<T>[]): { write(rows: T[]): void } {
+    const SEP = '    ';
     const n = columns.length;
     const heads = columns.map((c) => cleanCell(c.header));
     const widths = heads.map(displayWidth);
     const right = columns.map((c) => c.align === 'right');
-    const cells: string[][] = new Array(rows.length);
-    const cellWidths: number[][] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const line: string[] = new Array(n);
-      const lw: number[] = new Array(n);
-      for (let j = 0; j < n; j++) {
-        const v = cleanCell(columns[j]!.value(rows[i]!));
-        const w = displayWidth(v);
-        line[j] = v;
-        lw[j] = w;
-        if (w > widths[j]!) widths[j] = w;
-      }
-      cells[i] = line;
-      cellWidths[i] = lw;
-    }
-    const pad = (v: string, w: number, j: number) =>
-      w >= widths[j]! ? v : right[j] ? ' '.repeat(widths[j]! - w) + v : v + ' '.repeat(widths[j]! - w);
-    const headCells = heads.map((h, j) => {
-      const w = displayWidth(h);
-      const fill = ' '.repeat(Math.max(0, widths[j]! - w));
-      const b = this.cOut.bold(h);
-      return right[j] ? fill + b : b + fill;
-    });
-
-    if (boxed) {
-      const rule = (l: string, m: string, r: string) => l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r;
-      const out: string[] = [rule('┌', '┬', '┐'), '│ ' + headCells.join(' │ ') + ' │'];
-      for (let i = 0; i < cells.length; i++) {
-        out.push(rule('├', '┼', '┤'));
-        out.push('│ ' + cells[i]!.map((v, j) => pad(v, cellWidths[i]![j]!, j)).join(' │ ') + ' │');
-      }
-      out.push(rule('└', '┴', '┘'));
-      this.stdout.write(out.join('\n') + '\n');
-      return;
-    }
-
-    const SEP = '    ';
-    let chunk = headCells.join(SEP).trimEnd() + '\n';
-    for (let i = 0; i < cells.length; i++) {
-      const line = cells[i]!;
-      const lw = cellWidths[i]!;
-      let text = '';
-      for (let j = 0; j < n; j++) text += (j ? SEP : '') + pad(line[j]!, lw[j]!, j);
-      chunk += text.trimEnd() + '\n';
-      if (chunk.length >= TABLE_CHUNK) {
-        this.stdout.write(chunk);
-        chunk = '';
-      }
-    }
-    if (chunk) this.stdout.write(chunk);
+    let headerDone = false;
+    return {
+      write: (rows: T[]) => {
+        const { cells, cellWidths } = measureCells(rows, columns, widths);
+        let chunk = '';
+        if (!headerDone) {
+          headerDone = true;
+          const headCells = heads.map((h, j) => {
+            const fill = ' '.repeat(Math.max(0, widths[j]! - displayWidth(h)));
+            const b = this.cOut.bold(h);
+            return right[j] ? fill + b : b + fill;
+          });
+          chunk = headCells.join(SEP).trimEnd() + '\n';
+        }
+        for (let i = 0; i < cells.length; i++) {
+          const line = cells[i]!;
+          const lw = cellWidths[i]!;
+          let text = '';
+          for (let j = 0; j < n; j++) {
+            const v = line[j]!;
+            const w = lw[j]!;
+            text += (j ? SEP : '') + (w >= widths[j]! ? v : right[j] ? ' '.repeat(widths[j]! - w) + v : v + ' '.repeat(widths[j]! - w));
+          }
+          chunk += text.trimEnd() + '\n';
+          if (chunk.length >= TABLE_CHUNK) {
+            this.stdout.write(chunk);
+            chunk = '';
+          }
+        }
+        if (chunk) this.stdout.write(chunk);
+      },
+    };
   }
 
   /**

@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { canonicalPath, databaseFileOf } from '../../db/files.js';
 import { action, type Ctx } from '../context.js';
-import { cleanCell, displayWidth, type Column } from '../output.js';
+import { cleanCell, type Column } from '../output.js';
 import { examples, intOption } from '../help.js';
 import { UsageError, UserError, fsReason } from '../../errors.js';
 import { ALL_STAGES } from '../../domain/lead.js';
@@ -649,44 +649,10 @@ async function streamLeadTable(ctx: Ctx, rows: Iterable<LeadRow>): Promise<numbe
       else ctx.out.table(piece, LIST_COLUMNS);
       return piece.length;
     }
-    const SEP = '    ';
-    const cols = LIST_COLUMNS;
-    const widths = cols.map((c) => displayWidth(c.header));
-    // the header, padded like Output.table's; print() keeps its bold only where stdout has colour
-    let header = '';
+    const table = ctx.out.plainTable(LIST_COLUMNS);
     let n = 0;
-    let first = true;
     while (piece.length) {
-      const cells = piece.map((r) => cols.map((c) => cleanCell(c.value(r))));
-      const cellWidths = cells.map((line) => line.map(displayWidth));
-      for (const lw of cellWidths) for (let j = 0; j < lw.length; j++) if (lw[j]! > widths[j]!) widths[j] = lw[j]!;
-      if (first) {
-        header = cols
-          .map((c, j) => {
-            const fill = ' '.repeat(Math.max(0, widths[j]! - displayWidth(c.header)));
-            const b = ctx.out.c.bold(c.header);
-            return c.align === 'right' ? fill + b : b + fill;
-          })
-          .join(SEP)
-          .trimEnd();
-        ctx.out.print(header);
-        first = false;
-      }
-      let chunk = '';
-      for (let i = 0; i < cells.length; i++) {
-        let text = '';
-        for (let j = 0; j < cols.length; j++) {
-          const v = cells[i]![j]!;
-          const fill = ' '.repeat(widths[j]! - cellWidths[i]![j]!);
-          text += (j ? SEP : '') + (cols[j]!.align === 'right' ? fill + v : v + fill);
-        }
-        chunk += text.trimEnd() + '\n';
-        if (chunk.length >= 65_536) {
-          ctx.out.write(chunk);
-          chunk = '';
-        }
-      }
-      if (chunk) ctx.out.write(chunk);
+      table.write(piece);
       n += piece.length;
       await drained(ctx);
       await yieldToSignals();
