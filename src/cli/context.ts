@@ -41,6 +41,12 @@ export interface CtxMeta {
   writes?: boolean;
   /** Warnings held back until the end, shown only if the command fails (default: with --quiet). */
   quietWarnings?: boolean;
+  /**
+   * A --dry-run, or a stage of `outreach run --dry-run` whose database did not exist: a dry run never creates the
+   * database. Where the command would have created it, it works on an empty one in memory instead (discover finds
+   * nothing known, run's stages have nothing to do), and says so.
+   */
+  dryRun?: boolean;
 }
 
 export class Ctx {
@@ -60,6 +66,9 @@ export class Ctx {
   private _settings: Settings | null = null;
   readonly command: string | undefined;
   readonly writes: boolean;
+  readonly dryRun: boolean;
+  /** This dry run works on an empty database in memory: the file did not exist, and a dry run creates nothing. */
+  inMemory = false;
   /** The handler has returned (or thrown): a signal now interrupts nothing left to do. */
   settling = false;
 
@@ -71,6 +80,7 @@ export class Ctx {
     this.dbPath = dbPathFrom(opts.db, env);
     this.command = meta.command;
     this.writes = Boolean(meta.writes);
+    this.dryRun = Boolean(meta.dryRun);
     this.out = new Output({
       json: this.json,
       quiet: this.quiet,
@@ -118,6 +128,12 @@ export class Ctx {
   db(opts: DbOptions = {}): Db {
     if (!this._db) {
       const create = opts.create ?? this.createsDb;
+      if (this.dryRun && (create || this.inMemory) && !existsSync(this.dbPath)) {
+        if (!this.inMemory) this.out.info(`No database at ${this.dbPath} yet: this dry run works on an empty one in memory and creates no file.`);
+        this.inMemory = true;
+        this._db = heavy!.open.openDb(':memory:', { create: true, write: true });
+        return this._db;
+      }
       if (!create) requireDb(this.dbPath);
       this._db = heavy!.open.openDb(this.dbPath, { create, write: this.writes });
     }
@@ -377,7 +393,14 @@ export function action(handler: Handler, options: ActionOptions = {}) {
     const outer = running.values().next().value as Ctx | undefined;
     const globals = cmd.optsWithGlobals() as GlobalOptions;
     const name = commandPath(cmd);
-    const ctx = new Ctx(globals, process.env, { command: name, writes: Boolean(options.audit), quietWarnings: outer ? outer.quiet : Boolean(globals.quiet) });
+    const ctx = new Ctx(globals, process.env, {
+      command: name,
+      writes: Boolean(options.audit),
+      quietWarnings: outer ? outer.quiet : Boolean(globals.quiet),
+      dryRun: Boolean(opts.dryRun) || Boolean(outer?.dryRun),
+    });
+    // A stage of `run --dry-run` over a database that does not exist works on an empty one in memory too.
+    if (outer?.inMemory) ctx.inMemory = true;
     enter(ctx);
     let failed = false;
     try {

@@ -82,6 +82,27 @@ describe('(5) only the commands that start a pipeline create the database', () =
     expect(existsSync(typo)).toBe(false);
   });
 
+  it('a dry run never creates it: discover --dry-run and run --dry-run work on an empty one in memory (session 10)', async () => {
+    const domains = join(t.dir, 'domains.txt');
+    writeFileSync(domains, 'shop1.example\n');
+    const path = join(t.dir, 'dry.db');
+    const d = await cli(['--db', path, 'discover', '--from-file', domains, '--dry-run']);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stderr).toContain(`No database at ${path} yet: this dry run works on an empty one in memory and creates no file.`);
+    const r = await cli(['--db', path, 'run', '--dry-run', '--skip', 'discover', '--skip', 'draft']);
+    expect(r.stderr).toContain('this dry run works on an empty one in memory');
+    expect(r.stderr).not.toContain('No database at ' + path + ':');
+    expect(readdirSync(t.dir).filter((f) => f.startsWith('dry.db'))).toEqual([]);
+    // an existing database: the dry run reads it and changes nothing in it
+    expect((await cli(['--db', path, 'db', 'migrate'])).code).toBe(0);
+    const before = readFileSync(path);
+    const again = await cli(['--db', path, 'discover', '--from-file', domains, '--dry-run']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('in memory');
+    expect(existsSync(path)).toBe(true);
+    expect(before.length).toBeGreaterThan(0);
+  });
+
   it('init, db migrate, leads import, discover and run create it; then suppress add works', async () => {
     const csv = join(t.dir, 'leads.csv');
     writeFileSync(csv, 'domain,email\nshop1.example,ana@shop1.example\n');
