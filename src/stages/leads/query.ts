@@ -74,7 +74,8 @@ LEFT JOIN suppressions se ON se.kind = 'email' AND se.value = c.email`;
 const ORDER: Record<LeadSort, string> = {
   fit: 's.fit IS NULL, s.fit DESC, s.intent DESC, l.id',
   intent: 's.intent IS NULL, s.intent DESC, s.fit DESC, l.id',
-  domain: 'l.domain',
+  // as the user reads them: an IDN (xn--…) sorts by its Unicode form, not under x
+  domain: 'COALESCE(l.domain_unicode, l.domain), l.id',
   company: 'l.company IS NULL, l.company COLLATE NOCASE, l.id',
   created: 'l.id',
   // pipeline order (new → confirmed → … → replied), then the terminal stages, as ALL_STAGES lists them
