@@ -95,10 +95,14 @@ export function findDomainSuppression(db: Db, domain: string): SuppressionHit | 
 /** Adds a suppression (idempotent: the first reason recorded is kept). Returns true when it is new. */
 export function addSuppression(
   db: Db,
-  s: { kind: SuppressionKind; value: string; reason: SuppressionReason; source?: string; note?: string },
+  s: { kind: SuppressionKind; value: string; reason: SuppressionReason; source?: string; note?: string; /** when it was asked for (default: now) */ at?: string },
 ): boolean {
   // Prepared once per connection: `inbox sync` adds one per bounce or unsubscribe in its hot loop.
-  const r = cached(db, `INSERT INTO suppressions (kind, value, reason, source, note) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING`).run(s.kind, s.kind.endsWith('_hash') ? s.value : s.value.toLowerCase(), s.reason, s.source ?? null, s.note ?? null);
+  const r = cached(
+    db,
+    `INSERT INTO suppressions (kind, value, reason, source, note, created_at) VALUES (?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%dT%H:%M:%fZ','now')))
+     ON CONFLICT (kind, value) DO NOTHING`,
+  ).run(s.kind, s.kind.endsWith('_hash') ? s.value : s.value.toLowerCase(), s.reason, s.source ?? null, s.note ?? null, s.at ?? null);
   return r.changes > 0;
 }
 

@@ -339,10 +339,8 @@ export function unsubscribeInTx(db: Db, m: MessageRef, via: string, requestedAt?
     reason: 'unsubscribed',
     source: 'serve',
     note: requestedAt ? `one-click (${via}), received ${requestedAt} while the database was busy` : `one-click (${via})`,
+    at: requestedAt,
   });
-  if (added && requestedAt) {
-    db.sqlite.prepare(`UPDATE suppressions SET created_at = ? WHERE kind = 'email' AND value = ?`).run(requestedAt, email);
-  }
   let stopped = 0;
   let cancelled = 0;
   if (m.lead_id !== null) stopped = stopEnrollments(db, m.lead_id, 'unsubscribed');
