@@ -216,17 +216,22 @@ export class Output {
    * million rows never has to be held in memory, as objects or as one string.
    */
   printJsonArray(items: Iterable<unknown>): void {
-    let buf = '[';
-    let any = false;
-    for (const item of items) {
-      buf += (any ? ',\n  ' : '\n  ') + JSON.stringify(item, null, 2).replace(/\n/g, '\n  ');
-      any = true;
-      if (buf.length >= 65_536) {
-        this.stdout.write(buf);
-        buf = '';
-      }
+    for (const piece of jsonArrayPieces(items)) this.stdout.write(piece.text);
+  }
+
+  /**
+   * printJsonArray for a long list written to a reader that may be slow or stop: after each piece (about 64 KB)
+   * `between()` runs (it waits for the reader, lets a signal in) and answers whether to go on. Stopped, the array
+   * is left unclosed: a truncated list must not parse as a complete one. Returns the number of items written.
+   */
+  async streamJsonArray(items: Iterable<unknown>, between: () => Promise<boolean>): Promise<number> {
+    let n = 0;
+    for (const piece of jsonArrayPieces(items)) {
+      this.stdout.write(piece.text);
+      n = piece.count;
+      if (!piece.last && !(await between())) break;
     }
-    this.stdout.write(buf + (any ? '\n]\n' : ']\n'));
+    return n;
   }
 
   /** A notice on stderr, silenced by --quiet. */
@@ -384,4 +389,19 @@ export class Output {
       },
     };
   }
+}
+
+/** The text of a JSON array (printJson's bytes) in pieces of about 64 KB, with the count of items written so far. */
+function* jsonArrayPieces(items: Iterable<unknown>): Generator<{ text: string; count: number; last: boolean }> {
+  let buf = '[';
+  let n = 0;
+  for (const item of items) {
+    buf += (n ? ',\n  ' : '\n  ') + JSON.stringify(item, null, 2).replace(/\n/g, '\n  ');
+    n++;
+    if (buf.length >= 65_536) {
+      yield { text: buf, count: n, last: false };
+      buf = '';
+    }
+  }
+  yield { text: buf + (n ? '\n]\n' : ']\n'), count: n, last: true };
 }

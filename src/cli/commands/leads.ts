@@ -605,22 +605,18 @@ const LIST_COLUMNS: Column<LeadRow>[] = [
  * (a truncated list must not parse as a complete one). Returns the number of leads written.
  */
 async function streamJsonList(ctx: Ctx, rows: Iterable<LeadRow>): Promise<number> {
-  let buf = '[';
-  let n = 0;
-  for (const r of rows) {
-    const item = { ...r, tags: r.tags ? r.tags.split(';') : [] };
-    buf += (n ? ',\n  ' : '\n  ') + JSON.stringify(item, null, 2).replace(/\n/g, '\n  ');
-    n++;
-    if (buf.length >= 65_536) {
-      ctx.out.write(buf);
-      buf = '';
+  const items = (function* () {
+    for (const r of rows) yield { ...r, tags: r.tags ? r.tags.split(';') : [] };
+  })();
+  try {
+    return await ctx.out.streamJsonArray(items, async () => {
       await drained(ctx);
       await yieldToSignals();
-      if (ctx.signal.aborted) return n; // leaving the loop ends the query
-    }
+      return !ctx.signal.aborted;
+    });
+  } finally {
+    items.return(undefined); // ends the query when the loop stopped early (Ctrl-C, an error)
   }
-  ctx.out.write(buf + (n ? '\n]\n' : ']\n'));
-  return n;
 }
 
 /**
