@@ -56,3 +56,12 @@ export function fsReason(err: unknown, op: 'read' | 'write' = 'write'): string {
   const code = e?.code ?? '';
   return (op === 'read' && FS_READ_WORDS[code]) || FS_WORDS[code] || e?.message || String(err);
 }
+
+/**
+ * Is this a "the database is locked by someone else" error (retry later), as opposed to a bug? SQLite's busy and
+ * locked codes with their extended forms (SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY, SQLITE_LOCKED_SHAREDCACHE...).
+ */
+export function isDbBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}

@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { packageVersion } from './meta.js';
-import { UserError, ExitError, errorMessage, fsReason } from '../errors.js';
+import { UserError, ExitError, errorMessage, fsReason, isDbBusy } from '../errors.js';
 import { colorEnabled, Output } from './output.js';
 import { registerAll } from './commands/index.js';
 
@@ -112,7 +112,7 @@ export function exitCodeFor(err: unknown, out: Output, verbose: boolean): number
     return err.exitCode;
   }
   const code = (err as { code?: string } | null)?.code;
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+  if (isDbBusy(err)) {
     out.error('The database stayed locked by another outreach process for too long.', 'Try again in a moment.');
     return 1;
   }

@@ -109,3 +109,15 @@ describe('Output', () => {
     expect(c.err()).toBe('! bad value\n✖ x\n  hint?\n');
   });
 });
+
+describe('exitCodeFor: a database locked by someone else', () => {
+  it.each(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_BUSY_RECOVERY', 'SQLITE_LOCKED', 'SQLITE_LOCKED_SHAREDCACHE'])('%s: a clear message, exit 1, no "bug" report', async (code) => {
+    const { exitCodeFor } = await import('../../src/cli/main.js');
+    const c = capture();
+    const err = Object.assign(new Error('database is locked'), { code });
+    expect(exitCodeFor(err, c.o, false)).toBe(1);
+    await new Promise((r) => setImmediate(r));
+    expect(c.err()).toContain('The database stayed locked by another outreach process for too long.');
+    expect(c.err()).not.toMatch(/bug/i);
+  });
+});

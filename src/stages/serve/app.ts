@@ -16,7 +16,8 @@ import * as q from './queries.js';
 import * as pages from './pages.js';
 import { verifyTrackingToken, PIXEL_GIF } from './tracking.js';
 import type { DraftReviewer } from './review.js';
-import { isDbBusy, type UnsubscribeSpool } from './spool.js';
+import { isDbBusy } from '../../errors.js';
+import type { UnsubscribeSpool } from './spool.js';
 
 export interface ServeOptions {
   /** OUTREACH_SECRET: verifies unsubscribe and tracking tokens. Without it /u/ answers 503. */

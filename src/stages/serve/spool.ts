@@ -14,6 +14,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { dirname, join } from 'node:path';
 import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
+import { isDbBusy } from '../../errors.js';
 import { findMessage, unsubscribeInTx } from './queries.js';
 
 export interface SpoolEntry {
@@ -212,11 +213,6 @@ export function spooledAddresses(db: Db, spool: UnsubscribeSpool | null): Set<st
   return out;
 }
 
-/** Is this a "the database is locked by someone else" error (retry later), as opposed to a bug? */
-export function isDbBusy(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
 
 export interface SpoolApplier {
   /** An entry was just added: try again soon. */
