@@ -95,15 +95,28 @@ function checkHeader(path: string): void {
   }
 }
 
+/** Who upgrades the database, for its audit row in `runs` (see migrate). */
+export interface MigrationAudit {
+  command: string;
+  args: string[];
+}
+
+/** What `openDb` records for the migrations it applies when it opens a database made by an older version. */
+export const AUTOMATIC_MIGRATION: MigrationAudit = { command: 'db migrate', args: ['(automatic, on open)'] };
+
 /**
  * Applies every migration not yet recorded, each in its own IMMEDIATE transaction. onApplied is called with
  * each migration this call applied (not those another process applied meanwhile): `outreach db migrate` reports them.
+ * With `audit`, an upgrade (a database that had migrations already, and that this call changed or failed to change)
+ * leaves a `runs` row: counts { migrations_applied, migrations }, status ok or failed with the error. A new database
+ * gets none: creating it is part of the command that created it.
  */
 export function migrate(
   sqlite: BetterSqlite3.Database,
   dir = MIGRATIONS_DIR,
   path = '',
   onApplied?: (m: Migration) => void,
+  audit?: MigrationAudit,
 ): number {
   const all = loadMigrations(dir);
   sqlite.exec(
@@ -124,23 +137,56 @@ export function migrate(
     );
   }
   let count = 0;
-  for (const m of all) {
-    if (applied.has(m.idx)) continue;
-    const apply = sqlite.transaction(() => {
-      // Another process may have applied it while we waited for the lock.
-      if (sqlite.prepare('SELECT 1 FROM schema_migrations WHERE idx = ?').get(m.idx)) return false;
-      for (const stmt of m.statements) sqlite.exec(stmt);
-      sqlite
-        .prepare('INSERT INTO schema_migrations (idx, tag, hash, applied_at) VALUES (?, ?, ?, ?)')
-        .run(m.idx, m.tag, m.hash, new Date().toISOString());
-      return true;
-    });
-    if (apply.immediate()) {
-      count++;
-      onApplied?.(m);
+  if (all.every((m) => applied.has(m.idx))) return 0;
+  const startedAt = new Date().toISOString();
+  const upgrade = applied.size > 0;
+  try {
+    for (const m of all) {
+      if (applied.has(m.idx)) continue;
+      const apply = sqlite.transaction(() => {
+        // Another process may have applied it while we waited for the lock.
+        if (sqlite.prepare('SELECT 1 FROM schema_migrations WHERE idx = ?').get(m.idx)) return false;
+        for (const stmt of m.statements) sqlite.exec(stmt);
+        sqlite
+          .prepare('INSERT INTO schema_migrations (idx, tag, hash, applied_at) VALUES (?, ?, ?, ?)')
+          .run(m.idx, m.tag, m.hash, new Date().toISOString());
+        return true;
+      });
+      if (apply.immediate()) {
+        count++;
+        onApplied?.(m);
+      }
     }
+  } catch (err) {
+    if (audit && upgrade) recordMigrationRun(sqlite, audit, startedAt, count, err);
+    throw err;
   }
+  if (audit && upgrade && count > 0) recordMigrationRun(sqlite, audit, startedAt, count);
   return count;
+}
+
+/** The upgrade's audit row (best effort: bookkeeping never fails the command, nor hides a migration's own error). */
+function recordMigrationRun(sqlite: BetterSqlite3.Database, audit: MigrationAudit, startedAt: string, count: number, error?: unknown): void {
+  try {
+    const total = (sqlite.prepare('SELECT count(*) AS n FROM schema_migrations').get() as { n: number }).n;
+    sqlite
+      .prepare(
+        `INSERT INTO runs (command, args, pid, started_at, ended_at, status, counts, error_count, error)
+         VALUES (?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?, ?, ?, ?)`,
+      )
+      .run(
+        audit.command,
+        JSON.stringify(audit.args),
+        process.pid,
+        startedAt,
+        error ? 'failed' : 'ok',
+        JSON.stringify({ migrations_applied: count, migrations: total }),
+        error ? 1 : 0,
+        error ? errorMessage(error) : null,
+      );
+  } catch {
+    // no runs table (not ours), a locked or read-only file: the command reports what matters itself
+  }
 }
 
 function userTables(sqlite: BetterSqlite3.Database): string[] {
@@ -223,7 +269,7 @@ export function openDb(file: string, opts: OpenOptions = {}): Db {
     sqlite.pragma('foreign_keys = ON');
     if (opts.migrate ?? true) {
       if (opts.readonly) throw new Error('cannot migrate a read-only database');
-      migrate(sqlite, opts.migrationsDir, path);
+      migrate(sqlite, opts.migrationsDir, path, undefined, AUTOMATIC_MIGRATION);
     }
   } catch (err) {
     sqlite.close();

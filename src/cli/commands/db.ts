@@ -38,7 +38,8 @@ export function register(program: Command): void {
           try {
             const known = loadMigrations().length;
             const applied: string[] = [];
-            migrate(d.sqlite, undefined, d.path, (m) => applied.push(m.tag));
+            // An upgrade (not the creation of a new database) is recorded in `runs`: how many migrations it applied.
+            migrate(d.sqlite, undefined, d.path, (m) => applied.push(m.tag), { command: 'db migrate', args: process.argv.slice(2) });
             const migrations = d.sqlite.prepare('SELECT idx, tag, applied_at FROM schema_migrations ORDER BY idx').all() as {
               idx: number;
               tag: string;
@@ -146,9 +147,11 @@ export function register(program: Command): void {
           d.sqlite.exec('VACUUM');
           d.sqlite.pragma('wal_checkpoint(TRUNCATE)');
           const after = statSync(ctx.dbPath).size;
+          ctx.count('bytes_before', before);
+          ctx.count('bytes_after', after);
           if (ctx.json) ctx.out.printJson({ path: ctx.dbPath, bytesBefore: before, bytesAfter: after });
           else ctx.out.success(`Vacuumed ${ctx.dbPath}: ${before} → ${after} bytes`);
-        }, { settings: false }),
+        }, { audit: true, settings: false }),
       ),
     ['outreach db vacuum'],
   );

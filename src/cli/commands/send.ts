@@ -230,6 +230,15 @@ export function register(program: Command): void {
 
           if (flags.dryRun) {
             const plan = r.plan ?? [];
+            // The audit row says it was a dry run and what it would have done (a real send with nothing to do
+            // records {}): dry_run 1, would_send, and the drafts that would wait, be skipped or be cancelled.
+            ctx.count('dry_run', 1);
+            ctx.count('would_send', Math.min(plan.filter((p) => p.action === 'send').length, flags.limit ?? Infinity));
+            for (const a of ['wait', 'skip', 'cancel'] as const) {
+              const n = plan.filter((p) => p.action === a).length;
+              if (n) ctx.count(`would_${a}`, n);
+            }
+            if (r.resumed) ctx.count('would_resume', r.resumed);
             if (ctx.json) {
               ctx.out.printJson({ plan, resumed: r.resumed });
               return;

@@ -28,6 +28,11 @@ export function register(program: Command): void {
             const { suppressValues } = await import('../../stages/suppress.js');
             const r = suppressValues(ctx.db(), values, { reason: opts.reason, note: opts.note, source: 'cli' });
             if (r.invalid.length) throw new UsageError(`Not an email or domain: ${r.invalid.map((i) => `${i.value} (${i.reason})`).join('; ')}`);
+            ctx.count('values', values.length);
+            ctx.count('added', r.added);
+            ctx.count('existing', r.existing);
+            if (r.forgotten.length) ctx.count('forgotten', r.forgotten.length);
+            if (r.enrollmentsStopped) ctx.count('enrollments_stopped', r.enrollmentsStopped);
             if (ctx.json) return ctx.out.printJson(r);
             ctx.out.success(
               `Suppressed ${r.added} new, ${r.existing} already on the list` +
