@@ -292,6 +292,19 @@ function printDraftResult(ctx: Ctx, res: import('../../stages/draft/index.js').D
     ]);
   }
   for (const s of res.skipped) o.warn(`skipped ${s.domain}: ${s.reason}`);
+  const ne = res.notEnrolled;
+  if (ne.replied + ne.unsubscribed + ne.bounced) {
+    const parts: string[] = [];
+    if (ne.replied) parts.push(`${ne.replied} already replied (${Object.entries(ne.replies).map(([label, n]) => `${n} ${label}`).join(', ')})`);
+    if (ne.unsubscribed) parts.push(`${ne.unsubscribed} unsubscribed`);
+    if (ne.bounced) parts.push(`${ne.bounced} bounced`);
+    o.info(
+      `Not enrolled, nothing drafted: ${parts.join(', ')}.` +
+        (ne.replied ? ' A lead that replied is a human conversation now (WARM included): answer it yourself (`outreach inbox list`).' : '') +
+        (o.verbose ? '' : ' Which ones: --verbose or --json.'),
+    );
+    for (const l of ne.leads) o.debug(`  not enrolled in ${l.campaign}: ${l.domain}: ${l.detail}`);
+  }
   const tok = res.usage;
   const tokens = tok.inputTokens + tok.cacheReadTokens + tok.cacheWriteTokens;
   if (res.dryRun) {

@@ -349,12 +349,37 @@ export interface EligibleLead {
   intent: number | null;
 }
 
+/** The campaign filter as SQL over `leads l LEFT JOIN scores s` (named parameters from filterParams). */
+const FILTER_SQL = `(@minFit IS NULL OR s.fit >= @minFit) AND (@maxFit IS NULL OR s.fit <= @maxFit)
+         AND (@minIntent IS NULL OR s.intent >= @minIntent) AND (@maxIntent IS NULL OR s.intent <= @maxIntent)
+         AND (@tag IS NULL OR EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = @tag))
+         AND (@country IS NULL OR upper(l.country) = @country)`;
+
 /**
- * Leads the filter admits that can be mailed: not rejected/bounced/unsubscribed, with a contact whose address is
- * not known bad, not already in this campaign, and not active in another campaign (one sequence at a time).
+ * A person answered (WARM, COLD or NEUTRAL) or the lead reached the `replied` stage: the conversation is human
+ * now, so no campaign (a new one included) enrolls or drafts for it. Unsubscribes and bounces have their own stages.
  */
-export function eligibleLeads(db: Db, c: CampaignRow, opts: { limit: number }): EligibleLead[] {
+const HUMAN_REPLY_SQL = `(l.stage = 'replied' OR EXISTS (SELECT 1 FROM inbound i WHERE i.lead_id = l.id AND i.label IN ('WARM', 'COLD', 'NEUTRAL')))`;
+
+function filterParams(c: CampaignRow): Record<string, string | number | null> {
   const f = c.filter;
+  return {
+    cid: c.id,
+    minFit: f.minFit ?? null,
+    maxFit: f.maxFit ?? null,
+    minIntent: f.minIntent ?? null,
+    maxIntent: f.maxIntent ?? null,
+    tag: f.tag ?? null,
+    country: f.country ? f.country.toUpperCase() : null,
+  };
+}
+
+/**
+ * Leads the filter admits that can be mailed: not rejected/bounced/unsubscribed, no human reply ever (see
+ * HUMAN_REPLY_SQL), with a contact whose address is not known bad, not already in this campaign, and not active in
+ * another campaign (one sequence at a time). Suppressed addresses are checked by enrollLeads (hashes need code).
+ */
+export function eligibleLeads(db: Db, c: CampaignRow, opts: { limit: number; offset?: number }): EligibleLead[] {
   const rows = db.sqlite
     .prepare(
       `SELECT l.id AS leadId, l.domain, s.fit, s.intent, c.id AS contactId, c.email
@@ -363,26 +388,67 @@ export function eligibleLeads(db: Db, c: CampaignRow, opts: { limit: number }): 
        JOIN contacts c ON c.id = (
          SELECT c2.id FROM contacts c2 WHERE c2.lead_id = l.id AND c2.validation NOT IN ('invalid', 'no_mx', 'disposable')
          ORDER BY c2.is_primary DESC, c2.is_role ASC, c2.id LIMIT 1)
-       WHERE l.stage NOT IN ('rejected', 'bounced', 'unsubscribed')
+       WHERE l.stage NOT IN ('rejected', 'bounced', 'unsubscribed', 'replied')
+         AND NOT ${HUMAN_REPLY_SQL}
          AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND (e.campaign_id = @cid OR e.status IN ('active', 'paused')))
-         AND (@minFit IS NULL OR s.fit >= @minFit) AND (@maxFit IS NULL OR s.fit <= @maxFit)
-         AND (@minIntent IS NULL OR s.intent >= @minIntent) AND (@maxIntent IS NULL OR s.intent <= @maxIntent)
-         AND (@tag IS NULL OR EXISTS (SELECT 1 FROM lead_tags t WHERE t.lead_id = l.id AND t.tag = @tag))
-         AND (@country IS NULL OR upper(l.country) = @country)
+         AND ${FILTER_SQL}
        ORDER BY COALESCE(s.fit, 0) + COALESCE(s.intent, 0) DESC, l.id
-       LIMIT @limit`,
+       LIMIT @limit OFFSET @offset`,
     )
-    .all({
-      cid: c.id,
-      minFit: f.minFit ?? null,
-      maxFit: f.maxFit ?? null,
-      minIntent: f.minIntent ?? null,
-      maxIntent: f.maxIntent ?? null,
-      tag: f.tag ?? null,
-      country: f.country ? f.country.toUpperCase() : null,
-      limit: opts.limit,
-    }) as EligibleLead[];
+    .all({ ...filterParams(c), limit: opts.limit, offset: opts.offset ?? 0 }) as EligibleLead[];
   return rows;
+}
+
+export type NotEnrolledReason = 'replied' | 'unsubscribed' | 'bounced';
+
+export interface NotEnrolled {
+  /** Leads the campaign's filter admits that are not in it and never will be, by reason. */
+  counts: Record<NotEnrolledReason, number>;
+  /** The human replies among `replied`, by the label of the lead's latest one (WARM, COLD, NEUTRAL). */
+  replies: Record<string, number>;
+  /** Up to `limit` of them, with the reason in words. */
+  leads: { leadId: number; domain: string; reason: NotEnrolledReason; label: string | null; detail: string }[];
+}
+
+const NOT_ENROLLED_DETAIL: Record<NotEnrolledReason, string> = {
+  replied: 'already replied: the conversation is human now (answer them yourself), so no campaign mails them',
+  unsubscribed: 'unsubscribed',
+  bounced: 'bounced',
+};
+
+/**
+ * The leads the filter admits that eligibleLeads leaves out because a person answered, unsubscribed or bounced
+ * (not those already in this campaign): what `draft` reports as "not enrolled".
+ */
+export function notEnrolledLeads(db: Db, c: CampaignRow, opts: { limit: number }): NotEnrolled {
+  const rows = db.sqlite
+    .prepare(
+      `SELECT l.id AS leadId, l.domain,
+         CASE WHEN l.stage = 'unsubscribed' THEN 'unsubscribed' WHEN l.stage = 'bounced' THEN 'bounced' ELSE 'replied' END AS reason,
+         (SELECT i.label FROM inbound i WHERE i.lead_id = l.id AND i.label IN ('WARM', 'COLD', 'NEUTRAL') ORDER BY i.received_at DESC, i.id DESC LIMIT 1) AS label
+       FROM (SELECT id FROM leads WHERE stage IN ('replied', 'unsubscribed', 'bounced')
+             UNION SELECT lead_id FROM inbound WHERE label IN ('WARM', 'COLD', 'NEUTRAL') AND lead_id IS NOT NULL) AS x
+       JOIN leads l ON l.id = x.id
+       LEFT JOIN scores s ON s.lead_id = l.id
+       WHERE l.stage != 'rejected'
+         AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.lead_id = l.id AND e.campaign_id = @cid)
+         AND ${FILTER_SQL}
+       ORDER BY l.id`,
+    )
+    .all(filterParams(c)) as { leadId: number; domain: string; reason: NotEnrolledReason; label: string | null }[];
+  const out: NotEnrolled = { counts: { replied: 0, unsubscribed: 0, bounced: 0 }, replies: {}, leads: [] };
+  for (const r of rows) {
+    out.counts[r.reason]++;
+    if (r.reason === 'replied') {
+      const k = r.label ?? 'replied';
+      out.replies[k] = (out.replies[k] ?? 0) + 1;
+    }
+    if (out.leads.length < opts.limit) {
+      const detail = r.reason === 'replied' && r.label ? `replied ${r.label}: ${NOT_ENROLLED_DETAIL.replied.slice('already replied: '.length)}` : NOT_ENROLLED_DETAIL[r.reason];
+      out.leads.push({ ...r, detail });
+    }
+  }
+  return out;
 }
 
 export interface EnrollResult {
@@ -394,24 +460,31 @@ export interface EnrollResult {
 export function enrollLeads(db: Db, c: CampaignRow, opts: { limit: number; runId?: number | null }): EnrollResult {
   const out: EnrollResult = { enrolled: [], skipped: [] };
   if (c.status !== 'active' || opts.limit <= 0) return out;
-  // Look at a few more than needed: some will be suppressed.
-  const cands = eligibleLeads(db, c, { limit: opts.limit * 2 + 10 });
   const ins = db.sqlite.prepare(
     `INSERT INTO enrollments (campaign_id, lead_id, contact_id, status) VALUES (?, ?, ?, 'active') ON CONFLICT (campaign_id, lead_id) DO NOTHING RETURNING id`,
   );
   // One transaction: enrollments are cheap and all-or-nothing is fine here.
   tx(db, () => {
-    for (const l of cands) {
-      if (out.enrolled.length >= opts.limit) break;
-      const hit = findSuppression(db, l.email) ?? findDomainSuppression(db, l.domain);
-      if (hit) {
-        out.skipped.push({ leadId: l.leadId, domain: l.domain, reason: `${l.email} is suppressed (${hit.reason}, ${hit.kind.replace('_hash', '')})` });
-        continue;
+    // Pages of candidates (a few more than needed: some are suppressed), until enough are enrolled or none is left.
+    // Suppressed leads are never enrolled, so they stay candidates: skip past them with the offset.
+    let offset = 0;
+    for (;;) {
+      const page = Math.max(50, (opts.limit - out.enrolled.length) * 2 + 10);
+      const cands = eligibleLeads(db, c, { limit: page, offset });
+      for (const l of cands) {
+        if (out.enrolled.length >= opts.limit) break;
+        const hit = findSuppression(db, l.email) ?? findDomainSuppression(db, l.domain);
+        if (hit) {
+          out.skipped.push({ leadId: l.leadId, domain: l.domain, reason: `${l.email} is suppressed (${hit.reason}, ${hit.kind.replace('_hash', '')})` });
+          offset++;
+          continue;
+        }
+        const r = ins.get(c.id, l.leadId, l.contactId) as { id: number } | undefined;
+        if (!r) continue; // enrolled meanwhile: no longer a candidate
+        addEvent(db, { leadId: l.leadId, type: 'enrolled', campaignId: c.id, runId: opts.runId ?? null, data: { campaign: c.name, contact: l.email } });
+        out.enrolled.push({ enrollmentId: r.id, leadId: l.leadId, domain: l.domain });
       }
-      const r = ins.get(c.id, l.leadId, l.contactId) as { id: number } | undefined;
-      if (!r) continue;
-      addEvent(db, { leadId: l.leadId, type: 'enrolled', campaignId: c.id, runId: opts.runId ?? null, data: { campaign: c.name, contact: l.email } });
-      out.enrolled.push({ enrollmentId: r.id, leadId: l.leadId, domain: l.domain });
+      if (out.enrolled.length >= opts.limit || cands.length < page) break;
     }
   });
   return out;

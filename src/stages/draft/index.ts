@@ -16,6 +16,8 @@ import {
   eligibleLeads,
   enrollLeads,
   getCampaign,
+  notEnrolledLeads,
+  type NotEnrolledReason,
   type CampaignRow,
   type StepRow,
   type VariantRow,
@@ -79,6 +81,19 @@ export interface DraftResult {
   blocked: number;
   failed: number;
   skipped: { leadId: number; domain: string; reason: string }[];
+  /**
+   * Leads a campaign's filter admits that are not enrolled (nothing drafted, no model call) because a person
+   * already answered (WARM, COLD or NEUTRAL: the conversation is human now), unsubscribed or bounced. Counted
+   * per campaign; `leads` lists up to 1,000 of them.
+   */
+  notEnrolled: {
+    replied: number;
+    unsubscribed: number;
+    bounced: number;
+    /** `replied` by the label of the lead's latest human reply. */
+    replies: Record<string, number>;
+    leads: { campaign: string; leadId: number; domain: string; reason: NotEnrolledReason; label: string | null; detail: string }[];
+  };
   stoppedForSpend: boolean;
   interrupted: boolean;
   spentUsd: number;
@@ -187,6 +202,10 @@ async function draftAll(db: Db, opts: DraftOptions, res: DraftResult, budget: Bu
       }
     }
     leadsLeft -= refs.length;
+    const ne = notEnrolledLeads(db, c, { limit: Math.max(0, 1000 - res.notEnrolled.leads.length) });
+    for (const k of ['replied', 'unsubscribed', 'bounced'] as const) res.notEnrolled[k] += ne.counts[k];
+    for (const [label, n] of Object.entries(ne.replies)) res.notEnrolled.replies[label] = (res.notEnrolled.replies[label] ?? 0) + n;
+    for (const l of ne.leads) res.notEnrolled.leads.push({ campaign: c.name, ...l });
 
     const works: Work[] = [];
     for (const e of refs) {
@@ -199,6 +218,12 @@ async function draftAll(db: Db, opts: DraftOptions, res: DraftResult, budget: Bu
       const sup = suppressionOf(db, lead);
       if (sup) {
         stopWork(db, opts, res, w, `${lead.contact.email} is suppressed (${sup.reason})`);
+        continue;
+      }
+      // Enrolled before the person answered (or before enrollment checked for replies): no more drafts, no model call.
+      const gone = leadGone(db, e.leadId);
+      if (gone) {
+        stopWork(db, opts, res, w, gone);
         continue;
       }
       w.suppressed = null;
@@ -417,7 +442,24 @@ function item(p: PreparedCall, draftId: number | null, status: DraftItem['status
   };
 }
 
-/** Stops an enrollment that cannot be mailed (no contact, suppressed), with the reason. */
+/**
+ * Why a lead already enrolled must get no (more) drafts: a human reply (WARM, COLD, NEUTRAL), an unsubscribe
+ * or a bounce. Null when it can go on.
+ */
+function leadGone(db: Db, leadId: number): string | null {
+  const r = stmt(
+    db,
+    `SELECT l.stage,
+       (SELECT i.label FROM inbound i WHERE i.lead_id = l.id AND i.label IN ('WARM', 'COLD', 'NEUTRAL') ORDER BY i.received_at DESC, i.id DESC LIMIT 1) AS label
+     FROM leads l WHERE l.id = ?`,
+  ).get(leadId) as { stage: string; label: string | null } | undefined;
+  if (!r) return 'the lead was deleted';
+  if (r.stage === 'unsubscribed' || r.stage === 'bounced') return `the lead ${r.stage}`;
+  if (r.label || r.stage === 'replied') return `the lead replied${r.label ? ` ${r.label}` : ''}: the conversation is human now`;
+  return null;
+}
+
+/** Stops an enrollment that cannot be mailed (no contact, suppressed, replied), with the reason. */
 function stopWork(db: Db, opts: DraftOptions, res: DraftResult, w: Work, reason: string): void {
   res.skipped.push({ leadId: w.lead.leadId, domain: w.lead.domain, reason });
   if (opts.dryRun || w.e.id === null) return;
@@ -757,6 +799,7 @@ function emptyResult(): DraftResult {
     blocked: 0,
     failed: 0,
     skipped: [],
+    notEnrolled: { replied: 0, unsubscribed: 0, bounced: 0, replies: {}, leads: [] },
     stoppedForSpend: false,
     interrupted: false,
     spentUsd: 0,
