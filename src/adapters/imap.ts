@@ -1,12 +1,22 @@
 // IMAP for `inbox sync`, over imapflow: per folder UIDVALIDITY, last UID and HIGHESTMODSEQ (CONDSTORE,
-// QRESYNC where offered), INBOX plus the Junk/Spam folder (special-use \Junk, else the usual names).
+// QRESYNC where offered), INBOX plus every Junk/Spam folder (each flagged \Junk and each with a junk-like
+// name: a mailbox often has both, e.g. the webmail's Junk and a server filter's Spam) and any folder the
+// operator names.
 // Streams in UID chunks so a mailbox of any size is never held in memory; the mailbox lock is released
 // in finally; no IMAP command is issued inside the `for await` over fetch() (imapflow would deadlock).
 // Adapters never touch the database: the caller stores each message and its UID.
 import { ImapFlow, type MailboxObject } from 'imapflow';
 import { imapOptions, type ImapConfig } from './imap-sent.js';
+import { isJunkFolderName } from '../domain/mail-folders.js';
+
+export { isJunkFolderName };
 
 export type { ImapConfig };
+
+/** A mailbox to sync: its connection, and folders the operator wants read besides INBOX and Junk/Spam. */
+export interface ImapSyncConfig extends ImapConfig {
+  folders?: string[];
+}
 
 export interface FolderState {
   uidValidity: number | null;
@@ -50,11 +60,57 @@ export class ImapSyncError extends Error {
   }
 }
 
-const JUNK_NAMES = /^(junk|spam|junk e-?mail|bulk mail|\[gmail\]\/spam|inbox[./](junk|spam)|spam-?verdacht|courrier ind[ée]sirable|correo no deseado|posta indesiderata|ongewenste e-?mail|lixo eletr[oô]nico)$/i;
-
+/**
+ * A connection error in words a user can act on: which setting is wrong and the flag that fixes it (a TLS
+ * mismatch is the usual one: --imap-security tls on a plain-text port 143, or none/starttls on port 993).
+ * Branches on Node's and imapflow's error codes, never on the message text.
+ */
+export function connectErrorText(cfg: Pick<ImapConfig, 'host' | 'port' | 'security'>, e: { code?: string; message?: string; responseText?: string }): string {
+  const at = `${cfg.host}:${cfg.port}`;
+  const code = e.code ?? '';
+  const other = cfg.security === 'tls' ? '' : ` (it is set to --imap-security ${cfg.security})`;
+  switch (code) {
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'EPROTO':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+    case 'ERR_SSL_HTTP_REQUEST':
+      return cfg.security === 'tls'
+        ? `the server at ${at} does not speak TLS on this port: try --imap-security starttls (or none), or port 993 for tls (\`outreach mailbox add NAME --update --imap-security starttls\`)`
+        : `TLS with the server at ${at} failed (it answered something that is not TLS): check --imap-security and --imap-port (993 for tls, 143 for starttls or none)`;
+    case 'GREETING_TIMEOUT':
+    case 'ClosedAfterConnectText':
+    case 'ClosedAfterConnectTLS':
+      return cfg.security === 'tls'
+        ? `the server at ${at} did not greet over TLS: check --imap-security and --imap-port (993 for tls, 143 for starttls or none)`
+        : `the server at ${at} sent no IMAP greeting${other}: port ${cfg.port === 993 ? '993 expects TLS' : `${cfg.port} may expect TLS`}, try --imap-security tls (port 993), or port 143 for starttls or none`;
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+      return `the server at ${at} presented a self-signed certificate, which is not trusted: use the host name of a certificate your system trusts, or trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the environment`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      return `the certificate of the server at ${at} is signed by an authority your system does not trust: trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem in the environment, or ask the provider for its IMAP host name`;
+    case 'CERT_HAS_EXPIRED':
+      return `the certificate of the server at ${at} has expired: its administrator must renew it (or use your provider's current IMAP host name)`;
+    case 'CERT_NOT_YET_VALID':
+      return `the certificate of the server at ${at} is not valid yet: check this machine's clock`;
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `the certificate of the server at ${at} is not issued for the name "${cfg.host}": set --imap-host to the name on its certificate (your provider's IMAP host name, e.g. imap.example.com, not an IP address or an alias)`;
+    case 'ECONNREFUSED':
+      return `nothing accepts connections at ${at}: check --imap-host and --imap-port (993 for tls, 143 for starttls or none)`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `cannot resolve the host name "${cfg.host}": check --imap-host (and this machine's DNS)`;
+    case 'ETIMEDOUT':
+    case 'CONNECT_TIMEOUT':
+      return `no answer from ${at} (timed out): check --imap-host and --imap-port, and that a firewall lets this machine reach it`;
+    default:
+      return `cannot connect to IMAP ${at}: ${(e.responseText ?? e.message ?? 'unknown error').trim()}`;
+  }
+}
 export class ImapMailbox {
   private readonly client: ImapFlow;
-  constructor(private readonly cfg: ImapConfig) {
+  constructor(private readonly cfg: ImapSyncConfig) {
     this.client = new ImapFlow({ ...imapOptions(cfg), qresync: true });
     // A dropped connection surfaces as an error from the pending command; don't crash on the event.
     this.client.on('error', () => undefined);
@@ -66,15 +122,42 @@ export class ImapMailbox {
     } catch (err) {
       const e = err as { authenticationFailed?: boolean; code?: string; responseText?: string; message: string };
       if (e.authenticationFailed) throw new ImapSyncError(`IMAP login refused for ${this.cfg.user} at ${this.cfg.host}:${this.cfg.port}${e.responseText ? `: ${e.responseText}` : ''}`, e.code, true);
-      throw new ImapSyncError(`cannot connect to IMAP ${this.cfg.host}:${this.cfg.port}: ${e.responseText ?? e.message}`, e.code);
+      throw new ImapSyncError(connectErrorText(this.cfg, e), e.code);
     }
   }
 
-  /** INBOX and the Junk/Spam folder when there is one. */
+  /**
+   * INBOX, then every folder flagged \Junk, then every folder with a junk-like name, then the folders the operator
+   * named (cfg.folders), each once (INBOX in any case counts as INBOX). A named folder that does not exist fails
+   * the mailbox with the list of its folders.
+   */
   async folders(): Promise<string[]> {
     const list = await this.client.list();
-    const junk = list.find((f) => f.specialUse === '\\Junk') ?? list.find((f) => JUNK_NAMES.test(f.path));
-    return ['INBOX', ...(junk && junk.path.toUpperCase() !== 'INBOX' ? [junk.path] : [])];
+    const selectable = list.filter((f) => !f.flags?.has('\\Noselect') && !f.flags?.has('\\NonExistent'));
+    const out: string[] = ['INBOX'];
+    const seen = new Set(['INBOX']);
+    const add = (path: string) => {
+      const key = path.toUpperCase() === 'INBOX' ? 'INBOX' : path;
+      if (seen.has(key)) return;
+      seen.add(key);
+      out.push(path);
+    };
+    for (const f of selectable) if (f.specialUse === '\\Junk') add(f.path);
+    for (const f of selectable) if (isJunkFolderName(f.path)) add(f.path);
+    const missing: string[] = [];
+    for (const wanted of this.cfg.folders ?? []) {
+      const f = selectable.find((x) => x.path === wanted) ?? selectable.find((x) => x.path.toLowerCase() === wanted.toLowerCase());
+      if (f) add(f.path);
+      else if (wanted.toUpperCase() !== 'INBOX') missing.push(wanted);
+    }
+    if (missing.length) {
+      const names = selectable.map((f) => f.path).sort();
+      throw new ImapSyncError(
+        `no folder ${missing.map((m) => `"${m}"`).join(', ')} in ${this.cfg.user} (its folders: ${names.slice(0, 30).join(', ')}${names.length > 30 ? ', ...' : ''})`,
+        'NotFound',
+      );
+    }
+    return out;
   }
 
   /**

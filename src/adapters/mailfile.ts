@@ -7,6 +7,7 @@ import { createReadStream, existsSync, openSync, readSync, closeSync, readdirSyn
 import { join, basename, extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { UserError, fsReason } from '../errors.js';
+import { isJunkFolderName } from '../domain/mail-folders.js';
 
 export interface MailFile {
   /** Where the message came from: a file path, or `NAME:LINE` for a message of an mbox (LINE: its From_ line). */
@@ -134,8 +135,37 @@ function whyUnreadable(err: unknown): string {
   return fsReason(err, 'read');
 }
 
-/** Files of a Maildir (cur/ and new/; tmp/ holds messages still being delivered and is not read). */
-function* maildirFiles(dir: string): Generator<Candidate> {
+/**
+ * A Maildir's Maildir++ subfolders (`.Junk`, `.Spam`, `.Sent`, `.INBOX.Spam` ...: dot-named folders with cur/
+ * and/or new/), split by the rule `inbox sync` uses for IMAP folders: the junk/spam ones are read with the
+ * Maildir (a reply filed as spam is still a reply), the others (.Sent, .Trash, .Drafts, .Archive ...) are not.
+ */
+export function maildirSubfolders(dir: string): { junk: string[]; other: string[] } {
+  const out = { junk: [] as string[], other: [] as string[] };
+  let names: string[];
+  try {
+    names = readdirSync(dir).sort();
+  } catch {
+    return out; // the Maildir itself being unreadable is reported by its caller
+  }
+  for (const name of names) {
+    if (!name.startsWith('.') || name === '.' || name === '..' || name.length < 2) continue;
+    const p = join(dir, name);
+    try {
+      if (!statSync(p).isDirectory() || !isMaildir(p)) continue;
+    } catch {
+      continue;
+    }
+    (isJunkFolderName(name.slice(1)) ? out.junk : out.other).push(p);
+  }
+  return out;
+}
+
+/**
+ * Files of a Maildir (cur/ and new/; tmp/ holds messages still being delivered and is not read), then those of
+ * its junk/spam Maildir++ subfolders (see maildirSubfolders).
+ */
+function* maildirFiles(dir: string, subfolders = true): Generator<Candidate> {
   for (const sub of ['cur', 'new']) {
     const d = join(dir, sub);
     if (!existsSync(d)) continue;
@@ -157,6 +187,37 @@ function* maildirFiles(dir: string): Generator<Candidate> {
       }
     }
   }
+  if (subfolders) for (const sub of maildirSubfolders(dir).junk) yield* maildirFiles(sub, false);
+}
+
+/**
+ * The Maildir++ subfolders an import of `path` reads (junk/spam ones) and skips (the others: the user can import
+ * one by giving its path), for a Maildir and for the Maildirs inside a folder (as readMailFiles walks it).
+ */
+export function maildirSubfolderReport(path: string): { read: string[]; skipped: string[] } {
+  const report = { read: [] as string[], skipped: [] as string[] };
+  const visit = (dir: string, depth: number) => {
+    if (isMaildir(dir)) {
+      const { junk, other } = maildirSubfolders(dir);
+      report.read.push(...junk);
+      report.skipped.push(...other);
+      return;
+    }
+    if (depth > 8) return;
+    let names;
+    try {
+      names = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+    } catch {
+      return;
+    }
+    for (const e of names) if (!e.name.startsWith('.') && e.isDirectory()) visit(join(dir, e.name), depth + 1);
+  };
+  try {
+    if (path !== '-' && statSync(path).isDirectory()) visit(path, 0);
+  } catch {
+    // not there or not readable: the import reports it
+  }
+  return report;
 }
 
 interface FolderScan {

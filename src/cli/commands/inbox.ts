@@ -5,7 +5,12 @@ import { examples, intOption } from '../help.js';
 import { UserError } from '../../errors.js';
 import { cleanCell } from '../output.js';
 
-const LABEL_CHOICES = ['WARM', 'COLD', 'NEUTRAL', 'UNSUBSCRIBE', 'BOUNCE', 'AUTO_REPLY'];
+// UNRELATED: mail from a lead's address or domain that answers nothing we sent (we had not mailed the lead before it was written):
+// stored for the lead's record, no effect on its sequence (src/stages/inbox/store.ts).
+const LABEL_CHOICES = ['WARM', 'COLD', 'NEUTRAL', 'UNSUBSCRIBE', 'BOUNCE', 'AUTO_REPLY', 'UNRELATED'];
+
+/** commander: an option given several times collects every value (commander keeps only the last one otherwise). */
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
 
 /** The intent classifier: the model when a key is configured (and not --offline), else null (offline rules). */
 async function makeClassifier(ctx: Ctx, offline: boolean) {
@@ -75,7 +80,7 @@ async function common(ctx: Ctx, opts: { offline?: boolean }) {
 
 type Summary = Awaited<ReturnType<typeof import('../../stages/inbox/index.js').syncInbox>>;
 
-function report(ctx: Ctx, s: Summary, what: string): void {
+function report(ctx: Ctx, s: Summary, what: string, extra: Record<string, unknown> = {}): void {
   // A WARM reply the operator was not told about is a failure of the run (cron reports it); it is tried again
   // on the next runs. The mail itself is stored either way.
   if (s.notifyErrors.length) process.exitCode = 1;
@@ -99,6 +104,12 @@ function report(ctx: Ctx, s: Summary, what: string): void {
           : `The model failed for ${s.modelErrors} message${s.modelErrors === 1 ? '' : 's'} (last: ${s.modelLastError ?? 'unknown error'}); ${offline}.`,
       ),
     );
+  }
+  // The notifier was turned off for the rest of the run (it did not answer, or failed twice in a row): one line on
+  // stderr (with --json too); the replies it left stay pending for the next run. The exit code follows the failures.
+  if (s.notifyDisabled) {
+    const n = s.notifySkipped;
+    ctx.out.warn(`Notifications were turned off for the rest of this run: ${s.notifyDisabled}; ${n} WARM notification${n === 1 ? '' : 's'} left for the next run.`);
   }
   if (ctx.json) {
     ctx.out.printJson({
@@ -124,6 +135,8 @@ function report(ctx: Ctx, s: Summary, what: string): void {
       notified: s.notified,
       notify_deferred: s.notifyDeferred,
       notify_errors: s.notifyErrors,
+      notify_disabled: s.notifyDisabled,
+      notify_skipped: s.notifySkipped,
       errors: s.errors,
       unreadable: s.unreadable,
       mailbox_errors: s.mailboxErrors,
@@ -133,6 +146,7 @@ function report(ctx: Ctx, s: Summary, what: string): void {
       model_errors: s.modelErrors,
       model_offline: s.modelOffline,
       model_disabled: s.modelDisabled === null ? null : redact(ctx, s.modelDisabled),
+      ...extra,
     });
     return;
   }
@@ -163,35 +177,49 @@ export function register(program: Command): void {
   examples(
     inbox
       .command('sync')
-      .description('fetch new mail over IMAP (INBOX and Junk), classify it and act on it; quiet unless something is WARM')
-      .option('--mailbox <name>', 'only this mailbox (default: every mailbox with IMAP settings)')
+      .description('fetch new mail over IMAP (INBOX and every Junk/Spam folder), classify it and act on it; quiet unless something is WARM')
+      .option('--mailbox <name>', 'only this mailbox; repeat it for several, synced in the order given (default: every mailbox with IMAP settings)', collect)
+      .option('--folder <name>', 'also read this IMAP folder (besides INBOX and every Junk/Spam folder); repeatable; a folder missing from a mailbox fails that mailbox', collect)
       .option('--offline', 'classify intent with the offline rules even when a model key is set')
       .action(
         action(
-          async (ctx, opts: { mailbox?: string; offline?: boolean }) => {
+          async (ctx, opts: { mailbox?: string[]; folder?: string[]; offline?: boolean }) => {
             const db = ctx.db();
-            const rows = db.sqlite
-              .prepare(`SELECT * FROM mailboxes WHERE imap_host IS NOT NULL ${opts.mailbox ? 'AND name = ?' : ''} ORDER BY id`)
-              .all(...(opts.mailbox ? [opts.mailbox] : [])) as Record<string, any>[];
-            if (!rows.length) {
-              if (opts.mailbox) {
-                const exists = db.sqlite.prepare('SELECT 1 FROM mailboxes WHERE name = ?').get(opts.mailbox);
-                throw new UserError(
-                  exists ? `Mailbox "${opts.mailbox}" has no IMAP settings.` : `No mailbox named "${opts.mailbox}".`,
-                  exists ? `Add them with \`outreach mailbox add ${opts.mailbox} --update --imap-host HOST ...\`.` : 'See `outreach mailbox list`.',
-                );
+            // --mailbox A --mailbox B: both, in that order (each once). A name that is unknown or has no IMAP
+            // settings fails the run before anything is synced: a cron line with a typo must not half-work.
+            const wanted = [...new Set(opts.mailbox ?? [])];
+            let rows: Record<string, any>[];
+            if (wanted.length) {
+              rows = [];
+              for (const name of wanted) {
+                const m = db.sqlite.prepare('SELECT * FROM mailboxes WHERE name = ?').get(name) as Record<string, any> | undefined;
+                if (!m) throw new UserError(`No mailbox named "${name}".`, 'See `outreach mailbox list`.');
+                if (!m.imap_host) throw new UserError(`Mailbox "${name}" has no IMAP settings.`, `Add them with \`outreach mailbox add ${name} --update --imap-host HOST ...\`.`);
+                rows.push(m);
               }
-              throw new UserError('No mailbox with IMAP settings to sync.', 'Add one with `outreach mailbox add NAME --imap-host HOST ...`, or use `outreach inbox import PATH` for mail files.');
+            } else {
+              rows = db.sqlite.prepare('SELECT * FROM mailboxes WHERE imap_host IS NOT NULL ORDER BY id').all() as Record<string, any>[];
+              if (!rows.length) throw new UserError('No mailbox with IMAP settings to sync.', 'Add one with `outreach mailbox add NAME --imap-host HOST ...`, or use `outreach inbox import PATH` for mail files.');
             }
+            const folders = [...new Set((opts.folder ?? []).map((f) => f.trim()).filter(Boolean))];
             const { imapConfigOf } = await import('../../stages/mailbox/index.js');
             // A mailbox whose password is not set is reported at the end; the other mailboxes are still synced.
             const mailboxes = rows.map((m) => ({
               id: m.id as number,
               name: m.name as string,
               email: m.email as string,
-              imap: imapConfigOf(m as never, (n) => ctx.env[n])!,
+              imap: { ...imapConfigOf(m as never, (n) => ctx.env[n])!, folders },
               error: m.imap_password_env && !ctx.env[m.imap_password_env] ? `${m.imap_password_env} is not set (its IMAP password): put ${m.imap_password_env}=<password> in .env or the environment` : undefined,
             }));
+            // Each mailbox's folder positions before the run: a mailbox that fails says "saved" only when it moved.
+            const positions = () =>
+              new Map(
+                (db.sqlite.prepare('SELECT mailbox_id, folder, uid_validity, last_uid FROM sync_state').all() as { mailbox_id: number; folder: string; uid_validity: number | null; last_uid: number }[]).map((r) => [
+                  `${r.mailbox_id}\u0000${r.folder}`,
+                  `${r.uid_validity}:${r.last_uid}`,
+                ]),
+              );
+            const before = positions();
             const { syncInbox } = await import('../../stages/inbox/index.js');
             const sp = ctx.out.spinner('Syncing the inbox');
             let s: Summary;
@@ -200,7 +228,7 @@ export function register(program: Command): void {
             } catch (err) {
               sp.fail();
               const e = err as Error;
-              if (e.name === 'ImapSyncError') throw new UserError(`Inbox sync failed: ${e.message}`, 'Everything fetched so far is saved; the next run continues from there.');
+              if (e.name === 'ImapSyncError') throw new UserError(`Inbox sync failed: ${e.message}`, 'What was fetched before the error is saved; the next run continues from there.');
               throw err;
             }
             sp.stop();
@@ -211,10 +239,28 @@ export function register(program: Command): void {
               return;
             }
             report(ctx, s, 'Synced');
+            if (ctx.verbose && !ctx.json) {
+              // Which folders were read (--json: "folders"): a reply filed in a folder not listed here was not seen.
+              const by = new Map<string, string[]>();
+              for (const f of s.folders) {
+                const what = f.fullResync ? `${f.fetched} fetched again` : f.fetched ? `${f.fetched} fetched` : 'nothing new';
+                by.set(f.mailbox, [...(by.get(f.mailbox) ?? []), `${cleanCell(f.folder)} (${what})`]);
+              }
+              for (const [mb, fs] of by) ctx.out.info(`Folders read in ${cleanCell(mb)}: ${fs.join(', ')}`);
+            }
             if (s.mailboxErrors.length) {
               if (!ctx.json) {
+                const after = positions();
                 for (const e of s.mailboxErrors) {
-                  ctx.out.error(`Inbox sync failed for mailbox "${cleanCell(e.mailbox)}": ${cleanCell(e.error)}`, 'Everything fetched so far is saved; the next run continues from there.');
+                  const mb = mailboxes.find((m) => m.name === e.mailbox);
+                  // Something of this mailbox was committed (a folder's position moved, or a folder was read whole).
+                  // (A folder seen for the first time with nothing in it moved nowhere: "null:0" → "V:0" is no progress.)
+                  const moved = mb ? [...after].some(([k, v]) => k.startsWith(`${mb.id}\u0000`) && before.get(k) !== v && !(before.get(k) === undefined && v.endsWith(':0'))) : false;
+                  const saved = moved || s.folders.some((f) => f.mailbox === e.mailbox && f.fetched > 0);
+                  ctx.out.error(
+                    `Inbox sync failed for mailbox "${cleanCell(e.mailbox)}": ${cleanCell(e.error)}`,
+                    saved ? 'What was fetched before the error is saved; the next run continues from there.' : 'Nothing was fetched from it; the next run tries again.',
+                  );
                 }
               }
               process.exitCode = 1;
@@ -223,19 +269,20 @@ export function register(program: Command): void {
           { audit: true },
         ),
       ),
-    ['outreach inbox sync', 'outreach inbox sync --mailbox main -v', '*/5 * * * * cd ~/outreach && outreach inbox sync   # crontab', 'outreach inbox sync --json'],
+    ['outreach inbox sync', 'outreach inbox sync --mailbox main -v', 'outreach inbox sync --mailbox main --mailbox sales', 'outreach inbox sync --mailbox main --folder "Replies/2026"', '*/5 * * * * cd ~/outreach && outreach inbox sync   # crontab', 'outreach inbox sync --json'],
   );
 
   examples(
     inbox
       .command('import')
-      .argument('<path>', 'an .eml file, a folder of .eml files, a Maildir, an mbox, or - for stdin')
+      .argument('<path>', 'an .eml file, a folder of .eml files, a Maildir (with its Junk/Spam subfolders), an mbox, or - for stdin')
       .description('classify mail from files (no IMAP, or a backfill) with the same effects as sync')
       .option('--offline', 'classify intent with the offline rules even when a model key is set')
       .action(
         action(
           async (ctx, opts: { offline?: boolean }, path: string) => {
             const { statSync } = await import('node:fs');
+            const { basename } = await import('node:path');
             const { fsReason } = await import('../../errors.js');
             let isDir = false;
             if (path !== '-') {
@@ -259,6 +306,9 @@ export function register(program: Command): void {
             }
             sp.stop();
             const n = (k: number, what: string) => `${k} ${what}${k === 1 ? '' : 's'}`;
+            const { maildirSubfolderReport } = await import('../../adapters/mailfile.js');
+            const sub = isDir ? maildirSubfolderReport(path) : { read: [] as string[], skipped: [] as string[] };
+            const names = (ps: string[]) => ps.map((p) => cleanCell(basename(p))).join(', ');
             if (!ctx.json && !ctx.quiet) {
               for (const u of s.unreadable) ctx.out.error(`Cannot read ${cleanCell(u)}`);
             }
@@ -272,10 +322,26 @@ export function register(program: Command): void {
               } else if (isDir && s.read === 0 && !s.unreadable.length && !s.errors.length) {
                 ctx.out.info(`No mail files found in ${path}.`);
               } else {
-                ctx.out.info(`Imported ${s.stored} new message${s.stored === 1 ? '' : 's'} of ${s.scanned}${s.duplicates ? ` (${s.duplicates} already seen)` : ''}.`);
+                ctx.out.info(
+                  `Imported ${s.stored} new message${s.stored === 1 ? '' : 's'} of ${s.scanned}${s.duplicates ? ` (${s.duplicates} already seen)` : ''}` +
+                    `${sub.read.length ? `, with ${names(sub.read)}` : ''}.` +
+                    `${sub.skipped.length ? ` Not read: ${n(sub.skipped.length, 'subfolder')} (${names(sub.skipped.slice(0, 6))}${sub.skipped.length > 6 ? ', …' : ''}); import one by its path.` : ''}`,
+                );
               }
             }
-            report(ctx, s, 'Imported');
+            // Maildir++ subfolders: the junk/spam ones were read with the Maildir, the others (.Sent, .Trash ...) were
+            // not; they are named so the user can import one by its path.
+            report(ctx, s, 'Imported', { subfolders: sub });
+            if (!ctx.json && ctx.verbose) {
+              if (sub.read.length) ctx.out.info(`Read the junk/spam subfolder${sub.read.length === 1 ? '' : 's'} ${sub.read.map((p) => cleanCell(p)).join(', ')} too.`);
+              if (sub.skipped.length) {
+                const shown = sub.skipped.slice(0, 20).map((p) => cleanCell(p));
+                ctx.out.info(
+                  `Skipped ${n(sub.skipped.length, 'subfolder')}: ${shown.join(', ')}${sub.skipped.length > shown.length ? ', …' : ''}. ` +
+                    `Import one by its path, e.g. \`outreach inbox import ${cleanCell(sub.skipped[0])}\`.`,
+                );
+              }
+            }
             if (s.unreadable.length && !ctx.json) {
               ctx.out.error(`${n(s.unreadable.length, 'file')} could not be read (listed above); the other files were imported.`, 'Fix the permissions (or the disk) and run the import again: messages already stored are skipped.');
             }
@@ -301,13 +367,27 @@ export function register(program: Command): void {
             throw new UserError(`Unknown label "${opts.label}".`, `Use one of ${LABEL_CHOICES.join(', ')}.`, 2);
           }
           const { listInbound } = await import('../../stages/inbox/index.js');
-          const rows = listInbound(ctx.db({ create: false }), opts);
+          const db = ctx.db({ create: false });
+          // --lead names a lead by its domain: one that is no lead is a mistake (exit 1), not an empty inbox.
+          let lead: string | undefined;
+          if (opts.lead !== undefined) {
+            const { normalizeDomain } = await import('../../domain/normalize.js');
+            const d = normalizeDomain(opts.lead);
+            lead = d.ok ? d.value.domain : opts.lead.trim().toLowerCase();
+            if (!db.sqlite.prepare('SELECT 1 FROM leads WHERE domain = ?').get(lead)) {
+              throw new UserError(`No lead with the domain "${cleanCell(opts.lead)}".`, 'See `outreach leads list` for the leads, or run `outreach inbox list` without --lead.');
+            }
+          }
+          const rows = listInbound(db, { ...opts, lead });
           if (ctx.json) {
             ctx.out.printJson(rows.map(({ id: _id, ...r }) => r));
             return;
           }
           if (!rows.length) {
-            ctx.out.info(opts.label ? `No ${opts.label.toUpperCase()} messages.` : 'No inbound messages yet. Run `outreach inbox sync` or `outreach inbox import PATH`.');
+            const of = lead ? ` for lead ${lead}` : '';
+            ctx.out.info(
+              opts.label ? `No ${opts.label.toUpperCase()} messages${of}.` : lead ? `No messages for lead ${lead}.` : 'No inbound messages yet. Run `outreach inbox sync` or `outreach inbox import PATH`.',
+            );
             return;
           }
           // long values are shortened for the terminal (whole in --json); cells are cleaned of control characters

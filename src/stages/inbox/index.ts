@@ -5,7 +5,7 @@ import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
 import { ImapMailbox, type ImapConfig, type FolderState } from '../../adapters/imap.js';
 import { readMailFiles } from '../../adapters/mailfile.js';
-import type { Notifier, ReplySummary } from '../../adapters/notify.js';
+import { NotifyBreaker, type Notifier, type ReplySummary } from '../../adapters/notify.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
 import { Analyzer, type AnalyzeResult } from './analyzer.js';
 import { CommitBatch, InFlight } from './batch.js';
@@ -67,6 +67,10 @@ export interface SyncSummary extends InboxSummary {
   notifyErrors: string[];
   /** WARM notifications left to the inbox sync running at the same time (import only): it, or the next run, sends them. */
   notifyDeferred: number;
+  /** Why notifications were turned off for the rest of the run (a timeout, 2 failures in a row, too slow); null: they were not. */
+  notifyDisabled: string | null;
+  /** WARM notifications not tried because of it: left pending (notified_at NULL) for the next run. */
+  notifySkipped: number;
   /** Mailboxes that could not be synced (or not to the end): the run fails, after the others are done. */
   mailboxErrors: { mailbox: string; error: string }[];
   folders: { mailbox: string; folder: string; fetched: number; fullResync: boolean; unchanged: boolean }[];
@@ -112,11 +116,18 @@ function leadDomain(db: Db, leadId: number | null | undefined): string | null {
 /** WARM replies not announced yet (a killed run, a notification that failed) are announced by the runs of this long. */
 const NOTIFY_RETRY_DAYS = 7;
 
-/** What one run's announcement passes share: the replies tried (each once a run), and whether one failed. */
+/**
+ * What one run's announcement passes share: the replies tried (each once a run), whether one failed, the breaker
+ * that turns the notifier off for the rest of the run, and the replies it left for the next run.
+ */
 interface AnnounceState {
   tried: Set<string>;
   failed: boolean;
+  breaker: NotifyBreaker;
+  skipped: Set<string>;
 }
+
+const newAnnounceState = (): AnnounceState => ({ tried: new Set(), failed: false, breaker: new NotifyBreaker(), skipped: new Set() });
 
 interface PendingWarm {
   message_id: string;
@@ -159,6 +170,7 @@ async function announceWarm(
   const ok = stmt(db, `UPDATE inbound SET notified_at = ?, notify_error = NULL WHERE message_id = ? AND notified_at IS NULL`);
   const ko = stmt(db, `UPDATE inbound SET notify_error = ? WHERE message_id = ?`);
   const printed: string[] = [];
+  const skippedNow: string[] = [];
   for (const r of rows) {
     let w = listed.get(r.message_id);
     if (w) w.leadDomain ??= r.lead_domain;
@@ -178,6 +190,15 @@ async function announceWarm(
         continue;
       }
       if (pass.state.tried.has(r.message_id)) continue; // failed earlier in this run: the next run tries again
+      // The notifier did not answer (or failed twice in a row, or took too long) in this run: it is not called
+      // again until the next run, which tries these replies (notified_at stays NULL). The mail never waits on it.
+      if (pass.state.breaker.open) {
+        if (!pass.state.skipped.has(r.message_id)) {
+          pass.state.skipped.add(r.message_id);
+          skippedNow.push(r.message_id);
+        }
+        continue;
+      }
       // A notifier that failed once in this run is tried again only at its end: the mail (its unsubscribes,
       // bounces) is never held up behind timeouts of a webhook that is down.
       if (pass.state.failed && !pass.final) continue;
@@ -186,12 +207,15 @@ async function announceWarm(
         label: 'WARM', from: r.from_email ?? '', subject: r.subject ?? '', leadId: r.lead_id, leadDomain: r.lead_domain,
         confidence: r.confidence ?? 0, reason: r.reason ?? '', excerpt: (r.body_text ?? '').slice(0, 500), messageId: r.message_id,
       };
+      const started = Date.now();
       try {
         await notifier.notify(summary);
+        pass.state.breaker.succeeded(Date.now() - started);
         s.notified++;
         tx(db, () => ok.run(new Date().toISOString(), r.message_id));
       } catch (err) {
         const why = (err as Error).message;
+        pass.state.breaker.failed(err, Date.now() - started);
         pass.state.failed = true;
         const retry = !w || w.earlier;
         s.notifyErrors.push(`${summary.from}${retry ? ' (an earlier reply, tried again)' : ''}: ${why}`);
@@ -206,6 +230,19 @@ async function announceWarm(
       printed.push(r.message_id);
     }
   }
+  s.notifyDisabled = pass.state.breaker.disabled;
+  s.notifySkipped = pass.state.skipped.size;
+  if (skippedNow.length) {
+    // Kept pending for the next run, which notifies them (and does not print them again as "earlier").
+    const why = `not tried: notifications were turned off for that run (${pass.state.breaker.disabled ?? ''})`.slice(0, 500);
+    try {
+      tx(db, () => {
+        for (const id of skippedNow) ko.run(why, id);
+      });
+    } catch {
+      // notified_at stays NULL either way: the next run tries them
+    }
+  }
   if (printed.length) {
     const at = new Date().toISOString();
     tx(db, () => {
@@ -217,7 +254,7 @@ async function announceWarm(
 
 function newSyncSummary(): SyncSummary {
   return {
-    ...emptySummary(), resumed: 0, notified: 0, notifyErrors: [], notifyDeferred: 0, mailboxErrors: [], folders: [],
+    ...emptySummary(), resumed: 0, notified: 0, notifyErrors: [], notifyDeferred: 0, notifyDisabled: null, notifySkipped: 0, mailboxErrors: [], folders: [],
     read: 0, unreadable: [], interrupted: false, modelErrors: 0, modelOffline: 0, modelDisabled: null, modelRejected: false, modelLastError: null,
   };
 }
@@ -263,7 +300,7 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
     s.locked = lock.holder;
     return s;
   }
-  const state: AnnounceState = { tried: new Set(), failed: false };
+  const state = newAnnounceState();
   const announce = (final: boolean) => announceWarm(db, s, o.notifier, { final, canNotify: true, state });
   try {
     s.resumed = tx(db, () => resumeDuePauses(db, nowOf(o)));
@@ -440,7 +477,7 @@ function readCap(limits: ParseLimits): number {
  * (or the next run) and the replies are still printed.
  */
 async function announceImported(db: Db, s: SyncSummary, o: InboxOptions, final: boolean): Promise<void> {
-  const state: AnnounceState = { tried: new Set(), failed: false };
+  const state = newAnnounceState();
   if (!o.notifier?.configured) return announceWarm(db, s, o.notifier, { final, canNotify: false, state });
   let lock = acquireLock(db, SYNC_LOCK);
   for (let i = 0; !lock.ok && i < 10 && !o.signal?.aborted; i++) {

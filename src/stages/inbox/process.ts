@@ -6,7 +6,7 @@ import { tx } from '../../db/open.js';
 import { classifyAutomatic, classifyIntent, type Classification } from '../../domain/classify/index.js';
 import { parseMessage, DEFAULT_LIMITS, type ParseLimits, type ParsedMessage } from './parse.js';
 import type { Analyzed } from './analyze.js';
-import { applyEffects, atomic, inboundExists, insertInbound, isOwnMessage, recordSpend, threadMessage, touchInbound, type Effect, type Match, type StoredInbound } from './store.js';
+import { applyEffects, atomic, inboundExists, insertInbound, isOwnMessage, recordSpend, storedClassification, threadMessage, touchInbound, type Effect, type Match, type StoredInbound } from './store.js';
 
 /** The part of the draft stage's model adapter the inbox uses. */
 export interface ReplyClassifier {
@@ -116,10 +116,16 @@ interface Classified {
   modelError?: string;
 }
 
-async function classify(p: ParsedMessage, o: ProcessOptions): Promise<Classified> {
+/**
+ * `notReply`: asked only before a model call, whether the message is a lead's mail that answers nothing we sent
+ * (threadMessage's notReply). Its intent changes nothing (it is stored UNRELATED), so the model is not paid to read
+ * it: a first sync of a mailbox holding years of a store's mail would otherwise send every one of them to the model.
+ * Stop requests are still found offline (classifyAutomatic), as for every message.
+ */
+async function classify(p: ParsedMessage, o: ProcessOptions, notReply?: () => boolean): Promise<Classified> {
   const { result, bodyText } = classifyAutomatic(p.input);
   if (result) return { c: result, classifier: 'offline' };
-  if (o.classifier && bodyText.trim()) {
+  if (o.classifier && bodyText.trim() && !notReply?.()) {
     const b = o.breaker;
     if (b?.open) {
       b.offline++;
@@ -189,11 +195,14 @@ function commitMessage(
   o: ProcessOptions,
   inTx?: () => void,
 ): ProcessedMessage {
-  const { c, classifier, usage, provider, model, modelError } = r;
+  const { classifier, usage, provider, model, modelError } = r;
   const base = { messageId: p.messageId, from: p.from, subject: p.subject, problems: p.problems, effects: [] as Effect[] };
   const now = (o.now ?? (() => new Date()))();
   return atomic(db, () => {
-    const m = threadMessage(db, p, c.label === 'BOUNCE' ? c.bounceRecipient : undefined);
+    const bounce = r.c.label === 'BOUNCE';
+    const m = threadMessage(db, p, { bounceRecipient: bounce ? r.c.bounceRecipient : undefined, checkDate: !bounce, now });
+    // A lead's mail that answers nothing we sent is stored UNRELATED, not as a human reply (see storedClassification).
+    const c = storedClassification(r.c, m);
     const id = insertInbound(db, p, c, m, { ...where, classifier });
     inTx?.();
     if (id === null) return { ...base, status: 'duplicate' as const };
@@ -225,7 +234,8 @@ export async function processRaw(db: Db, source: Buffer, where: StoredInbound, o
   const p = await parseMessage(source, o.limits ?? DEFAULT_LIMITS, size ? { size } : {});
   const seen = ownOrDuplicate(db, p, where, o, inTx);
   if (seen) return seen;
-  const r = await classify(p, o);
+  const now = (o.now ?? (() => new Date()))();
+  const r = await classify(p, o, () => Boolean(threadMessage(db, p, { now }).notReply));
   if (r.modelError) p.problems.push(`model classification failed, used offline: ${r.modelError}`);
   return commitMessage(db, p, r, where, o, inTx);
 }

@@ -10,8 +10,8 @@ import { CONTACT_EMAIL_IS, EMAIL_DOMAIN_SQL, contactEmailKey } from '../../db/co
 import { advanceStageSql } from '../../domain/lead.js';
 import { FREEMAIL, normalizeEmail } from '../../domain/normalize.js';
 import { getDomain } from 'tldts';
-import type { Classification } from '../../domain/classify/index.js';
-import type { ParsedMessage } from './parse.js';
+import type { Classification, Label } from '../../domain/classify/index.js';
+import { headerSection, type ParsedMessage } from './parse.js';
 
 export interface Match {
   leadId: number | null;
@@ -21,6 +21,23 @@ export interface Match {
   campaignId: number | null;
   toEmail: string | null;
   how: 'message-id' | 'thread' | 'subject+address' | 'address' | 'domain' | 'none';
+  /**
+   * Set when the sender belongs to a lead by address or domain only and we had sent that lead nothing before the
+   * message was written (or nothing at all): the mail is not a reply to our outreach. Why, in words.
+   */
+  notReply?: string;
+}
+
+export interface ThreadOptions {
+  /** The failed recipient a bounce names: the latest message we sent to that address. */
+  bounceRecipient?: string;
+  /**
+   * Whether mail matched by sender address or domain only must be written after our first message to the lead to
+   * count as a reply (true unless false: a BOUNCE keeps the rules it had).
+   */
+  checkDate?: boolean;
+  /** Now (the time we read the message, when it has no usable Date or Received header). */
+  now?: Date;
 }
 
 /** A prepared statement, prepared once per connection (preparing is most of the cost of a small query). */
@@ -108,9 +125,14 @@ export function parentDomains(domain: string): string[] {
  * Which of our messages (and so which lead) this one answers: In-Reply-To/References (and, for
  * bounces, the quoted original's Message-ID) against messages.message_id; then the enrollment's
  * thread id; then subject + address; then the sender's address or domain (a colleague at the lead).
+ * Mail matched by address or domain only answers our outreach only when we had sent the lead something
+ * (a message sent, or possibly sent) before it was written (writtenAt): otherwise it still names the lead
+ * (leadId) but no message of ours, and says why in notReply. An invoice from 2024, a supplier's note, years
+ * of a store's mail read by a first sync: they are the lead's mail, not answers to us.
  */
-export function threadMessage(db: Db, p: ParsedMessage, bounceRecipient?: string): Match {
-  const q = db.sqlite;
+export function threadMessage(db: Db, p: ParsedMessage, bounceOrOptions?: string | ThreadOptions): Match {
+  const o: ThreadOptions = typeof bounceOrOptions === 'string' ? { bounceRecipient: bounceOrOptions } : bounceOrOptions ?? {};
+  const bounceRecipient = o.bounceRecipient;
   const ids = [...new Set([p.inReplyTo, ...p.references.slice().reverse(), ...p.originalIds].filter((x): x is string => Boolean(x)))].slice(0, 50);
   const byId = stmt(db, 'SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email FROM messages WHERE message_id = ?');
   for (const id of ids) {
@@ -146,13 +168,46 @@ export function threadMessage(db: Db, p: ParsedMessage, bounceRecipient?: string
     const hit = sent.find((r) => r.subject && baseSubject(r.subject) === subj);
     if (hit) return toMatch(hit, 'subject+address')!;
   }
-  if (sent[0]) return toMatch(sent[0], 'address')!;
+  if (o.checkDate === false) {
+    // A bounce (its rules are older than the date check, and name what we sent by other means): as before.
+    if (sent[0]) return toMatch(sent[0], 'address')!;
+    const found = leadOfSender(db, addr);
+    if (!found) return NONE;
+    const last = stmt(db, 'SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email, subject FROM messages WHERE lead_id = ? ORDER BY id DESC LIMIT 20').all(found.leadId) as (OutRow & { subject: string | null })[];
+    const bySubj = subj ? last.find((r) => r.subject && baseSubject(r.subject) === subj) : undefined;
+    const pick = bySubj ?? last[0];
+    if (pick) return toMatch(pick, found.how)!;
+    return { ...NONE, leadId: found.leadId, contactId: found.contactId, how: found.how };
+  }
+  // Matched by the sender's address or domain only: a reply only when we had mailed the lead before it was written.
+  const found: { leadId: number; contactId: number | null; how: 'address' | 'domain' } | null = sent[0]
+    ? sent[0].lead_id !== null ? { leadId: sent[0].lead_id, contactId: sent[0].contact_id, how: 'address' } : null
+    : leadOfSender(db, addr);
+  if (!found && !sent[0]) return NONE; // someone who is no lead
+  const when = writtenAt(p, o.now ?? new Date());
+  const at = new Date(when.at.getTime() + CLOCK_SKEW_MS).toISOString();
+  if (!found) {
+    // Our message to this address has no lead any more (deleted): nothing to stop either way.
+    const r = stmt(db, SQL.sentToAddressBefore).get(addr, at) as OutRow | undefined;
+    return toMatch(r, 'address') ?? { ...NONE, how: 'address', notReply: notReplyWhy(db, null, addr, when) };
+  }
+  const before = stmt(db, SQL.sentToLeadBefore).all(found.leadId, at) as (OutRow & { subject: string | null })[];
+  // What it answers: our message with its subject, else the latest to this very address, else the latest to the lead.
+  const bySubj = subj ? before.find((r) => r.subject && baseSubject(r.subject) === subj) : undefined;
+  const pick = bySubj ?? before.find((r) => r.to_email === addr) ?? before[0];
+  if (pick) return toMatch(pick, found.how)!;
+  return { ...NONE, leadId: found.leadId, contactId: found.contactId, how: found.how, notReply: notReplyWhy(db, found.leadId, addr, when) };
+}
+
+/** The lead a sender belongs to without any message threaded: a contact we know, else a colleague at the lead's domain. */
+function leadOfSender(db: Db, addr: string): { leadId: number; contactId: number | null; how: 'address' | 'domain' } | null {
   // A contact we know (no message threaded): their lead.
   const contact = stmt(db, SQL.contactByEmail).get(...contactEmailKey(addr)) as { id: number; lead_id: number } | undefined;
+  if (contact?.lead_id) return { leadId: contact.lead_id, contactId: contact.id, how: 'address' };
   // A colleague at the same domain: the lead whose contacts (or store domain) share it. Free-mail domains never match.
   const domain = addr.slice(addr.lastIndexOf('@') + 1);
-  let leadId = contact?.lead_id ?? null;
-  if (!leadId && domain && !FREEMAIL.has(domain)) {
+  let leadId: number | null = null;
+  if (domain && !FREEMAIL.has(domain)) {
     // EMAIL_DOMAIN_SQL is the first column of the index contacts_domain_email_idx (a LIKE '%@domain' scanned them all)
     const viaContact = stmt(db, SQL.contactByDomain).get(domain) as { lead_id: number } | undefined;
     const viaLead = viaContact ? undefined : (stmt(db, 'SELECT id AS lead_id FROM leads WHERE domain = ? OR domain = ?').get(domain, domain.replace(/^(mail|email|mx)\./, '')) as { lead_id: number } | undefined);
@@ -167,12 +222,87 @@ export function threadMessage(db: Db, p: ParsedMessage, bounceRecipient?: string
       if (leadId) break;
     }
   }
-  if (!leadId) return NONE;
-  const last = stmt(db, 'SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email, subject FROM messages WHERE lead_id = ? ORDER BY id DESC LIMIT 20').all(leadId) as (OutRow & { subject: string | null })[];
-  const bySubj = subj ? last.find((r) => r.subject && baseSubject(r.subject) === subj) : undefined;
-  const pick = bySubj ?? last[0];
-  if (pick) return toMatch(pick, contact ? 'address' : 'domain')!;
-  return { ...NONE, leadId, contactId: contact?.id ?? null, how: contact ? 'address' : 'domain' };
+  return leadId ? { leadId, contactId: null, how: 'domain' } : null;
+}
+
+/** How far the writer's clock may be behind ours: mail written this long before our message still answers it. */
+export const CLOCK_SKEW_MS = 15 * 60_000;
+
+/**
+ * When the message arrived: the date of its topmost Received header (added by the last server, ours), when it has
+ * one that is not in the future. Null otherwise (a file written by hand, a client's upload).
+ */
+export function receivedAt(raw: Buffer, now: Date): Date | null {
+  if (!raw?.length) return null;
+  const head = headerSection(raw).toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
+  const re = /^received[ \t]*:(.*)$/gim;
+  for (let m = re.exec(head), n = 0; m && n < 5; m = re.exec(head), n++) {
+    const semi = m[1]!.lastIndexOf(';');
+    if (semi < 0) continue;
+    const text = m[1]!.slice(semi + 1).replace(/\([^)]*\)/g, ' ').trim();
+    const d = new Date(text);
+    if (!text || Number.isNaN(d.getTime())) continue;
+    return d.getTime() <= now.getTime() + CLOCK_SKEW_MS ? d : null;
+  }
+  return null;
+}
+
+export interface WrittenAt {
+  at: Date;
+  /** 'date': its Date header; 'received': when it arrived (top Received header); 'now': when we read it. */
+  source: 'date' | 'received' | 'now';
+  /** Why the Date header was not used, when it was not. */
+  note?: string;
+}
+
+/**
+ * When a message was written, as far as we can tell: its Date header, unless it has none or it is later than the
+ * message arrived (a future or forged Date): then when it arrived (its top Received header, else now, the time we
+ * read it). A Date long before the message arrived is believed: old mail fetched into the mailbox later (fetchmail,
+ * a provider's "check mail from other accounts", a migration) carries a Received header of that day, not of when it
+ * was written. A wrong clock in the past makes a message look older than it is: at worst an answer that cites none
+ * of our messages leaves the sequence running, never stops a lead we had not written to.
+ */
+export function writtenAt(p: Pick<ParsedMessage, 'date' | 'raw'>, now: Date): WrittenAt {
+  const received = receivedAt(p.raw, now);
+  const arrival: WrittenAt = { at: received ?? now, source: received ? 'received' : 'now' };
+  const d = p.date && !Number.isNaN(p.date.getTime()) ? p.date : null;
+  if (!d) return { ...arrival, note: 'no readable Date header' };
+  if (d.getTime() > arrival.at.getTime() + CLOCK_SKEW_MS) return { ...arrival, note: `its Date (${d.toISOString()}) is later than it arrived` };
+  return { at: d, source: 'date' };
+}
+
+const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
+/** Why mail matched to a lead by address or domain only is no reply: written before our first message, or none sent. */
+function notReplyWhy(db: Db, leadId: number | null, addr: string, when: WrittenAt): string {
+  const first = (leadId !== null ? stmt(db, SQL.firstSentToLead).get(leadId) : stmt(db, SQL.firstSentToAddress).get(addr)) as { t: string | null; n: number };
+  const written = `${when.source === 'date' ? 'written' : when.source === 'received' ? 'received' : 'read'} ${day(when.at.toISOString())} UTC${when.note ? ` (${when.note})` : ''}`;
+  if (!first.n) return `not a reply to our outreach: we never mailed ${leadId !== null ? 'this lead' : addr}; ${written}`;
+  return `not a reply to our outreach: ${written}, before our first message to ${leadId !== null ? 'this lead' : addr}${first.t ? ` (${day(first.t)} UTC)` : ''}`;
+}
+
+/**
+ * The label of a person's mail that belongs to a lead by address or domain only and answers none of our messages
+ * (Match.notReply): an invoice, a supplier's note, years of a store's mail read by a first sync. It is stored with the
+ * lead (`leads show` lists it) but it is no human reply: WARM, COLD and NEUTRAL tell send, campaign, draft and report
+ * that the lead answered us, and the WARM label is what gets announced. Its intent is kept in the reason.
+ */
+export const UNRELATED = 'UNRELATED';
+export type StoredLabel = Label | typeof UNRELATED;
+/** A classification as stored: the classifier's, or UNRELATED for a lead's mail that is no reply. */
+export type StoredClassification = Omit<Classification, 'label'> & { label: StoredLabel };
+
+const HUMAN_LABELS: ReadonlySet<string> = new Set(['WARM', 'COLD', 'NEUTRAL']);
+
+/**
+ * What is stored for a message: a human message (WARM, COLD, NEUTRAL) that is no reply (m.notReply) becomes
+ * UNRELATED, with why and the intent it reads as in its reason. A stop request (UNSUBSCRIBE), a bounce and an
+ * automatic reply keep their label: what they do does not depend on their answering us (see applyEffects).
+ */
+export function storedClassification(c: Classification, m: Match): StoredClassification {
+  if (!m.notReply || !HUMAN_LABELS.has(c.label)) return c;
+  return { ...c, label: UNRELATED, confidence: 1, reason: `${m.notReply}; reads as ${c.label} (${c.confidence}): ${c.reason}` };
 }
 
 export interface StoredInbound {
@@ -184,7 +314,7 @@ export interface StoredInbound {
 }
 
 /** Inserts the message once (unique Message-ID). Returns its id, or null when it was already stored. */
-export function insertInbound(db: Db, p: ParsedMessage, c: Classification, m: Match, s: StoredInbound): number | null {
+export function insertInbound(db: Db, p: ParsedMessage, c: StoredClassification, m: Match, s: StoredInbound): number | null {
   const r = stmt(db, 
       `INSERT INTO inbound (mailbox_id, folder, uid, uid_validity, message_id, in_reply_to, "references", from_email, from_name, to_email, subject,
          sent_date, lead_id, outbound_id, label, bounce_type, confidence, reason, return_date, classifier, body_text, raw, raw_size, problem, processed_at)
@@ -243,6 +373,8 @@ export interface Effect {
 }
 
 const NOW_SQL = `strftime('%Y-%m-%dT%H:%M:%fZ','now')`;
+/** When a message went out: sent_at, or for one possibly sent (unknown, or a claim in flight) when it was claimed. */
+const SENT_TIME = `COALESCE(sent_at, CASE WHEN state IN ('unknown','sending') THEN claimed_at END)`;
 /** A soft-bounced message is sent again this long after the bounce arrived. */
 export const SOFT_BOUNCE_RETRY_HOURS = 24;
 
@@ -260,6 +392,16 @@ const SQL = {
   // many contacts share the domain. (ORDER BY id would read and sort them all: 57 ms at 200,000.) A domain's
   // contacts almost always belong to one store; where they do not, no choice among them is better founded.
   contactByDomain: `SELECT lead_id FROM contacts WHERE ${EMAIL_DOMAIN_SQL} = ? LIMIT 1`,
+  // What we sent the lead (or the address) up to a time: a message sent, or possibly sent (unknown: its claim time),
+  // newest first. A message marked sent without a time (data from elsewhere) counts, as it did before the check.
+  sentToLeadBefore: `SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email, subject FROM messages
+    WHERE lead_id = ? AND state IN ('sent','unknown','sending','deferred') AND (julianday(${SENT_TIME}) <= julianday(?) OR (state = 'sent' AND sent_at IS NULL))
+    ORDER BY id DESC LIMIT 20`,
+  sentToAddressBefore: `SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email FROM messages
+    WHERE to_email = ? AND state IN ('sent','unknown','sending','deferred') AND (julianday(${SENT_TIME}) <= julianday(?) OR (state = 'sent' AND sent_at IS NULL))
+    ORDER BY id DESC LIMIT 1`,
+  firstSentToLead: `SELECT MIN(${SENT_TIME}) AS t, COUNT(*) AS n FROM messages WHERE lead_id = ? AND state IN ('sent','unknown','sending','deferred') AND (${SENT_TIME} IS NOT NULL OR state = 'sent')`,
+  firstSentToAddress: `SELECT MIN(${SENT_TIME}) AS t, COUNT(*) AS n FROM messages WHERE to_email = ? AND state IN ('sent','unknown','sending','deferred') AND (${SENT_TIME} IS NOT NULL OR state = 'sent')`,
   // A lead row is rewritten only when its stage changes: a lead's second and third replies (common in a
   // thread) leave it as it is, and a rewrite of a row and its indexes costs ten times the check.
   leadBounced: `UPDATE leads SET stage = 'bounced', updated_at = ${NOW_SQL} WHERE id = ? AND stage <> 'bounced'`,
@@ -326,7 +468,7 @@ function otherMailed(m: Match, email: string | null): string | null {
 }
 
 /** What a classified message does to the pipeline. Runs inside the caller's transaction. */
-export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Match, inboundId: number, o: EffectOptions): Effect[] {
+export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, m: Match, inboundId: number, o: EffectOptions): Effect[] {
   const q = db.sqlite;
   const effects: Effect[] = [];
   const ev = (type: string, data: Record<string, unknown>) => addEvent(db, { leadId: m.leadId, type, campaignId: m.campaignId, messageId: m.outboundId, runId: o.runId ?? null, data: { inbound: inboundId, ...data } });
@@ -379,7 +521,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
   }
 
   if (c.label === 'AUTO_REPLY') {
-    ev('auto_reply', { returnDate: c.returnDate ?? null, reason: c.reason, departed: c.departed || undefined });
+    ev('auto_reply', { returnDate: c.returnDate ?? null, reason: c.reason, departed: c.departed || undefined, notReply: m.notReply });
     if (c.departed) {
       // "No longer with the company", "this mailbox is not monitored": mail to that address reaches nobody.
       // The address is suppressed (as undeliverable) and what goes to it stops; the lead's other contacts stay.
@@ -391,7 +533,11 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
       }
       return effects;
     }
-    if (c.returnDate && m.leadId) {
+    if (c.returnDate && m.leadId && m.notReply) {
+      // Away, but not in answer to us (it answered someone else's mail, or came before we wrote): our sequence is
+      // not what it is about. Recorded; the sequence goes on.
+      effects.push({ kind: 'none', detail: `not paused: ${m.notReply}` });
+    } else if (c.returnDate && m.leadId) {
       const until = dayAfterReturn(c.returnDate);
       if (until > o.now.toISOString()) {
         const n = stmt(db, SQL.pauseOoo).run(until, m.leadId).changes;
@@ -434,6 +580,11 @@ export function applyEffects(db: Db, p: ParsedMessage, c: Classification, m: Mat
     return effects;
   }
 
+  // A lead's mail that answers nothing we sent (UNRELATED): stored with the lead, nothing else.
+  if (c.label === UNRELATED) {
+    effects.push({ kind: 'none', detail: m.notReply ?? 'not a reply to our outreach' });
+    return effects;
+  }
   // A human reply: WARM, COLD or NEUTRAL. The conversation is human now; the sequence stops.
   if (!m.leadId) return effects;
   const n = stopLead(db, m.leadId, 'replied');
