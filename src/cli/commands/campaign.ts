@@ -71,6 +71,8 @@ export function register(program: Command): void {
           if (opts.provider && !['anthropic', 'bedrock', 'offline'].includes(opts.provider)) {
             throw new UsageError(`--provider must be anthropic, bedrock or offline, got "${opts.provider}"`);
           }
+          // An empty --tag (`--tag "$SEGMENT"` with the variable unset) would store no tag filter: every lead would join.
+          if (opts.tag !== undefined && !opts.tag.trim()) throw new UsageError('--tag: no tag given', 'Give a tag (--tag priority), or leave --tag out to target every lead.');
           if (opts.country && !/^[A-Za-z]{2}$/.test(opts.country)) throw new UsageError(`--country expects a two-letter ISO code, got "${opts.country}"`);
           if (opts.niche && !(NICHES as readonly string[]).includes(opts.niche)) {
             ctx.out.warn(`No built-in templates for niche "${opts.niche}"; the general ones are used unless you pass --step.`);

@@ -29,6 +29,15 @@ function addFilterOptions(cmd: Command): Command {
 }
 
 function toFilter(o: FilterOpts): LeadFilter {
+  // An empty value (`--tag "$SEGMENT"` with the variable unset) is a mistake, never "no filter": exporting every lead
+  // to a CRM in its place would send the whole database's personal data.
+  for (const [flag, value, what, hint] of [
+    ['--tag', o.tag, 'tag', 'Give a tag (--tag priority), or leave --tag out for every lead.'],
+    ['--stage', o.stage, 'stage', `Stages: ${ALL_STAGES.join(', ')}; or leave --stage out for every lead.`],
+    ['--search', o.search, 'search text', 'Give the text to look for, or leave --search out for every lead.'],
+  ] as const) {
+    if (value !== undefined && !(flag === '--stage' ? value.replace(/,/g, '') : value).trim()) throw new UsageError(`${flag}: no ${what} given`, hint);
+  }
   // stages are stored in lower case; `Replied` is `replied`, as --tag and --search ignore case
   const stage = o.stage?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
   for (const s of stage ?? []) {
@@ -259,7 +268,15 @@ export function register(program: Command): void {
       .command('import')
       .argument('<file>', "CSV file, or '-' for stdin")
       .description('import leads from CSV (comma or semicolon, UTF-8 with or without BOM); never touches the network')
-      .option('--map <column=field>', 'map a column to a field (repeatable): domain, company, email, first_name, last_name, full_name, country, title, phone, tags, notes', collect)
+      .addHelpText(
+        'after',
+        '\nA `suppressed` column (as `leads export` writes it) keeps suppressions across databases: a row whose cell\n' +
+          `holds a reason (${'unsubscribed, bounced, complained, manual, imported, left_company'}) puts its address (or,\n` +
+          'with no address, the store\'s domain) on the suppression list with that reason; any other non-empty value\n' +
+          'is a bad row. Without that column, a `stage` of unsubscribed or bounced does the same. Nothing already on\n' +
+          'the list is changed, and a forgotten person is never stored again.',
+      )
+      .option('--map <column=field>', 'map a column to a field (repeatable): domain, company, email, first_name, last_name, full_name, country, title, phone, tags, notes, suppressed, stage', collect)
       .option('--skip-invalid', 'import the good rows and report the rejected ones (default: refuse the whole file)')
       .option('--rejects <file>', 'with --skip-invalid, write the rejected rows (with line and reason) to this CSV')
       .option('--tag <tag>', 'tag every imported lead (repeatable)', collect)
@@ -289,6 +306,8 @@ export function register(program: Command): void {
             ctx.count('created', r.leadsCreated);
             ctx.count('merged', r.leadsMerged);
             ctx.count('rejected', r.rejected.length);
+            ctx.count('suppressed_from_file', r.suppressedFromFile);
+            ctx.count('suppressions_added', r.suppressionsAdded);
             const label = r.file;
             if (ctx.json) {
               ctx.out.printJson({
@@ -300,6 +319,8 @@ export function register(program: Command): void {
                 contacts_added: r.contacts,
                 skipped_forgotten: r.skippedForgotten,
                 suppressed: r.suppressed,
+                suppressed_from_file: r.suppressedFromFile,
+                suppressions_added: r.suppressionsAdded,
                 ignored_columns: r.ignoredColumns,
                 skipped_blank: r.skippedBlank,
                 rejected: r.rejected.map((x) => ({ line: x.line, reason: x.reason })),
@@ -324,6 +345,7 @@ export function register(program: Command): void {
               ctx.out.success(
                 `${label}: ${plural(r.rows, 'row')} → ${plural(r.leadsCreated, 'new lead')}, ${r.leadsMerged} merged into existing, ${plural(r.contacts, 'new contact')}` +
                   (r.rejected.length ? `, ${r.rejected.length} rejected` : '') +
+                  (r.suppressedFromFile ? `, ${r.suppressedFromFile} suppressed from the file (${r.suppressionsAdded} new on the suppression list)` : '') +
                   (r.skippedForgotten ? `, ${r.skippedForgotten} skipped (forgotten on request)` : '') +
                   (r.skippedBlank ? `, ${plural(r.skippedBlank, 'blank row')} skipped` : ''),
               );
@@ -361,21 +383,27 @@ export function register(program: Command): void {
           '\nColumns (CSV header, JSON keys), new ones last: domain, company, email, first_name, last_name, title, phone,\n' +
             'country, stage, is_shopify, fit, intent, tags, url, source, created_at, suppressed, notes.\n' +
             'suppressed: why the contact must never be mailed (unsubscribed, bounced, complained, manual, left_company…:\n' +
-            'its address, its domain or the store\'s domain is on the suppression list); empty in CSV, null in JSON, if not.',
+            'its address, its domain or the store\'s domain is on the suppression list); empty in CSV, null in JSON, if not.\n' +
+            'email: the lead\'s first contact that may be mailed (not suppressed, not invalid), else its first contact.\n' +
+            '--all-contacts writes every contact (one row or object each); `leads import` reads such a file back, the\n' +
+            'suppressed column included, so exports round-trip.',
         )
         .addOption(new Option('--format <format>', 'output format (default: csv; json with --json)').choices(['csv', 'json', 'jsonl']))
         .option('-o, --output <file>', "write to FILE instead of stdout ('-' = stdout); never over the database or another SQLite file")
         .option('--excel', 'add a UTF-8 byte-order mark so Excel opens accents correctly')
-        .option('--exclude-suppressed', 'leave out leads whose contact address or domain is on the suppression list')
+        .option('--exclude-suppressed', 'leave out leads none of whose contacts may be mailed (every address, or its domain, on the suppression list)')
+        .option('--all-contacts', "one row per contact (the lead's columns repeated; the one that may be mailed first): imports back as the same leads")
         .addOption(new Option('--sort <key>', 'order').choices(['fit', 'intent', 'domain', 'company', 'created', 'stage']).default('created'))
         .option('--threads <n>', 'worker threads formatting a big export in the default order (1 = none)', intOption('--threads', { min: 1, max: 16 }), 2),
     ).action(
-      action(async (ctx, opts: FilterOpts & { format?: 'csv' | 'json' | 'jsonl'; output?: string; excel?: boolean; sort: LeadSort; threads: number; excludeSuppressed?: boolean }) => {
+      action(async (ctx, opts: FilterOpts & { format?: 'csv' | 'json' | 'jsonl'; output?: string; excel?: boolean; sort: LeadSort; threads: number; excludeSuppressed?: boolean; allContacts?: boolean }) => {
         if (ctx.json && opts.format === 'csv') throw new UsageError('--json and --format csv disagree; pass one of them.', 'CSV: --format csv (the default); JSON: --json or --format json; JSON Lines: --format jsonl.');
-        const { exportLeads } = await import('../../stages/leads/export.js');
         const format = opts.format ?? (ctx.json ? 'json' : 'csv');
+        // The byte-order mark is for spreadsheets, which open CSV: on JSON it would be ignored, or break a parser.
+        if (opts.excel && format !== 'csv') throw new UsageError(`--excel applies to CSV only, not to ${format === 'json' ? 'JSON' : 'JSON Lines'}.`, 'Drop --excel, or export CSV (--format csv).');
+        const { exportLeads } = await import('../../stages/leads/export.js');
         const filter = { ...toFilter(opts), excludeSuppressed: Boolean(opts.excludeSuppressed) };
-        const options = { format, filter, sort: opts.sort, excel: opts.excel, signal: ctx.signal, threads: opts.threads };
+        const options = { format, filter, sort: opts.sort, excel: opts.excel, signal: ctx.signal, threads: opts.threads, allContacts: Boolean(opts.allContacts) };
         if (!opts.output || opts.output === '-') {
           await exportLeads(ctx.db({ create: false }), process.stdout, options);
           return;
@@ -402,6 +430,7 @@ export function register(program: Command): void {
       'outreach leads export --min-fit 60 --excel -o hot-leads.csv',
       'outreach leads export --format jsonl --tag jewelry | jq .email',
       'outreach leads export --exclude-suppressed -o crm.csv      leave out unsubscribed, bounced… contacts',
+      'outreach leads export --all-contacts -o backup.csv          every contact; `leads import backup.csv` elsewhere restores them',
     ],
   );
 
@@ -492,6 +521,9 @@ export function register(program: Command): void {
               // the event names what really changed, not what was asked
               if (changed) addEvent(db, { leadId: id, type: 'tagged', data: opts.remove ? { removed: done } : { added: done } });
             });
+            // the audit row (runs.counts) says what the command did: tags added or removed, and those already so
+            ctx.count(opts.remove ? 'removed' : 'added', changed);
+            ctx.count(opts.remove ? 'missing' : 'already_there', untouched.length);
             const now = (db.sqlite.prepare('SELECT tag FROM lead_tags WHERE lead_id = ? ORDER BY tag').all(id) as { tag: string }[]).map((r) => r.tag);
             const name = cleanCell(domainUnicode);
             const list = (xs: string[]) => xs.map((x) => cleanCell(x)).join(', ');
@@ -535,6 +567,17 @@ export function register(program: Command): void {
             }
             const { forget } = await import('../../stages/leads/forget.js');
             const r = forget(ctx.db(), target);
+            // The audit row records how much was erased, never whom (the target itself is redacted from runs).
+            ctx.count('leads_deleted', r.leadsDeleted);
+            ctx.count('contacts_deleted', r.contactsDeleted);
+            ctx.count('inbound_deleted', r.inboundDeleted);
+            ctx.count('drafts_deleted', r.draftsDeleted);
+            ctx.count('facts_deleted', r.factsDeleted);
+            ctx.count('events_deleted', r.eventsDeleted);
+            ctx.count('messages_anonymized', r.messagesAnonymized);
+            ctx.count('messages_cancelled', r.messagesCancelled);
+            ctx.count('suppressions_hashed', r.suppressionsHashed);
+            ctx.count('redacted', r.redacted);
             if (ctx.json) return ctx.out.printJson(r);
             ctx.out.success(
               `Forgot ${target}: ${plural(r.leadsDeleted, 'lead')}, ${r.contactsDeleted} contacts, ${r.inboundDeleted} inbound mails, ${r.draftsDeleted} drafts, ${r.factsDeleted} facts deleted; ${r.messagesAnonymized} sent messages anonymized` +

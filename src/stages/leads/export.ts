@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../db/open.js';
 import { csvCell, csvLine } from '../../domain/csv.js';
-import { buildLeadQuery, DomainSuppressions, LEAD_COLUMNS, type LeadFilter, type LeadSort } from './query.js';
+import { buildLeadQuery, DomainSuppressions, LEAD_COLUMNS, LEAD_WITH_CONTACT_SQL, UNMAILABLE_VALIDATION, type LeadFilter, type LeadSort } from './query.js';
 
 export type ExportFormat = 'csv' | 'json' | 'jsonl';
 
@@ -19,6 +19,11 @@ export interface ExportOptions {
   signal?: AbortSignal;
   /** Worker threads for a big export (default 2; 0 or 1 = this thread only). */
   threads?: number;
+  /**
+   * One row per contact (the lead's columns repeated), the one that may be mailed first; a lead without contacts
+   * is one row. `leads import` merges rows by domain, so such a file imports back as the same leads and contacts.
+   */
+  allContacts?: boolean;
 }
 
 /** Leads per range handed to a worker. */
@@ -34,8 +39,14 @@ export interface PreparedRows {
   byId?: Database.Statement;
   /** The suppressed domains, for the `suppressed` column (the query itself joins the suppressed addresses). */
   domains: DomainSuppressions;
-  /** Leave out the rows of suppressed domains (the query leaves out those of suppressed addresses). */
+  /** --exclude-suppressed: leave out a lead when none of its contacts may be mailed (a row, with allContacts). */
   exclude: boolean;
+  allContacts: boolean;
+  /** A lead's contacts, in the order the query picks its first: id, email, unmailable validation (1), suppression reason. */
+  contacts: Database.Statement;
+  /** The export's row of a lead with a given contact ({lead, contact}), and where each of LEAD_COLUMNS is in it. */
+  withContact: Database.Statement;
+  withContactIdx: number[];
 }
 
 /**
@@ -48,20 +59,35 @@ export interface PreparedRows {
  * the subquery's order (a co-routine); test/unit/export-csv.test.ts compares whole exports in order.
  * JSON rows come as arrays, not objects (a third of the time on a million leads, measured).
  */
-export function prepareRows(sqlite: Database.Database, sql: string, format: ExportFormat, filter: LeadFilter): PreparedRows {
+export function prepareRows(sqlite: Database.Database, sql: string, format: ExportFormat, filter: LeadFilter, allContacts = false): PreparedRows {
   const domains = DomainSuppressions.load(sqlite);
   const exclude = Boolean(filter.excludeSuppressed);
-  if (format !== 'csv') return { format, stmt: sqlite.prepare(sql).raw(true), domains, exclude };
+  const withContact = sqlite.prepare(LEAD_WITH_CONTACT_SQL).raw(true);
+  const common = {
+    domains,
+    exclude,
+    allContacts,
+    contacts: sqlite
+      .prepare(
+        `SELECT c.id, c.email, c.validation IN ${UNMAILABLE_VALIDATION}, se.reason FROM contacts c
+         LEFT JOIN suppressions se ON se.kind = 'email' AND se.value = c.email
+         WHERE c.lead_id = ? ORDER BY c.is_primary DESC, c.is_role ASC, c.id`,
+      )
+      .raw(true),
+    withContact,
+    withContactIdx: columnsOf(withContact),
+  };
+  if (format !== 'csv') return { format, stmt: sqlite.prepare(sql).raw(true), ...common };
   const cells = LEAD_COLUMNS.map((c) =>
     c === 'is_shopify' ? `CASE WHEN "is_shopify" IS NULL THEN '' WHEN "is_shopify" THEN 'true' ELSE 'false' END` : `COALESCE("${c}", '')`,
   );
-  const byId = buildLeadQuery({}, 'created', undefined, undefined, [0, 0]).sql;
+  const byId = buildLeadQuery({}, 'created', undefined, undefined, [0, 0], false, true).sql;
   return {
     format,
-    stmt: sqlite.prepare(`SELECT "id" || char(0) || ${cells.join(' || char(0) || ')} FROM (${sql})`).pluck(),
+    // the first field: the lead id times 2, plus 1 when its contact may not be mailed (validation), one number
+    stmt: sqlite.prepare(`SELECT ("id" * 2 + COALESCE("contact_bad", 0)) || char(0) || ${cells.join(' || char(0) || ')} FROM (${sql})`).pluck(),
     byId: sqlite.prepare(byId).raw(true),
-    domains,
-    exclude,
+    ...common,
   };
 }
 
@@ -92,37 +118,75 @@ const SUPPRESSED_AT = LEAD_COLUMNS.indexOf('suppressed');
 const EMAIL_AT = LEAD_COLUMNS.indexOf('email');
 const DOMAIN_AT = LEAD_COLUMNS.indexOf('domain');
 
-/**
- * Fills in a row's `suppressed` value when its address is not suppressed but a domain is; returns false for a row
- * to leave out (--exclude-suppressed).
- */
-function completeSuppressed(rows: PreparedRows, values: unknown[]): boolean {
+/** Fills in a row's `suppressed` value (LEAD_COLUMNS values) when its address is not suppressed but a domain is. */
+function completeSuppressed(rows: PreparedRows, values: unknown[]): void {
   if (values[SUPPRESSED_AT] === null || values[SUPPRESSED_AT] === '') {
     const reason = rows.domains.reasonFor(values[EMAIL_AT] as string | null, values[DOMAIN_AT] as string);
     values[SUPPRESSED_AT] = reason ?? values[SUPPRESSED_AT];
   }
-  return !(rows.exclude && values[SUPPRESSED_AT]);
+}
+
+/**
+ * The rows to write for one lead (LEAD_COLUMNS values), from the query's row (`first`: its first contact, the
+ * `suppressed` value completed), when that contact may not be mailed or every contact is wanted (allContacts).
+ * The lead's email is its first contact that may be mailed (not suppressed, validation not invalid/no_mx/
+ * disposable), else the first that is not suppressed, else the first; --exclude-suppressed leaves out only rows
+ * whose contact is suppressed (the lead, when all are). [] leaves the lead out.
+ */
+function leadRows(rows: PreparedRows, leadId: number, first: unknown[]): unknown[][] {
+  const domain = first[DOMAIN_AT] as string;
+  const email = first[EMAIL_AT];
+  const contacts = email ? (rows.contacts.all(leadId) as [number, string, number | null, string | null][]) : [];
+  // no contact, or this one only (or none left since the query read it): the row as it is
+  if (contacts.length <= 1) return rows.exclude && first[SUPPRESSED_AT] ? [] : [first];
+  const ranked = contacts.map(([id, address, bad, reason]) => ({
+    id,
+    address,
+    rank: (reason ?? rows.domains.reasonFor(address, domain)) !== null ? 2 : bad ? 1 : 0,
+  }));
+  ranked.sort((a, b) => a.rank - b.rank); // stable: the contacts' own order within a rank
+  const out: unknown[][] = [];
+  for (const c of ranked) {
+    if (rows.exclude && c.rank === 2) break; // the rest are suppressed too
+    if (c.address === email) out.push(first);
+    else {
+      const values = leadValues(rows.withContact.get({ lead: leadId, contact: c.id }) as unknown[], rows.withContactIdx);
+      completeSuppressed(rows, values);
+      out.push(values);
+    }
+    if (!rows.allContacts) break;
+  }
+  return out;
 }
 
 /** A CSV line from a row of prepareRows' CSV statement (the id and the columns, joined by NUL characters). */
 function csvRow(rows: PreparedRows): (joined: string) => string {
   const width = LEAD_COLUMNS.length + 1; // the id, then the columns
+  const lines = (leadId: number, values: unknown[]) => {
+    let text = '';
+    for (const v of leadRows(rows, leadId, values)) text += csvLine(v);
+    return text;
+  };
   return (joined) => {
     const f = joined.split('\0');
     if (f.length !== width) {
       // a NUL in the row's own text: read it again, as values
-      const id = Number(f[0]);
+      const id = Math.floor(Number(f[0]) / 2);
       const values = leadValues(rows.byId!.get(id, id + 1) as unknown[], columnsOf(rows.byId!));
-      return completeSuppressed(rows, values) ? csvLine(values) : '';
+      completeSuppressed(rows, values);
+      return lines(id, values);
     }
     // the columns are f[1..]: f[i + 1] is LEAD_COLUMNS[i]
     if (f[SUPPRESSED_AT + 1] === '') {
       const reason = rows.domains.reasonFor(f[EMAIL_AT + 1], f[DOMAIN_AT + 1]!);
-      if (reason !== null) {
-        if (rows.exclude) return '';
-        f[SUPPRESSED_AT + 1] = reason;
-      }
+      if (reason !== null) f[SUPPRESSED_AT + 1] = reason;
     }
+    const key = Number(f[0]);
+    const bad = key % 2 === 1;
+    // A contact that may not be mailed (or every contact wanted): the lead's other contacts decide. The common
+    // row (one mailable contact) goes straight on.
+    if (rows.allContacts || ((bad || f[SUPPRESSED_AT + 1] !== '') && f[EMAIL_AT + 1] !== '')) return lines((key - (bad ? 1 : 0)) / 2, f.slice(1));
+    if (rows.exclude && f[SUPPRESSED_AT + 1] !== '') return '';
     let line = csvCell(f[1]);
     for (let i = 2; i < width; i++) line += ',' + csvCell(f[i]);
     return line + '\r\n';
@@ -133,14 +197,27 @@ function csvRow(rows: PreparedRows): (joined: string) => string {
 function jsonRow(rows: PreparedRows, format: 'json' | 'jsonl'): (r: unknown[]) => string {
   const tagsAt = LEAD_COLUMNS.indexOf('tags');
   const idx = columnsOf(rows.stmt);
-  return (r) => {
-    const values = leadValues(r, idx);
-    if (!completeSuppressed(rows, values)) return '';
+  const names = rows.stmt.columns().map((c) => c.name);
+  const idAt = names.indexOf('id');
+  const badAt = names.indexOf('contact_bad');
+  const object = (values: unknown[]) => {
     const obj: Record<string, unknown> = {};
     for (let i = 0; i < LEAD_COLUMNS.length; i++) obj[LEAD_COLUMNS[i]!] = values[i];
     obj.tags = values[tagsAt] ? String(values[tagsAt]).split(';') : [];
     const text = JSON.stringify(obj);
     return format === 'json' ? ',\n' + text : text + '\n';
+  };
+  return (r) => {
+    const values = leadValues(r, idx);
+    completeSuppressed(rows, values);
+    const bad = Boolean(r[badAt]);
+    if (rows.allContacts || ((bad || values[SUPPRESSED_AT]) && values[EMAIL_AT])) {
+      let text = '';
+      for (const v of leadRows(rows, r[idAt] as number, values)) text += object(v);
+      return text;
+    }
+    if (rows.exclude && values[SUPPRESSED_AT]) return '';
+    return object(values);
   };
 }
 
@@ -196,8 +273,8 @@ export async function exportLeads(db: Db, out: NodeJS.WritableStream, opts: Expo
   if (bounds && bounds.count >= PARALLEL_FROM) {
     n = await exportParallel(db, opts, bounds, threads, write);
   } else {
-    const { sql, params } = buildLeadQuery(opts.filter, sort, opts.limit);
-    n = await writeRows(formatRows(prepareRows(db.sqlite, sql, opts.format, opts.filter), params), write, opts.signal);
+    const { sql, params } = buildLeadQuery(opts.filter, sort, opts.limit, undefined, undefined, false, true);
+    n = await writeRows(formatRows(prepareRows(db.sqlite, sql, opts.format, opts.filter, Boolean(opts.allContacts)), params), write, opts.signal);
   }
   if (opts.format === 'json') await put(n ? '\n]\n' : ']\n');
   return n;
@@ -227,8 +304,8 @@ async function exportParallel(
     sqlite.exec('BEGIN IMMEDIATE');
   } catch {
     sqlite.pragma(`busy_timeout = ${busy}`);
-    const { sql, params } = buildLeadQuery(opts.filter, 'created');
-    return writeRows(formatRows(prepareRows(sqlite, sql, opts.format, opts.filter), params), write, opts.signal);
+    const { sql, params } = buildLeadQuery(opts.filter, 'created', undefined, undefined, undefined, false, true);
+    return writeRows(formatRows(prepareRows(sqlite, sql, opts.format, opts.filter, Boolean(opts.allContacts)), params), write, opts.signal);
   }
   sqlite.pragma(`busy_timeout = ${busy}`);
   const workers: Worker[] = [];
@@ -251,7 +328,7 @@ async function exportParallel(
     const ready: Promise<void>[] = [];
     for (let i = 0; i < Math.min(threads, ranges.length); i++) {
       const w = new Worker(new URL('./export-worker.js', import.meta.url), {
-        workerData: { path: db.path, filter: opts.filter, format: opts.format },
+        workerData: { path: db.path, filter: opts.filter, format: opts.format, allContacts: Boolean(opts.allContacts) },
       });
       workers.push(w);
       ready.push(

@@ -8,7 +8,7 @@ import { restoreCell } from '../../domain/csv.js';
 import { UserError, UsageError } from '../../errors.js';
 
 export const IMPORT_FIELDS = [
-  'domain', 'company', 'email', 'first_name', 'last_name', 'full_name', 'country', 'title', 'phone', 'tags', 'notes',
+  'domain', 'company', 'email', 'first_name', 'last_name', 'full_name', 'country', 'title', 'phone', 'tags', 'notes', 'suppressed', 'stage',
 ] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
@@ -48,7 +48,41 @@ export const ALIASES: Record<ImportField, string[]> = {
   phone: ['phone', 'phonenumber', 'telephone', 'tel', 'mobile', 'portable', 'telefon', 'telefonnummer', 'handy', 'telefono', 'movil', 'cellulare', 'telefoon'],
   tags: ['tags', 'tag', 'labels', 'label', 'segment', 'etiquettes', 'etiquette', 'etiketten', 'schlagworte', 'etiquetas', 'etichette'],
   notes: ['notes', 'note', 'comment', 'comments', 'remarques', 'commentaire', 'commentaires', 'notiz', 'notizen', 'bemerkung', 'bemerkungen', 'kommentar', 'notas', 'comentarios', 'commenti', 'opmerkingen'],
+  // `leads export` writes both: `suppressed` (why the contact must never be mailed) and the lead's `stage`. An
+  // import reads them so that a suppression survives the move to another database (see suppressionOf).
+  suppressed: ['suppressed', 'suppression', 'suppressionreason'],
+  stage: ['stage', 'leadstage'],
 };
+
+/**
+ * The reasons a `suppressed` cell may hold: the suppression list's own reasons, as `leads export` writes them
+ * (`forgotten` never appears there: a forgotten person is only a hash, never exported).
+ */
+export const SUPPRESSED_REASONS = ['unsubscribed', 'bounced', 'complained', 'manual', 'imported', 'left_company'] as const;
+export type SuppressedReason = (typeof SUPPRESSED_REASONS)[number];
+/** The lead stages that mean "never mail this contact again", and the suppression reason each stands for. */
+const STAGE_REASONS: Record<string, SuppressedReason> = { unsubscribed: 'unsubscribed', bounced: 'bounced' };
+
+/**
+ * Why a row must never be mailed, from its `suppressed` cell (a reason of the suppression list, any case) or else
+ * its `stage` cell (`unsubscribed`, `bounced`; any other stage says nothing about mailing and is not imported).
+ * Null: nothing says so. `{ error }`: a `suppressed` value that is no known reason, which refuses the row like any
+ * other bad cell (a guess could be wrong either way; the row's line names the cell to fix).
+ */
+export function suppressionOf(record: string[], suppressedAt: number, stageAt: number): { reason: SuppressedReason } | { error: string } | null {
+  const cell = suppressedAt >= 0 ? clean(record[suppressedAt]) : null;
+  if (cell !== null && !isPlaceholder(cell)) {
+    const r = cell.toLowerCase().replace(/[\s-]+/g, '_');
+    if ((SUPPRESSED_REASONS as readonly string[]).includes(r)) return { reason: r as SuppressedReason };
+    return { error: `invalid suppressed value "${cell}": expected empty or one of ${SUPPRESSED_REASONS.join(', ')}` };
+  }
+  const stage = stageAt >= 0 ? clean(record[stageAt]) : null;
+  if (stage !== null) {
+    const r = STAGE_REASONS[stage.toLowerCase()];
+    if (r) return { reason: r };
+  }
+  return null;
+}
 
 const aliasIndex = new Map<string, ImportField>();
 for (const [field, names] of Object.entries(ALIASES) as [ImportField, string[]][]) {

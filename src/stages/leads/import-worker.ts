@@ -16,7 +16,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvReader } from '../../domain/csv-read.js';
 import { isRoleAddress } from '../../domain/normalize.js';
-import { isBlankRecord, mapHeader, toRow, type ImportField } from './import-parse.js';
+import { isBlankRecord, mapHeader, suppressionOf, toRow, type ImportField } from './import-parse.js';
 import { FIELD_SEP, NULL_MARK, TAG_SEP, threadCpu, type WorkerInit } from './import-worker-protocol.js';
 
 interface RejectedRow {
@@ -37,6 +37,16 @@ const reader = new CsvReader(init.delimiter, onRecord, (e) => {
 
 let header: string[] | null = null;
 let fields: (ImportField | null)[] = [];
+/** Where the `suppressed` and `stage` columns are (-1: none). A file with neither skips suppressionOf entirely. */
+let suppressedAt = -1;
+let stageAt = -1;
+let readsSuppression = false;
+/**
+ * The suppressions the file states (its `suppressed` or `stage` cells), sent with the batch of their rows, flat:
+ * line, the row's domain, its addresses (space-separated, '' for none), reason. Only files with those columns
+ * fill it: the rows themselves travel as before.
+ */
+let sups: (string | number)[] = [];
 let prevLine = 0;
 let unsafe = false; // the input holds U+001C..U+001F somewhere: rows go as arrays
 let parts: string[] = [];
@@ -50,8 +60,10 @@ const N = (v: string | null) => (v === null ? NULL_MARK : v);
 
 function flush(): void {
   if (!n && !rejects.length) return;
-  if (unsafe) port.postMessage({ t: 'batch', a: arrays, n, rejects });
-  else port.postMessage({ t: 'batch', s: parts.join(FIELD_SEP), n, rejects });
+  const sup = sups.length ? sups : undefined;
+  if (unsafe) port.postMessage({ t: 'batch', a: arrays, n, rejects, sup });
+  else port.postMessage({ t: 'batch', s: parts.join(FIELD_SEP), n, rejects, sup });
+  if (sup) sups = [];
   parts = [];
   arrays = [];
   n = 0;
@@ -88,7 +100,16 @@ function onRecord(record: string[], line: number): void {
     try {
       const m = mapHeader(header, init.map);
       fields = m.fields;
-      port.postMessage({ t: 'header', header, fields, ignored: m.ignored });
+      suppressedAt = fields.indexOf('suppressed');
+      // The stage is read only from a file without a `suppressed` column (a CRM's export): where both are, the
+      // `suppressed` cell is per contact, the stage per lead (an --all-contacts export repeats a bounced lead's stage
+      // on its colleagues' rows, who may be mailed).
+      stageAt = suppressedAt >= 0 ? -1 : fields.indexOf('stage');
+      readsSuppression = suppressedAt >= 0 || stageAt >= 0;
+      const ignored = m.ignored;
+      const stageCol = fields.indexOf('stage');
+      if (stageCol >= 0 && stageAt < 0) ignored.push(`${header[stageCol]} (not imported: the suppressed column tells which rows must never be mailed)`);
+      port.postMessage({ t: 'header', header, fields, ignored });
     } catch (err) {
       fail(err);
     }
@@ -104,6 +125,16 @@ function onRecord(record: string[], line: number): void {
   if (typeof row === 'string') {
     rejects.push({ line, reason: row, record });
     return;
+  }
+  if (readsSuppression) {
+    const sup = suppressionOf(record, suppressedAt, stageAt);
+    if (sup !== null) {
+      if ('error' in sup) {
+        rejects.push({ line, reason: sup.error, record });
+        return;
+      }
+      sups.push(line, row.domain, row.email === null ? '' : [row.email, ...row.otherEmails].join(' '), sup.reason);
+    }
   }
   const role = row.email !== null && isRoleAddress(row.email) ? '1' : '0';
   // More addresses from the cell ride in the email field, space-separated (a normalized address has no space).

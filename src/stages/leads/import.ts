@@ -13,7 +13,7 @@ import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { csvLine } from '../../domain/csv.js';
 import type { Db } from '../../db/open.js';
-import { domainAndParents, erasureHash } from '../../db/suppressions.js';
+import { addSuppression, domainAndParents, erasureHash, type SuppressionReason } from '../../db/suppressions.js';
 import { canonicalPath, databaseFileOf } from '../../db/files.js';
 import { isRoleAddress } from '../../domain/normalize.js';
 import { UserError, UsageError } from '../../errors.js';
@@ -58,6 +58,13 @@ export interface ImportResult {
    * any row, and never mailed (send checks the list right before each message); counted so the user knows.
    */
   suppressed: number;
+  /**
+   * Rows the file itself marks as never to be mailed (a `suppressed` cell, as `leads export` writes it, or a stage
+   * `unsubscribed`/`bounced` in a file without that column): their addresses (or, for a row with none, the store's
+   * domain) are on the suppression list after the import. `suppressionsAdded` of them were not on it before.
+   */
+  suppressedFromFile: number;
+  suppressionsAdded: number;
   ignoredColumns: string[];
   /** Records whose cells were all blank (`,,,,` as a spreadsheet writes): skipped like empty lines, not rows. */
   skippedBlank: number;
@@ -300,6 +307,8 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
     rejected: [],
     skippedForgotten: 0,
     suppressed: 0,
+    suppressedFromFile: 0,
+    suppressionsAdded: 0,
     ignoredColumns: [],
     skippedBlank: 0,
     delimiter,
@@ -452,7 +461,34 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
   const NO_TAGS: string[] = [];
   const n = (v: string): string | null => (v === NUL ? null : v);
   let nextProgress = 10_000;
-  const onBatch = (m: { s?: string; a?: unknown[][]; n: number; rejects: RejectedRow[] }) => {
+  /**
+   * The suppressions a file states (import-worker.ts: line, domain, addresses, reason, flat), added to the list in
+   * the import's transaction (a refused file adds none). addSuppression never changes an entry that is there (its
+   * first reason stays, nothing is re-activated), and a forgotten person or store is never stored again in clear:
+   * its hash is on the list already.
+   */
+  const applySuppressions = (sup: (string | number)[]) => {
+    for (let i = 0; i + 4 <= sup.length; i += 4) {
+      const domain = sup[i + 1] as string;
+      const emails = sup[i + 2] as string;
+      const reason = sup[i + 3] as SuppressionReason;
+      if (forgotten.size && domainForgotten(domain)) continue; // the row is not stored either (store)
+      const note = `leads import ${label}:${sup[i]}`;
+      let recorded = false;
+      if (emails) {
+        for (const e of emails.split(' ')) {
+          if (forgotten.size && emailForgotten(e)) continue;
+          recorded = true;
+          if (addSuppression(db, { kind: 'email', value: e, reason, source: 'import', note })) result.suppressionsAdded++;
+        }
+      } else {
+        recorded = true;
+        if (addSuppression(db, { kind: 'domain', value: domain.replace(/:\d+$/, ''), reason, source: 'import', note })) result.suppressionsAdded++;
+      }
+      if (recorded) result.suppressedFromFile++;
+    }
+  };
+  const onBatch = (m: { s?: string; a?: unknown[][]; n: number; rejects: RejectedRow[]; sup?: (string | number)[] }) => {
     if (opts.signal?.aborted) throw new UserError('Interrupted: nothing was imported (the import is one transaction).');
     result.rows += m.n;
     for (const r of m.rejects) result.rejected.push(r);
@@ -469,6 +505,7 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
           r[8] as string | null, r[9] as string | null, r[10] as string | null, r[11] as string[], r[12] as string | null, r[13] === '1' ? 1 : 0);
       }
     }
+    if (m.sup) applySuppressions(m.sup);
     if (!dropped && result.leadsCreated > dropAfter) dropIndexes();
     youngGen.check();
     if (opts.onProgress && result.rows >= nextProgress) {
@@ -583,11 +620,11 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
 
     if (result.rejected.length && !opts.skipInvalid) {
       sqlite.exec('ROLLBACK');
-      result.leadsCreated = result.leadsMerged = result.contacts = 0;
+      result.leadsCreated = result.leadsMerged = result.contacts = result.suppressionsAdded = 0;
     } else if (result.rejected.length && result.rejected.length >= result.rows) {
       // --skip-invalid, and not one row could be imported: a failure, not a success with 0 leads.
       sqlite.exec('ROLLBACK');
-      result.leadsCreated = result.leadsMerged = result.contacts = 0;
+      result.leadsCreated = result.leadsMerged = result.contacts = result.suppressionsAdded = 0;
       if (opts.rejectsFile) await writeRejects(opts.rejectsFile, header, result.rejected);
       const n = result.rejected.length;
       const shown = result.rejected.slice(0, 5).map((r) => `${label}:${r.line}: ${r.reason}`);

@@ -17,7 +17,10 @@ export interface LeadFilter {
   maxIntent?: number;
   search?: string;
   shopify?: boolean;
-  /** Leave out leads whose exported contact (its address, or its domain) or whose own domain is suppressed. */
+  /**
+   * Leave out suppressed leads. `leads list` (and countLeads): whose first contact's address is suppressed (the
+   * domains in JS). The export (buildLeadQuery's forExport): only a lead none of whose contacts may be mailed.
+   */
   excludeSuppressed?: boolean;
 }
 
@@ -60,16 +63,28 @@ export const LEAD_COLUMNS: (keyof LeadRow)[] = [
   'intent', 'tags', 'url', 'source', 'created_at', 'suppressed', 'notes',
 ];
 
-// The export reads LEAD_COLUMNS only; `leads list` adds the Unicode domain (see buildLeadQuery's `unicode`).
-const SELECT = (unicode: boolean) => `
+/** Contact validation states `send` never mails (as draft and campaign read them). */
+export const UNMAILABLE_VALIDATION = `('invalid', 'no_mx', 'disposable')`;
+/** The lead's first contact, as `leads list` shows it; the export corrects it where it may not be mailed (export.ts). */
+export const FIRST_CONTACT = '(SELECT id FROM contacts WHERE lead_id = l.id ORDER BY is_primary DESC, is_role ASC, id LIMIT 1)';
+
+// The export reads LEAD_COLUMNS only; `leads list` adds the Unicode domain (see buildLeadQuery's `unicode`), the
+// export the contact's validation (`contact_bad`: 1 when send would never mail that address) and may name the contact.
+const SELECT = (unicode: boolean, forExport = false, contact = FIRST_CONTACT) => `
 SELECT l.id, l.domain,${unicode ? ' COALESCE(l.domain_unicode, l.domain) AS domain_unicode,' : ''} l.company, c.email, c.first_name, c.last_name, c.title, c.phone, l.country, l.stage,
        l.is_shopify, s.fit, s.intent,
        COALESCE((SELECT group_concat(tag, ';') FROM lead_tags t WHERE t.lead_id = l.id), '') AS tags,
-       l.url, l.source, l.created_at, se.reason AS suppressed, l.notes
+       l.url, l.source, l.created_at, se.reason AS suppressed, l.notes${forExport ? `, c.validation IN ${UNMAILABLE_VALIDATION} AS contact_bad` : ''}
 FROM leads l
 LEFT JOIN scores s ON s.lead_id = l.id
-LEFT JOIN contacts c ON c.id = (SELECT id FROM contacts WHERE lead_id = l.id ORDER BY is_primary DESC, is_role ASC, id LIMIT 1)
+LEFT JOIN contacts c ON c.id = ${contact}
 LEFT JOIN suppressions se ON se.kind = 'email' AND se.value = c.email`;
+
+/**
+ * The export's row of one lead with a given contact (params: lead id, contact id), for a lead whose first contact
+ * may not be mailed and another may, and for --all-contacts.
+ */
+export const LEAD_WITH_CONTACT_SQL = SELECT(false, true, '@contact') + '\nWHERE l.id = @lead';
 
 const ORDER: Record<LeadSort, string> = {
   fit: 's.fit IS NULL, s.fit DESC, s.intent DESC, l.id',
@@ -130,6 +145,11 @@ export function buildLeadQuery(
   offset?: number,
   idRange?: [number, number],
   unicode = false,
+  /**
+   * The export's query: `contact_bad` selected, and --exclude-suppressed left to the export, which leaves a lead
+   * out only when none of its contacts may be mailed (its first one being suppressed is not enough).
+   */
+  forExport = false,
 ): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -155,7 +175,7 @@ export function buildLeadQuery(
   if (f.maxIntent !== undefined) (where.push('s.intent <= ?'), params.push(f.maxIntent));
   if (f.shopify !== undefined) (where.push('l.is_shopify = ?'), params.push(f.shopify ? 1 : 0));
   // Suppressed addresses here; suppressed domains are looked up in JS (see DomainSuppressions), row by row.
-  if (f.excludeSuppressed) where.push('se.id IS NULL');
+  if (f.excludeSuppressed && !forExport) where.push('se.id IS NULL');
   if (f.search) {
     // the text as typed, and its punycode form (an IDN domain or email typed in Unicode); the domain also in
     // its stored Unicode form (domain_unicode, set for IDNs only), where a part of a label is found
@@ -166,7 +186,7 @@ export function buildLeadQuery(
     );
     params.push(...likes, likes[0], likes[0], ...likes);
   }
-  let sql = SELECT(unicode) + (where.length ? `\nWHERE ${where.join(' AND ')}` : '') + `\nORDER BY ${ORDER[sort]}`;
+  let sql = SELECT(unicode, forExport) + (where.length ? `\nWHERE ${where.join(' AND ')}` : '') + `\nORDER BY ${ORDER[sort]}`;
   if (limit !== undefined && limit > 0) {
     sql += ' LIMIT ? OFFSET ?';
     params.push(limit, offset ?? 0);
@@ -295,8 +315,12 @@ const parseJson = (s: string | null) => {
 
 export interface TimelineItem {
   at: string;
-  /** `lead`: the lead's creation, which no event records: derived from the lead's created_at and source. */
-  kind: 'lead' | 'event' | 'message' | 'reply' | 'draft';
+  /**
+   * `lead`: the lead's creation, which no event records: derived from the lead's created_at and source. `draft`,
+   * `message`, `reply`, `sequence`: what the rows of drafts, messages, inbound and enrollments tell that no event
+   * does (see showLead), each at its own time.
+   */
+  kind: 'lead' | 'event' | 'message' | 'reply' | 'draft' | 'sequence';
   type: string;
   summary: string;
   data?: unknown;
@@ -320,18 +344,57 @@ export function showLead(db: Db, leadId: number) {
   const timeline: TimelineItem[] = [
     { at: String(lead.created_at), kind: 'lead', type: 'created', summary: String(lead.source), data: { source: lead.source }, derived_from: ['created_at', 'source'] },
   ];
-  for (const e of q.prepare('SELECT type, at, data FROM events WHERE lead_id = ? ORDER BY at, id').all(leadId) as { type: string; at: string; data: string | null }[]) {
+  // Events are the timeline's record. The rows of drafts, messages, replies and enrollments add an item only for
+  // what no event records (rows from before an event was written for it, a cancelled message, a sequence stopped
+  // without a `stopped` event), each at the time it happened: never a row's current state at its creation time.
+  const draftEvents = new Set<string>(); // `${type}:${draftId}`
+  const messageEvents = new Set<string>(); // `${type}:${messageId}`
+  const inboundSeen = new Set<number>(); // replies an event already tells (replied, bounced, unsubscribed…)
+  const stoppedEvents = new Set<number | null>(); // campaigns with a `stopped` event
+  for (const e of q.prepare('SELECT type, at, data, campaign_id, message_id FROM events WHERE lead_id = ? ORDER BY at, id').all(leadId) as {
+    type: string; at: string; data: string | null; campaign_id: number | null; message_id: number | null;
+  }[]) {
     const data = parseJson(e.data);
     timeline.push({ at: e.at, kind: 'event', type: e.type, summary: summarize(data), data });
+    const d = data && typeof data === 'object' ? (data as Record<string, unknown>) : null;
+    if (d && typeof d.draftId === 'number') draftEvents.add(`${e.type}:${d.draftId}`);
+    if (e.message_id !== null) messageEvents.add(`${e.type}:${e.message_id}`);
+    if (d && typeof d.inbound === 'number') inboundSeen.add(d.inbound);
+    if (e.type === 'stopped') stoppedEvents.add(e.campaign_id);
   }
-  for (const d of q.prepare('SELECT d.created_at AS at, d.status, d.subject, s.position FROM drafts d JOIN steps s ON s.id = d.step_id WHERE d.lead_id = ? ORDER BY d.id').all(leadId) as { at: string; status: string; subject: string; position: number }[]) {
-    timeline.push({ at: d.at, kind: 'draft', type: `draft ${d.status}`, summary: `step ${d.position}: ${d.subject}` });
+  const DRAFT_EVENT: Record<string, string> = { approved: 'approved', rejected: 'rejected_draft', blocked: 'blocked' };
+  for (const d of q.prepare(
+    'SELECT d.id, d.created_at, d.reviewed_at, d.updated_at, d.status, d.subject, s.position FROM drafts d JOIN steps s ON s.id = d.step_id WHERE d.lead_id = ? ORDER BY d.id',
+  ).all(leadId) as { id: number; created_at: string; reviewed_at: string | null; updated_at: string; status: string; subject: string; position: number }[]) {
+    const summary = `step ${d.position}: ${d.subject}`;
+    if (!draftEvents.has(`drafted:${d.id}`) && !draftEvents.has(`blocked:${d.id}`)) {
+      timeline.push({ at: d.created_at, kind: 'draft', type: 'drafted', summary, data: { draftId: d.id }, derived_from: ['drafts.created_at'] });
+    }
+    // a review's outcome at the review's time; `sent` is the message's to tell, `pending` is no change
+    const ev = DRAFT_EVENT[d.status];
+    if (ev && !draftEvents.has(`${ev}:${d.id}`)) {
+      const at = d.reviewed_at ?? d.updated_at;
+      timeline.push({ at, kind: 'draft', type: `draft ${d.status}`, summary, data: { draftId: d.id }, derived_from: [d.reviewed_at ? 'drafts.reviewed_at' : 'drafts.updated_at', 'drafts.status'] });
+    }
   }
-  for (const m of q.prepare('SELECT COALESCE(sent_at, created_at) AS at, state, to_email, subject FROM messages WHERE lead_id = ? ORDER BY id').all(leadId) as { at: string; state: string; to_email: string; subject: string | null }[]) {
-    timeline.push({ at: m.at, kind: 'message', type: `message ${m.state}`, summary: `to ${m.to_email}: ${m.subject ?? ''}` });
+  for (const m of q.prepare('SELECT id, created_at, sent_at, updated_at, state, to_email, subject FROM messages WHERE lead_id = ? ORDER BY id').all(leadId) as {
+    id: number; created_at: string; sent_at: string | null; updated_at: string; state: string; to_email: string; subject: string | null;
+  }[]) {
+    if (messageEvents.has(`${m.state}:${m.id}`)) continue;
+    const at = m.state === 'sent' ? (m.sent_at ?? m.updated_at) : m.state === 'queued' ? m.created_at : m.updated_at;
+    timeline.push({ at, kind: 'message', type: `message ${m.state}`, summary: `to ${m.to_email}: ${m.subject ?? ''}`, derived_from: ['messages.state'] });
   }
-  for (const r of q.prepare('SELECT received_at AS at, label, from_email, subject, reason FROM inbound WHERE lead_id = ? ORDER BY id').all(leadId) as { at: string; label: string | null; from_email: string | null; subject: string | null; reason: string | null }[]) {
+  for (const r of q.prepare('SELECT id, received_at AS at, label, from_email, subject, reason FROM inbound WHERE lead_id = ? ORDER BY id').all(leadId) as { id: number; at: string; label: string | null; from_email: string | null; subject: string | null; reason: string | null }[]) {
+    if (inboundSeen.has(r.id)) continue;
     timeline.push({ at: r.at, kind: 'reply', type: `reply ${r.label ?? 'unclassified'}`, summary: `from ${r.from_email ?? '?'}: ${r.subject ?? ''}${r.reason ? ` (${r.reason})` : ''}` });
+  }
+  // A stopped sequence, once, at the time it stopped, when no `stopped` event tells it (a reply, an unsubscribe, a
+  // bounce, `suppress add` stop the enrollment and record their own event, not this one).
+  for (const e of q.prepare(`SELECT e.campaign_id, c.name, e.stop_reason, e.updated_at FROM enrollments e JOIN campaigns c ON c.id = e.campaign_id WHERE e.lead_id = ? AND e.status = 'stopped' ORDER BY e.id`).all(leadId) as {
+    campaign_id: number; name: string; stop_reason: string | null; updated_at: string;
+  }[]) {
+    if (stoppedEvents.has(e.campaign_id)) continue;
+    timeline.push({ at: e.updated_at, kind: 'sequence', type: 'sequence stopped', summary: `${e.name}${e.stop_reason ? ` (${e.stop_reason})` : ''}`, data: { campaign: e.name, reason: e.stop_reason }, derived_from: ['enrollments.status', 'enrollments.updated_at'] });
   }
   timeline.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   return {
