@@ -34,3 +34,12 @@ export const EVENT_TYPES = [
   'approved', 'rejected_draft', 'blocked', 'queued', 'sent', 'deferred', 'failed', 'unknown', 'bounced', 'replied',
   'auto_reply', 'unsubscribed', 'complained', 'suppressed', 'tagged', 'forgotten', 'clicked', 'opened', 'paused', 'resumed', 'stopped',
 ] as const;
+
+/**
+ * The inbox labels of a person's answer, as an SQL list: the conversation is human from then on (no sequence, no new
+ * campaign, a reply in the report). UNRELATED (mail that answers nothing we sent) and the automatic labels are not.
+ */
+export const HUMAN_REPLY_LABELS_SQL = `('WARM', 'COLD', 'NEUTRAL')`;
+
+/** The label of the latest human reply of the lead aliased `l`, or NULL (an SQL scalar subquery). */
+export const LATEST_HUMAN_REPLY_SQL = `(SELECT i.label FROM inbound i WHERE i.lead_id = l.id AND i.label IN ${HUMAN_REPLY_LABELS_SQL} ORDER BY i.received_at DESC, i.id DESC LIMIT 1)`;

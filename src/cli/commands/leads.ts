@@ -648,18 +648,15 @@ const LIST_COLUMNS: Column<LeadRow>[] = [
  * (a truncated list must not parse as a complete one). Returns the number of leads written.
  */
 async function streamJsonList(ctx: Ctx, rows: Iterable<LeadRow>): Promise<number> {
+  // Stopping early (Ctrl-C, an error) closes these generators in turn, and so ends the query.
   const items = (function* () {
     for (const r of rows) yield { ...r, tags: r.tags ? r.tags.split(';') : [] };
   })();
-  try {
-    return await ctx.out.streamJsonArray(items, async () => {
-      await drained(ctx);
-      await yieldToSignals();
-      return !ctx.signal.aborted;
-    });
-  } finally {
-    items.return(undefined); // ends the query when the loop stopped early (Ctrl-C, an error)
-  }
+  return ctx.out.streamJsonArray(items, async () => {
+    await drained(ctx);
+    await yieldToSignals();
+    return !ctx.signal.aborted;
+  });
 }
 
 /**

@@ -7,6 +7,7 @@ import { addEvent } from '../../db/events.js';
 import { findDomainSuppression, findSuppression } from '../../db/suppressions.js';
 import { UserError, UsageError } from '../../errors.js';
 import { variantProblems } from '../../domain/variants.js';
+import { HUMAN_REPLY_LABELS_SQL, LATEST_HUMAN_REPLY_SQL } from '../../domain/lead.js';
 import { parseYamlText } from '../../config.js';
 import { findTemplateFile, inlineTemplate, loadTemplate } from '../draft/templates.js';
 
@@ -356,10 +357,10 @@ const FILTER_SQL = `(@minFit IS NULL OR s.fit >= @minFit) AND (@maxFit IS NULL O
          AND (@country IS NULL OR upper(l.country) = @country)`;
 
 /**
- * A person answered (WARM, COLD or NEUTRAL) or the lead reached the `replied` stage: the conversation is human
- * now, so no campaign (a new one included) enrolls or drafts for it. Unsubscribes and bounces have their own stages.
+ * A person answered (WARM, COLD or NEUTRAL): the conversation is human now, so no campaign (a new one included)
+ * enrolls or drafts for the lead. The `replied` stage, unsubscribes and bounces are read from the lead's stage.
  */
-const HUMAN_REPLY_SQL = `(l.stage = 'replied' OR EXISTS (SELECT 1 FROM inbound i WHERE i.lead_id = l.id AND i.label IN ('WARM', 'COLD', 'NEUTRAL')))`;
+const HUMAN_REPLY_SQL = `EXISTS (SELECT 1 FROM inbound i WHERE i.lead_id = l.id AND i.label IN ${HUMAN_REPLY_LABELS_SQL})`;
 
 function filterParams(c: CampaignRow): Record<string, string | number | null> {
   const f = c.filter;
@@ -425,9 +426,9 @@ export function notEnrolledLeads(db: Db, c: CampaignRow, opts: { limit: number }
     .prepare(
       `SELECT l.id AS leadId, l.domain,
          CASE WHEN l.stage = 'unsubscribed' THEN 'unsubscribed' WHEN l.stage = 'bounced' THEN 'bounced' ELSE 'replied' END AS reason,
-         (SELECT i.label FROM inbound i WHERE i.lead_id = l.id AND i.label IN ('WARM', 'COLD', 'NEUTRAL') ORDER BY i.received_at DESC, i.id DESC LIMIT 1) AS label
+         ${LATEST_HUMAN_REPLY_SQL} AS label
        FROM (SELECT id FROM leads WHERE stage IN ('replied', 'unsubscribed', 'bounced')
-             UNION SELECT lead_id FROM inbound WHERE label IN ('WARM', 'COLD', 'NEUTRAL') AND lead_id IS NOT NULL) AS x
+             UNION SELECT lead_id FROM inbound WHERE label IN ${HUMAN_REPLY_LABELS_SQL} AND lead_id IS NOT NULL) AS x
        JOIN leads l ON l.id = x.id
        LEFT JOIN scores s ON s.lead_id = l.id
        WHERE l.stage != 'rejected'

@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
 import { addEvent } from '../../db/events.js';
-import { advanceStageSql } from '../../domain/lead.js';
+import { LATEST_HUMAN_REPLY_SQL, advanceStageSql } from '../../domain/lead.js';
 import { UserError } from '../../errors.js';
 import { assignmentKey, pickVariant } from '../../domain/variants.js';
 import { joinBody, renderTemplate, splitBody, type RenderedEmail, type Template } from '../../domain/template.js';
@@ -450,7 +450,7 @@ function leadGone(db: Db, leadId: number): string | null {
   const r = stmt(
     db,
     `SELECT l.stage,
-       (SELECT i.label FROM inbound i WHERE i.lead_id = l.id AND i.label IN ('WARM', 'COLD', 'NEUTRAL') ORDER BY i.received_at DESC, i.id DESC LIMIT 1) AS label
+       ${LATEST_HUMAN_REPLY_SQL} AS label
      FROM leads l WHERE l.id = ?`,
   ).get(leadId) as { stage: string; label: string | null } | undefined;
   if (!r) return 'the lead was deleted';

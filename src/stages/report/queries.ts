@@ -4,6 +4,7 @@
 // src/db/schema.ts (inbound_label_idx, events_type_at_idx, messages_mailbox_sent_idx, the primary keys).
 // `+state` keeps SQLite off messages_state_idx where most rows match ('sent'): one sequential scan
 // costs less than an index walk plus a table lookup per row.
+import { HUMAN_REPLY_LABELS_SQL } from '../../domain/lead.js';
 
 export interface Scope {
   /** ISO-8601 UTC lower bound (inclusive) on each figure's own timestamp. */
@@ -18,8 +19,8 @@ export interface NamedQuery {
   params: Record<string, string | number | null>;
 }
 
-/** Inbound labels that are a person answering (not a bounce, auto-reply or unsubscribe request). */
-export const HUMAN_LABELS = `('WARM','COLD','NEUTRAL')`;
+/** Inbound labels that are a person answering (not a bounce, auto-reply, unsubscribe request or UNRELATED mail). */
+const HUMAN_LABELS = HUMAN_REPLY_LABELS_SQL;
 /** A 5xx SMTP reply at send time: a bounce the server told us about at once. */
 const REJECTED_5XX = `coalesce(smtp_response, last_error, '') GLOB '5[0-9][0-9]*'`;
 
