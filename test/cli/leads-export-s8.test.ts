@@ -141,10 +141,10 @@ describe('#5 suppressed contacts are marked, or left out', () => {
     const r = await cli(['leads', 'export', '--sort', 'domain']);
     expect(r.code, r.stderr).toBe(0);
     const rows = parseCsv(r.stdout);
-    expect(rows[0]!.join(',')).toBe(`${OLD_COLUMNS},suppressed,notes`);
+    expect(rows[0]!.join(',')).toBe(`${OLD_COLUMNS},suppressed,notes,suppressed_domain`);
     const got = Object.fromEntries(rows.slice(1).map((x) => [x[0], x[16] || null]));
     expect(got).toEqual(EXPECTED_SUPPRESSED);
-    for (const x of rows) expect(x).toHaveLength(18);
+    for (const x of rows) expect(x).toHaveLength(19);
     expect(rows.find((x) => x[0] === 'plain.com')![17]).toBe('met at a fair, twice\nsecond line');
   });
 
@@ -157,7 +157,7 @@ describe('#5 suppressed contacts are marked, or left out', () => {
       expect(Object.fromEntries(arr.map((x) => [x.domain, x.suppressed]))).toEqual(EXPECTED_SUPPRESSED);
       expect(arr.find((x) => x.domain === 'plain.com')!.notes).toBe('met at a fair, twice\nsecond line');
       expect(arr.find((x) => x.domain === 'unsub.com')!.notes).toBeNull();
-      expect(Object.keys(arr[0]!).slice(-2)).toEqual(['suppressed', 'notes']);
+      expect(Object.keys(arr[0]!).slice(-3)).toEqual(['suppressed', 'notes', 'suppressed_domain']);
     }
     const l = await cli(['leads', 'export', '--format', 'jsonl']);
     const rows = l.stdout.trim().split('\n').map((x) => JSON.parse(x) as { domain: string; suppressed: string | null });

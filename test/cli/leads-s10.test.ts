@@ -60,8 +60,8 @@ describe('#1 leads import keeps the suppressions of an export', () => {
     ]);
     // the new database's export says the same as the old one's
     const again = await ok(['leads', 'export'], fresh);
-    expect(again.stdout).toMatch(/shop-a\.com,Shop A,jane@shop-a\.com,.*,unsubscribed,\r\n/);
-    expect(again.stdout).toMatch(/shop-d\.com,Shop D,dan@shop-d\.com,.*,bounced,\r\n/);
+    expect(again.stdout).toMatch(/shop-a\.com,Shop A,jane@shop-a\.com,.*,unsubscribed,,\r\n/);
+    expect(again.stdout).toMatch(/shop-d\.com,Shop D,dan@shop-d\.com,.*,bounced,,\r\n/);
     expect(again.stdout).toMatch(/shop-b\.com,Shop B,bob@shop-b\.com,.*,,\r\n/);
     // the summary line says it
     const text = await ok(['leads', 'import', csv], join(t.dir, 'third.db'));
@@ -134,7 +134,7 @@ describe('#3 leads export: the contact that may be mailed, and every contact wit
     expect(csv).toMatch(/\r\nmulti\.com,Multi Co,carl@multi\.com,Carl,/);
     // every contact suppressed: the first one is exported, marked; --exclude-suppressed leaves the store out
     await ok(['suppress', 'add', 'bob@multi.com', 'carl@multi.com', '-q']);
-    expect((await ok(['leads', 'export'])).stdout).toMatch(/\r\nmulti\.com,Multi Co,alice@multi\.com,Alice,.*,unsubscribed,\r\n/);
+    expect((await ok(['leads', 'export'])).stdout).toMatch(/\r\nmulti\.com,Multi Co,alice@multi\.com,Alice,.*,unsubscribed,,\r\n/);
     expect((await ok(['leads', 'export', '--exclude-suppressed'])).stdout).not.toContain('multi.com');
   });
 
@@ -264,5 +264,53 @@ describe('#6 leads show: a timeline without duplicates, each item at its own tim
     const text = (await ok(['leads', 'show', 'shop.com'])).stdout;
     expect(text.match(/sequence stopped/g)).toHaveLength(1);
     expect(text).not.toMatch(/draft sent|message sent|reply WARM/);
+  });
+});
+
+// Session 11: a domain suppression moves as a domain (the export's `suppressed_domain` column), not only as the
+// exported address: a colleague found later at that store is never mailed either.
+describe('suppressed_domain: a domain suppression moves as a domain', () => {
+  it('export names the covering domain; import puts the domain (not the store\'s subdomain) back on the list', async () => {
+    await ok(['leads', 'import', file('in.csv', 'website,email\nshop-a.com,ann@shop-a.com\nshop-b.com,bob@shop-b.com\nsub.shop-c.com,\n')]);
+    await ok(['suppress', 'add', 'shop-a.com', '--reason', 'unsubscribed', '-q']);
+    await ok(['suppress', 'add', 'shop-c.com', '--reason', 'manual', '-q']);
+    const out = join(t.dir, 'out.csv');
+    await ok(['leads', 'export', '-o', out, '-q']);
+
+    const json = JSON.parse((await ok(['leads', 'export', '--format', 'json'])).stdout) as { domain: string; suppressed: string | null; suppressed_domain: string | null }[];
+    expect(json.map((r) => [r.domain, r.suppressed, r.suppressed_domain])).toEqual([
+      ['shop-a.com', 'unsubscribed', 'shop-a.com'],
+      ['shop-b.com', null, null],
+      ['sub.shop-c.com', 'manual', 'shop-c.com'],
+    ]);
+    const list = JSON.parse((await ok(['leads', 'list', '--json'])).stdout) as { domain: string; suppressed_domain: string | null }[];
+    expect(list.find((r) => r.domain === 'sub.shop-c.com')!.suppressed_domain).toBe('shop-c.com');
+
+    const fresh = join(t.dir, 'new.db');
+    const r = JSON.parse((await ok(['leads', 'import', out, '--json'], fresh)).stdout);
+    expect(r.suppressed_from_file).toBe(2);
+    expect(suppressions(fresh)).toEqual([
+      { kind: 'domain', value: 'shop-a.com', reason: 'unsubscribed', source: 'import' },
+      { kind: 'domain', value: 'shop-c.com', reason: 'manual', source: 'import' },
+      // the export cannot tell whether the address was on the list itself: one entry too many never mails anyone
+      { kind: 'email', value: 'ann@shop-a.com', reason: 'unsubscribed', source: 'import' },
+    ]);
+
+    // A colleague at the suppressed store, imported later into the new database, is suppressed too.
+    await ok(['leads', 'import', file('later.csv', 'website,email\nshop-a.com,carl@shop-a.com\nother.shop-c.com,dee@other.shop-c.com\n')], fresh);
+    const later = JSON.parse((await ok(['leads', 'export', '--format', 'json', '--all-contacts'], fresh)).stdout) as { email: string | null; suppressed: string | null }[];
+    expect(later.find((x) => x.email === 'carl@shop-a.com')!.suppressed).toBe('unsubscribed');
+    expect(later.find((x) => x.email === 'dee@other.shop-c.com')!.suppressed).toBe('manual');
+  });
+
+  it('a bad suppressed_domain cell refuses the row with FILE:LINE; a cell without a reason is `imported`', async () => {
+    const bad = await cli(['leads', 'import', file('bad.csv', 'website,email,suppressed_domain\nx.com,,=cmd\n')]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad\.csv:2: invalid suppressed_domain "=cmd"/);
+    await ok(['leads', 'import', file('good.csv', 'website,email,suppressed_domain\nx.com,a@x.com,X.com\n')]);
+    expect(suppressions(db)).toEqual([
+      { kind: 'domain', value: 'x.com', reason: 'imported', source: 'import' },
+      { kind: 'email', value: 'a@x.com', reason: 'imported', source: 'import' },
+    ]);
   });
 });

@@ -104,7 +104,7 @@ describe('leads export', () => {
     const r = await cli(['leads', 'export', '--sort', 'domain']);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split('\r\n');
-    expect(lines[0]).toBe('domain,company,email,first_name,last_name,title,phone,country,stage,is_shopify,fit,intent,tags,url,source,created_at,suppressed,notes');
+    expect(lines[0]).toBe('domain,company,email,first_name,last_name,title,phone,country,stage,is_shopify,fit,intent,tags,url,source,created_at,suppressed,notes,suppressed_domain');
     const evil = lines.find((l) => l.startsWith('evil-formulas.com'))!;
     expect(evil).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
     expect(evil).toContain(",'@SUM(1),'-2,");

@@ -117,13 +117,17 @@ export function* formatRows(rows: PreparedRows, params: unknown[]): Generator<st
 const SUPPRESSED_AT = LEAD_COLUMNS.indexOf('suppressed');
 const EMAIL_AT = LEAD_COLUMNS.indexOf('email');
 const DOMAIN_AT = LEAD_COLUMNS.indexOf('domain');
+const SUPPRESSED_DOMAIN_AT = LEAD_COLUMNS.indexOf('suppressed_domain');
 
-/** Fills in a row's `suppressed` value (LEAD_COLUMNS values) when its address is not suppressed but a domain is. */
+/**
+ * Fills in a row's `suppressed_domain` (LEAD_COLUMNS values) when a suppressed domain covers it, and its
+ * `suppressed` value when its address is not suppressed itself but that domain is.
+ */
 function completeSuppressed(rows: PreparedRows, values: unknown[]): void {
-  if (values[SUPPRESSED_AT] === null || values[SUPPRESSED_AT] === '') {
-    const reason = rows.domains.reasonFor(values[EMAIL_AT] as string | null, values[DOMAIN_AT] as string);
-    values[SUPPRESSED_AT] = reason ?? values[SUPPRESSED_AT];
-  }
+  const d = rows.domains.domainFor(values[EMAIL_AT] as string | null, values[DOMAIN_AT] as string);
+  if (d === null) return;
+  values[SUPPRESSED_DOMAIN_AT] = d;
+  if (values[SUPPRESSED_AT] === null || values[SUPPRESSED_AT] === '') values[SUPPRESSED_AT] = rows.domains.reasonFor(values[EMAIL_AT] as string | null, values[DOMAIN_AT] as string);
 }
 
 /**
@@ -177,9 +181,10 @@ function csvRow(rows: PreparedRows): (joined: string) => string {
       return lines(id, values);
     }
     // the columns are f[1..]: f[i + 1] is LEAD_COLUMNS[i]
-    if (f[SUPPRESSED_AT + 1] === '') {
-      const reason = rows.domains.reasonFor(f[EMAIL_AT + 1], f[DOMAIN_AT + 1]!);
-      if (reason !== null) f[SUPPRESSED_AT + 1] = reason;
+    const sd = rows.domains.domainFor(f[EMAIL_AT + 1], f[DOMAIN_AT + 1]!);
+    if (sd !== null) {
+      f[SUPPRESSED_DOMAIN_AT + 1] = sd;
+      if (f[SUPPRESSED_AT + 1] === '') f[SUPPRESSED_AT + 1] = rows.domains.reasonFor(f[EMAIL_AT + 1], f[DOMAIN_AT + 1]!)!;
     }
     const key = Number(f[0]);
     const bad = key % 2 === 1;

@@ -9,6 +9,7 @@ import { UserError, UsageError } from '../../errors.js';
 
 export const IMPORT_FIELDS = [
   'domain', 'company', 'email', 'first_name', 'last_name', 'full_name', 'country', 'title', 'phone', 'tags', 'notes', 'suppressed', 'stage',
+  'suppressed_domain',
 ] as const;
 export type ImportField = (typeof IMPORT_FIELDS)[number];
 
@@ -52,6 +53,8 @@ export const ALIASES: Record<ImportField, string[]> = {
   // import reads them so that a suppression survives the move to another database (see suppressionOf).
   suppressed: ['suppressed', 'suppression', 'suppressionreason'],
   stage: ['stage', 'leadstage'],
+  // `leads export` names the suppressed domain that covers a row: imported as a domain suppression, not an address.
+  suppressed_domain: ['suppresseddomain'],
 };
 
 /**

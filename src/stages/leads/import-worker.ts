@@ -15,7 +15,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvReader } from '../../domain/csv-read.js';
-import { isRoleAddress } from '../../domain/normalize.js';
+import { isPlaceholder, isRoleAddress, normalizeDomain } from '../../domain/normalize.js';
+import { restoreCell } from '../../domain/csv.js';
 import { isBlankRecord, mapHeader, suppressionOf, toRow, type ImportField } from './import-parse.js';
 import { FIELD_SEP, NULL_MARK, TAG_SEP, threadCpu, type WorkerInit } from './import-worker-protocol.js';
 
@@ -40,6 +41,7 @@ let fields: (ImportField | null)[] = [];
 /** Where the `suppressed` and `stage` columns are (-1: none). A file with neither skips suppressionOf entirely. */
 let suppressedAt = -1;
 let stageAt = -1;
+let suppressedDomainAt = -1;
 let readsSuppression = false;
 /**
  * The suppressions the file states (its `suppressed` or `stage` cells), sent with the batch of their rows, flat:
@@ -105,7 +107,8 @@ function onRecord(record: string[], line: number): void {
       // `suppressed` cell is per contact, the stage per lead (an --all-contacts export repeats a bounced lead's stage
       // on its colleagues' rows, who may be mailed).
       stageAt = suppressedAt >= 0 ? -1 : fields.indexOf('stage');
-      readsSuppression = suppressedAt >= 0 || stageAt >= 0;
+      suppressedDomainAt = fields.indexOf('suppressed_domain');
+      readsSuppression = suppressedAt >= 0 || stageAt >= 0 || suppressedDomainAt >= 0;
       const ignored = m.ignored;
       const stageCol = fields.indexOf('stage');
       if (stageCol >= 0 && stageAt < 0) ignored.push(`${header[stageCol]} (not imported: the suppressed column tells which rows must never be mailed)`);
@@ -128,12 +131,24 @@ function onRecord(record: string[], line: number): void {
   }
   if (readsSuppression) {
     const sup = suppressionOf(record, suppressedAt, stageAt);
-    if (sup !== null) {
-      if ('error' in sup) {
-        rejects.push({ line, reason: sup.error, record });
+    if (sup !== null && 'error' in sup) {
+      rejects.push({ line, reason: sup.error, record });
+      return;
+    }
+    // The suppressed domain an export names (`suppressed_domain`): the whole domain goes back on the list as a
+    // domain, with the row's reason (a file that names a domain and no reason: `imported`).
+    const sdCell = suppressedDomainAt >= 0 ? (record[suppressedDomainAt] ?? '').trim() : '';
+    let sd = '';
+    if (sdCell !== '' && !isPlaceholder(sdCell)) {
+      const d = normalizeDomain(restoreCell(sdCell));
+      if (!d.ok || d.value.isIp) {
+        rejects.push({ line, reason: `invalid suppressed_domain "${sdCell}": ${d.ok ? 'an IP address is no domain' : d.reason}`, record });
         return;
       }
-      sups.push(line, row.domain, row.email === null ? '' : [row.email, ...row.otherEmails].join(' '), sup.reason);
+      sd = d.value.domain;
+    }
+    if (sup !== null || sd !== '') {
+      sups.push(line, row.domain, row.email === null ? '' : [row.email, ...row.otherEmails].join(' '), sup?.reason ?? 'imported', sd);
     }
   }
   const role = row.email !== null && isRoleAddress(row.email) ? '1' : '0';

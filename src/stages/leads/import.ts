@@ -462,26 +462,33 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
   const n = (v: string): string | null => (v === NUL ? null : v);
   let nextProgress = 10_000;
   /**
-   * The suppressions a file states (import-worker.ts: line, domain, addresses, reason, flat), added to the list in
+   * The suppressions a file states (import-worker.ts: line, domain, addresses, reason, suppressed domain or empty; flat), added to the list in
    * the import's transaction (a refused file adds none). addSuppression never changes an entry that is there (its
    * first reason stays, nothing is re-activated), and a forgotten person or store is never stored again in clear:
    * its hash is on the list already.
    */
   const applySuppressions = (sup: (string | number)[]) => {
-    for (let i = 0; i + 4 <= sup.length; i += 4) {
+    for (let i = 0; i + 5 <= sup.length; i += 5) {
       const domain = sup[i + 1] as string;
       const emails = sup[i + 2] as string;
       const reason = sup[i + 3] as SuppressionReason;
+      const suppressedDomain = sup[i + 4] as string;
       if (forgotten.size && domainForgotten(domain)) continue; // the row is not stored either (store)
       const note = `leads import ${label}:${sup[i]}`;
       let recorded = false;
+      if (suppressedDomain) {
+        recorded = true;
+        if (addSuppression(db, { kind: 'domain', value: suppressedDomain, reason, source: 'import', note })) result.suppressionsAdded++;
+      }
       if (emails) {
+        // With a suppressed domain too, the addresses go on the list as well: the export cannot tell whether they
+        // were on it themselves, and one entry too many never mails anyone.
         for (const e of emails.split(' ')) {
           if (forgotten.size && emailForgotten(e)) continue;
           recorded = true;
           if (addSuppression(db, { kind: 'email', value: e, reason, source: 'import', note })) result.suppressionsAdded++;
         }
-      } else {
+      } else if (!suppressedDomain) {
         recorded = true;
         if (addSuppression(db, { kind: 'domain', value: domain.replace(/:\d+$/, ''), reason, source: 'import', note })) result.suppressionsAdded++;
       }

@@ -51,6 +51,11 @@ export interface LeadRow {
    */
   suppressed: string | null;
   notes: string | null;
+  /**
+   * The suppressed domain that covers this row (the address's domain, the lead's domain, or a domain above either),
+   * or null. With `suppressed`, it lets `leads import` restore a domain suppression as one, not as an address.
+   */
+  suppressed_domain: string | null;
   /** The domain in Unicode, for display (`bücher.de` for `xn--bcher-kva.de`): listLeads only, never exported. */
   domain_unicode?: string;
   /** The email with its domain in Unicode (`anna@bücher.de`), for display: listLeads only, never exported. */
@@ -61,6 +66,7 @@ export interface LeadRow {
 export const LEAD_COLUMNS: (keyof LeadRow)[] = [
   'domain', 'company', 'email', 'first_name', 'last_name', 'title', 'phone', 'country', 'stage', 'is_shopify', 'fit',
   'intent', 'tags', 'url', 'source', 'created_at', 'suppressed', 'notes',
+  'suppressed_domain',
 ];
 
 /** Contact validation states `send` never mails (as draft and campaign read them). */
@@ -74,7 +80,7 @@ const SELECT = (unicode: boolean, forExport = false, contact = FIRST_CONTACT) =>
 SELECT l.id, l.domain,${unicode ? ' COALESCE(l.domain_unicode, l.domain) AS domain_unicode,' : ''} l.company, c.email, c.first_name, c.last_name, c.title, c.phone, l.country, l.stage,
        l.is_shopify, s.fit, s.intent,
        COALESCE((SELECT group_concat(tag, ';') FROM lead_tags t WHERE t.lead_id = l.id), '') AS tags,
-       l.url, l.source, l.created_at, se.reason AS suppressed, l.notes${forExport ? `, c.validation IN ${UNMAILABLE_VALIDATION} AS contact_bad` : ''}
+       l.url, l.source, l.created_at, se.reason AS suppressed, l.notes, NULL AS suppressed_domain${forExport ? `, c.validation IN ${UNMAILABLE_VALIDATION} AS contact_bad` : ''}
 FROM leads l
 LEFT JOIN scores s ON s.lead_id = l.id
 LEFT JOIN contacts c ON c.id = ${contact}
@@ -213,29 +219,34 @@ export class DomainSuppressions {
 
   /** The reason the address's domain or the lead's domain (or a domain above either) is suppressed, else null. */
   reasonFor(email: string | null | undefined, leadDomain: string): string | null {
+    const d = this.domainFor(email, leadDomain);
+    return d === null ? null : this.reasons.get(d)!;
+  }
+
+  /** The suppressed domain (as listed) that covers the address's domain or the lead's domain, else null. */
+  domainFor(email: string | null | undefined, leadDomain: string): string | null {
     if (this.reasons.size === 0) return null;
     if (email) {
       const host = email.slice(email.lastIndexOf('@') + 1);
-      const r = this.hostReason(host);
-      if (r !== null || host === leadDomain) return r; // most addresses are at the store's own domain: once is enough
+      const d = this.hostMatch(host);
+      if (d !== null || host === leadDomain) return d; // most addresses are at the store's own domain: once is enough
     }
-    return this.hostReason(leadDomain);
+    return this.hostMatch(leadDomain);
   }
 
   /**
    * domainAndParents (src/db/suppressions.ts) looked up one by one, without building its array: this runs for
    * every row of a million-row export. `a.shop.com:8443` → a.shop.com, shop.com (never the last label alone).
    */
-  private hostReason(host: string): string | null {
+  private hostMatch(host: string): string | null {
     // stored domains and addresses are normalized (lower case): no toLowerCase here
     let h = host;
     const colon = h.lastIndexOf(':');
     if (colon > 0 && /^:\d+$/.test(h.slice(colon))) h = h.slice(0, colon);
-    let r = this.reasons.get(h);
-    if (r !== undefined) return r;
+    if (this.reasons.has(h)) return h;
     for (let dot = h.indexOf('.'), next = h.indexOf('.', dot + 1); next >= 0; dot = next, next = h.indexOf('.', dot + 1)) {
-      r = this.reasons.get(h.slice(dot + 1)); // a parent of two labels or more (the last label alone is no domain)
-      if (r !== undefined) return r;
+      const parent = h.slice(dot + 1); // a parent of two labels or more (the last label alone is no domain)
+      if (this.reasons.has(parent)) return parent;
     }
     return null;
   }
@@ -246,6 +257,7 @@ export function rowOut(r: LeadRow, domains?: DomainSuppressions): LeadRow {
     ...r,
     is_shopify: r.is_shopify === null ? null : Boolean(r.is_shopify),
     suppressed: r.suppressed ?? domains?.reasonFor(r.email, r.domain) ?? null,
+    suppressed_domain: domains?.domainFor(r.email, r.domain) ?? null,
   };
 }
 
