@@ -409,8 +409,8 @@ export function action(handler: Handler, options: ActionOptions = {}) {
       ctx.settling = true;
       await settleSignals();
       if (ctx.signal.aborted) {
-        ctx.finishRun('interrupted', ctx.returnedFailure() ?? undefined);
-        // serve ends on a signal by design and says so with exit code 0; every other command was interrupted.
+        // serve ends on a signal by design and says so with exit code 0 (its run is `ok`); every other command was interrupted.
+        ctx.finishRun(process.exitCode === 0 ? 'ok' : 'interrupted', ctx.returnedFailure() ?? undefined);
         if (process.exitCode !== 0) process.exitCode = SIGNAL_EXIT[stoppedBy ?? 'SIGINT'];
         failed = process.exitCode !== 0;
       } else {

@@ -74,6 +74,16 @@ describe('outreach serve', () => {
     expect(await s.exit).toBe(0);
     expect(s.stderr()).toMatch(/POST \/u\/… 200/); // the access log never shows the token
     expect(s.stderr()).not.toContain(makeUnsubscribeToken(SECRET, m.messageId));
+    // the audit row: a server stopped by a signal ran `ok`, with the requests it answered (never who made them)
+    const after = openDb(dbPath);
+    try {
+      const run = after.sqlite.prepare(`SELECT status, ended_at, counts FROM runs WHERE command = 'serve' ORDER BY id DESC LIMIT 1`).get() as { status: string; ended_at: string | null; counts: string };
+      expect(run.status).toBe('ok');
+      expect(run.ended_at).not.toBeNull();
+      expect(JSON.parse(run.counts)).toEqual({ requests: 2 });
+    } finally {
+      after.close();
+    }
   });
 
   it('prints a token URL when bound beyond loopback, and the dashboard needs it', async () => {

@@ -60,9 +60,16 @@ export function register(program: Command): void {
             tracking: Boolean(opts.track),
             reviewer,
             onError: (err) => ctx.out.error(`request failed: ${(err as Error)?.message ?? String(err)}`),
-            onRequest: opts.log ? (line) => ctx.out.info(line) : undefined,
+            // The audit row counts requests (never who made them); --log prints each one.
+            onRequest: (line) => {
+              ctx.count('requests');
+              if (opts.log) ctx.out.info(line);
+            },
             onSpoolApplied: (r) => {
-              if (r.applied) ctx.out.info(`Recorded ${r.applied} unsubscribe(s) received while the database was busy.`);
+              if (r.applied) {
+                ctx.count('spooled_unsubscribes_applied', r.applied);
+                ctx.out.info(`Recorded ${r.applied} unsubscribe(s) received while the database was busy.`);
+              }
             },
           });
         } catch (err) {
@@ -89,7 +96,7 @@ export function register(program: Command): void {
         // Ctrl-C or SIGTERM is how a server stops: a clean exit, not an interruption.
         process.exitCode = 0;
         ctx.out.info('Stopped.');
-      }),
+      }, { audit: true }),
     );
   examples(cmd, [
     'outreach serve                                 dashboard on http://127.0.0.1:8080/',
