@@ -56,9 +56,7 @@ export class CsvReader {
 
   /** The line (1-based) the text fed so far ends on. */
   get lineAtEnd(): number {
-    let n = this.line;
-    for (let p = this.buf.indexOf('\n'); p !== -1; p = this.buf.indexOf('\n', p + 1)) n++;
-    return n;
+    return this.line + lineBreaks(this.buf);
   }
 
   /** Ends the input: the last record (without a newline) is emitted, an open quote is an error. */
@@ -99,7 +97,7 @@ export class CsvReader {
               continue;
             }
             value += s.slice(j, k);
-            for (let p = value.indexOf('\n'); p !== -1; p = value.indexOf('\n', p + 1)) nl++;
+            nl += lineBreaks(value);
             i = k + 1;
             break;
           }
@@ -167,16 +165,32 @@ export class CsvReader {
 
   private fail(start: number, line: number, message: string): void {
     const s = this.buf;
-    let e = s.indexOf('\n', start);
-    if (e === -1) e = s.length;
-    this.onError({ line, message, raw: s.slice(start, e).replace(/\r$/, '') });
+    this.onError({ line, message, raw: s.slice(start, lineEnd(s, start)) });
   }
 
-  /** Skips to the start of the line after position p; `lines` newlines between the record start and p. */
+  /** Skips to the start of the line after position p; `lines` line breaks between the record start and p. */
   private skipLine(p: number, lines: number): number {
     const s = this.buf;
-    const e = s.indexOf('\n', p);
+    const e = lineEnd(s, p);
     this.line += lines + 1;
-    return e === -1 ? s.length : e + 1;
+    if (e >= s.length) return s.length;
+    return s.charCodeAt(e) === CR && s.charCodeAt(e + 1) === LF ? e + 2 : e + 1;
   }
+}
+
+/** Where the line that position p is on ends: its LF or CR (a file may end its lines with a lone CR), or the end. */
+function lineEnd(s: string, p: number): number {
+  const lf = s.indexOf('\n', p);
+  const cr = s.indexOf('\r', p);
+  if (cr === -1) return lf === -1 ? s.length : lf;
+  return lf === -1 || cr < lf ? cr : lf;
+}
+
+/** The line breaks in s: LF, CRLF (one) and a lone CR, as the records themselves are ended. */
+function lineBreaks(s: string): number {
+  let n = 0;
+  for (let p = s.indexOf('\n'); p !== -1; p = s.indexOf('\n', p + 1)) n++;
+  // The common case (no CR at all) costs one scan more.
+  for (let p = s.indexOf('\r'); p !== -1; p = s.indexOf('\r', p + 1)) if (s.charCodeAt(p + 1) !== LF) n++;
+  return n;
 }

@@ -143,13 +143,8 @@ export function normalizeEmail(input: string): Result<NormalizedEmail> {
   return { ok: true, value: { email, local, domain } };
 }
 
-/** Free-mail providers: an address there says nothing about the store's own domain. */
-export const FREEMAIL = new Set([
-  'gmail.com', 'googlemail.com', 'yahoo.com', 'yahoo.co.uk', 'ymail.com', 'hotmail.com', 'hotmail.co.uk', 'outlook.com',
-  'live.com', 'msn.com', 'icloud.com', 'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'gmx.com',
-  'gmx.de', 'gmx.net', 'web.de', 'mail.com', 'zoho.com', 'yandex.com', 'yandex.ru', 'mail.ru', 'qq.com', '163.com',
-  'fastmail.com', 'hey.com', 'tutanota.com', 'orange.fr', 'free.fr', 'libero.it', 't-online.de',
-]);
+/** Free-mail providers (a Set whose `has` also knows the provider families and subdomains): see freemail.ts. */
+export { FREEMAIL, isFreemail } from './freemail.js';
 
 let regionIndex: Map<string, string> | null = null;
 // Retired or grouping codes that Intl still names (DD is shown as "Germany", FX as "France", ...).
@@ -200,6 +195,18 @@ function buildRegionIndex(): Map<string, string> {
     ['usa', 'US'], ['u.s.', 'US'], ['u.s.a.', 'US'], ['united states of america', 'US'], ['america', 'US'],
     ['holland', 'NL'], ['the netherlands', 'NL'], ['south korea', 'KR'], ['korea', 'KR'], ['russia', 'RU'],
     ['czech republic', 'CZ'], ['uae', 'AE'], ['türkiye', 'TR'], ['turkey', 'TR'], ['vietnam', 'VN'],
+    // what CRM exports and hand-typed sheets write (the dotted forms are also tried without their dots: `U.K.`, `S. Korea`)
+    ['the uk', 'GB'], ['the us', 'US'], ['the usa', 'US'], ['britain', 'GB'], ['northern ireland', 'GB'], ['n ireland', 'GB'],
+    ['republic of ireland', 'IE'], ['eire', 'IE'], ['ivory coast', 'CI'], ['cote divoire', 'CI'], ['hong kong sar', 'HK'],
+    ['hong kong sar china', 'HK'], ['macau sar', 'MO'], ['macao sar', 'MO'], ['macau', 'MO'], ['s korea', 'KR'],
+    ['republic of korea', 'KR'], ['rep of korea', 'KR'], ['korea republic', 'KR'], ['korea south', 'KR'], ['n korea', 'KP'],
+    ['burma', 'MM'], ['swaziland', 'SZ'], ['macedonia', 'MK'], ['east timor', 'TL'], ['cape verde', 'CV'], ['vatican', 'VA'],
+    ['vatican city', 'VA'], ['palestine', 'PS'], ['the philippines', 'PH'], ['the bahamas', 'BS'], ['the gambia', 'GM'],
+    ['uae', 'AE'], ['u.a.e', 'AE'], ['ksa', 'SA'], ['prc', 'CN'], ['mainland china', 'CN'], ['people s republic of china', 'CN'],
+    ['republic of china', 'TW'], ['st lucia', 'LC'], ['st kitts and nevis', 'KN'], ['st vincent and the grenadines', 'VC'],
+    ['trinidad', 'TT'], ['bosnia', 'BA'], ['russian federation', 'RU'], ['viet nam', 'VN'], ['laos', 'LA'], ['brunei', 'BN'],
+    ['syria', 'SY'], ['iran', 'IR'], ['moldova', 'MD'], ['tanzania', 'TZ'], ['bolivia', 'BO'], ['venezuela', 'VE'],
+    ['congo drc', 'CD'], ['dr congo', 'CD'], ['drc', 'CD'], ['democratic republic of the congo', 'CD'], ['republic of the congo', 'CG'],
   ] as const) {
     add(alias, code, true);
   }
@@ -247,9 +254,16 @@ const countryCache = new Map<string, Result<string>>();
 function lookupCountry(input: string): Result<string> {
   const s = input.trim();
   regionIndex ??= buildRegionIndex();
-  const code = s ? regionIndex.get(countryKey(s)) : undefined;
+  const key = s ? countryKey(s) : '';
+  let code = key ? regionIndex.get(key) : undefined;
+  if (!code && isCountryPlaceholder(s)) return { ok: false, reason: 'the country is empty' };
+  // `U.K.`, `U.S`, `S. Korea`, `St. Lucia`, `Côte d'Ivoire`: tried again without dots and apostrophes, and with `&`
+  // read as `and` (a miss only: the answer is cached per cell)
+  if (!code && /[.'&]/.test(key)) {
+    code = regionIndex.get(key.replace(/&/g, 'and').replace(/[.']/g, ' ').replace(/\s+/g, ' ').trim());
+    code ??= regionIndex.get(key.replace(/[.']/g, ''));
+  }
   if (code) return { ok: true, value: code };
-  if (isCountryPlaceholder(s)) return { ok: false, reason: 'the country is empty' };
   return { ok: false, reason: `"${s}" is not a country name or ISO code` };
 }
 

@@ -1,7 +1,7 @@
 // `npm run eval:mail -- DIR LABELS.tsv [--json]`: runs the offline classifier on every file named in a
 // TSV (header row; columns file, label, optional bounce = hard|soft and return_date) and prints accuracy
 // per label, a confusion matrix, hard/soft accuracy and return-date accuracy.
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, statSync, accessSync, constants } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseMessage } from '../stages/inbox/parse.js';
 import { classifyMail, stripReply, LABELS, type Label, type Classification } from '../domain/classify/index.js';
@@ -70,7 +70,40 @@ async function main(): Promise<number> {
     process.stderr.write(`No labels file at ${tsv}\n`);
     return 1;
   }
-  const rows = readTsv(tsv);
+  const listed = readTsv(tsv);
+  let dirWhy = '';
+  try {
+    if (!statSync(dir).isDirectory()) dirWhy = 'not a folder';
+  } catch (err) {
+    dirWhy = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  }
+  if (dirWhy) {
+    process.stderr.write(`eval-mail: ${dir} is not a readable folder (${dirWhy}): none of the ${listed.length} files listed in ${tsv} can be read\n`);
+    return 1;
+  }
+  // Files that cannot be read are not scored (an ERROR row each would only measure a wrong DIR or a stale TSV):
+  // a few are reported and the rest scored; most of them missing is a wrong DIR or TSV, and no measurement.
+  const unreadable: { file: string; why: string }[] = [];
+  const rows: (Row & { path: string })[] = [];
+  for (const row of listed) {
+    const path = resolve(dir, row.file);
+    try {
+      if (!statSync(path).isFile()) throw Object.assign(new Error('not a file'), { code: 'not a file' });
+      accessSync(path, constants.R_OK);
+      rows.push({ ...row, path });
+    } catch (err) {
+      unreadable.push({ file: row.file, why: (err as NodeJS.ErrnoException).code ?? (err as Error).message });
+    }
+  }
+  if (unreadable.length) {
+    const first = unreadable.slice(0, 5).map((u) => `${u.file} (${u.why})`).join(', ');
+    const more = unreadable.length > 5 ? `, and ${unreadable.length - 5} more` : '';
+    if (unreadable.length * 2 > listed.length) {
+      process.stderr.write(`eval-mail: ${unreadable.length} of the ${listed.length} files listed in ${tsv} cannot be read in ${dir} (${first}${more}): wrong folder or labels file?\n`);
+      return 1;
+    }
+    process.stderr.write(`eval-mail: ${unreadable.length} of the ${listed.length} files listed in ${tsv} cannot be read in ${dir} and are not scored: ${first}${more}\n`);
+  }
   const labels = new Set<string>(LABELS);
   const confusion = new Map<string, Map<string, number>>();
   const byLabel: Record<string, { n: number; correct: number }> = {};
@@ -81,13 +114,12 @@ async function main(): Promise<number> {
   let dateOk = 0;
   const misses: string[] = [];
   for (const row of rows) {
-    const path = resolve(dir, row.file);
     let got: Label | 'ERROR' = 'ERROR';
     let bounceType: string | undefined;
     let returnDate: string | undefined;
     let reason = '';
     try {
-      const parsed = await parseMessage(readFileSync(path));
+      const parsed = await parseMessage(readFileSync(row.path));
       const c = baseline ? keywordBaseline(stripReply(parsed.input.text).text, classifyMail(parsed.input)) : classifyMail(parsed.input);
       got = c.label;
       bounceType = c.bounceType;

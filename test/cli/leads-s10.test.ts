@@ -83,10 +83,10 @@ describe('#1 leads import keeps the suppressions of an export', () => {
   });
 
   it('an unknown suppressed value refuses the row (FILE:LINE), any case of a known reason is accepted; a refused file adds nothing', async () => {
-    const bad = file('bad.csv', 'domain,email,suppressed\nx.com,a@x.com,Unsubscribed\ny.com,b@y.com,yes\nz.com,c@z.com,\n');
+    const bad = file('bad.csv', 'domain,email,suppressed\nx.com,a@x.com,Unsubscribed\ny.com,b@y.com,maybe\nz.com,c@z.com,\n');
     const r = await cli(['leads', 'import', bad]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`${bad}:3: invalid suppressed value "yes"`);
+    expect(r.stderr).toContain(`${bad}:3: invalid suppressed value "maybe"`);
     expect(suppressions(db)).toEqual([]);
     const skip = await ok(['leads', 'import', bad, '--skip-invalid', '--json']);
     expect(JSON.parse(skip.stdout)).toMatchObject({ leads_created: 2, suppressed_from_file: 1, rejected: [{ line: 3 }] });
@@ -304,7 +304,7 @@ describe('suppressed_domain: a domain suppression moves as a domain', () => {
   });
 
   it('a bad suppressed_domain cell refuses the row with FILE:LINE; a cell without a reason is `imported`', async () => {
-    const bad = await cli(['leads', 'import', file('bad.csv', 'website,email,suppressed_domain\nx.com,,=cmd\n')]);
+    const bad = await cli(['leads', 'import', file('bad.csv', 'website,email,suppressed_domain\nshop-x.com,,=cmd\n')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/bad\.csv:2: invalid suppressed_domain "=cmd"/);
     await ok(['leads', 'import', file('good.csv', 'website,email,suppressed_domain\nx.com,a@x.com,X.com\n')]);

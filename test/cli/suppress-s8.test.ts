@@ -31,7 +31,7 @@ afterEach(() => t.cleanup());
 describe('forgotten people stay hash-only (#2, #14)', () => {
   it('suppress add / import of a forgotten email or domain stores nothing and counts it as already suppressed', async () => {
     expect((await cli(['leads', 'forget', 'erased@person.com', '--yes', '-q'])).code).toBe(0);
-    expect((await cli(['leads', 'forget', 'gone-store.com', '--yes', '-q'])).code).toBe(0);
+    expect((await cli(['leads', 'forget', 'gone-store.com', '--yes', '--force', '-q'])).code).toBe(0);
     const uns = file('uns.csv', 'email\nErased@Person.com\nother@x.com\nsomeone@shop.gone-store.com\n');
     const r = await cli(['suppress', 'import', uns, '--reason', 'unsubscribed', '--json']);
     expect(r.code, r.stderr).toBe(0);

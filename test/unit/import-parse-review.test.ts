@@ -163,10 +163,14 @@ describe('countries', () => {
     expect(normalizeCountry('NA')).toEqual({ ok: true, value: 'NA' });
   });
 
-  it('an unknown country still rejects the row, with the same message', () => {
+  it('an unknown country is left empty with a warning (session 11: country is optional, the store is kept)', () => {
     expect(normalizeCountry('Atlantis')).toEqual({ ok: false, reason: '"Atlantis" is not a country name or ISO code' });
     expect(normalizeCountry('XYZ').ok).toBe(false);
-    expect(row(['domain', 'country'], ['c5.com', 'Atlantis'])).toBe('invalid country: "Atlantis" is not a country name or ISO code');
+    expect(row(['domain', 'country'], ['c5.com', 'Atlantis'])).toMatchObject({
+      domain: 'c5.com',
+      country: null,
+      warning: 'unknown country left empty: "Atlantis" is not a country name or ISO code',
+    });
   });
 
   it('the reviewer’s ctry.csv imports every row', () => {

@@ -14,7 +14,7 @@ describe('suppressionOf', () => {
     ['  ', 'new', null],
     ['N/A', '', null],
     ['-', '', null],
-    ['yes', '', { error: expect.stringContaining('invalid suppressed value "yes"') }],
+    ['maybe', '', { error: expect.stringContaining('invalid suppressed value "maybe"') }],
     ['forgotten', '', { error: expect.stringContaining('expected empty or one of') }],
   ])('suppressed %j, stage %j', (sup, stage, expected) => {
     expect(suppressionOf([sup, stage], 0, 1)).toEqual(expected);

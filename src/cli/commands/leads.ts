@@ -305,7 +305,7 @@ export function register(program: Command): void {
             ctx.count('rows', r.rows);
             ctx.count('created', r.leadsCreated);
             ctx.count('merged', r.leadsMerged);
-            ctx.count('rejected', r.rejected.length);
+            ctx.count('rejected', r.rejectedCount);
             ctx.count('suppressed_from_file', r.suppressedFromFile);
             ctx.count('suppressions_added', r.suppressionsAdded);
             const label = r.file;
@@ -323,18 +323,43 @@ export function register(program: Command): void {
                 suppressions_added: r.suppressionsAdded,
                 ignored_columns: r.ignoredColumns,
                 skipped_blank: r.skippedBlank,
+                // the first 1,000 (the --rejects file has them all); rejected_count: all of them
                 rejected: r.rejected.map((x) => ({ line: x.line, reason: x.reason })),
+                rejected_count: r.rejectedCount,
                 rejects_file: opts.rejects ?? null,
+                // rows imported with a value left out (an unknown country): the first 1,000, then the count
+                warnings: r.warnings,
+                warning_count: r.warningCount,
               });
             } else {
               if (r.ignoredColumns.length) ctx.out.info(`Ignored columns: ${r.ignoredColumns.join(', ')} (map them with --map COLUMN=FIELD)`);
-              for (const x of r.rejected.slice(0, ctx.verbose || !r.committed ? Infinity : 20)) ctx.out.warn(`${label}:${x.line}: ${x.reason}`);
-              if (r.committed && r.rejected.length > 20 && !ctx.verbose) ctx.out.warn(`... and ${r.rejected.length - 20} more rejected rows (see --rejects FILE or -v)`);
+              // Every bad row of a refused file (one line each) up to the 1,000 kept, 20 of an imported one (-v: the
+              // 1,000), then one line for the rest.
+              const shown = r.rejected.slice(0, ctx.verbose || !r.committed ? Infinity : 20);
+              for (const x of shown) ctx.out.warn(`${label}:${x.line}: ${x.reason}`);
+              // Rows imported with a value left out: 20 (-v: the 1,000 kept), then a count.
+              const warned = r.warnings.slice(0, ctx.verbose ? Infinity : 20);
+              for (const w of warned) ctx.out.warn(`${label}:${w.line}: warning: ${w.message}`);
+              if (r.warningCount > warned.length) {
+                const rest = r.warningCount - warned.length;
+                ctx.out.warn(`… and ${rest.toLocaleString('en-US')} more row${rest > 1 ? 's' : ''} with a warning${warned.length < r.warnings.length ? ' (-v shows up to 1,000)' : ''}`);
+              }
+              const more = r.rejectedCount - shown.length;
+              if (more > 0) {
+                ctx.out.warn(
+                  `… and ${more.toLocaleString('en-US')} more bad row${more > 1 ? 's' : ''}` +
+                    (opts.rejects
+                      ? ` (all of them are in ${opts.rejects})`
+                      : r.committed
+                        ? ` (see --rejects FILE${shown.length < r.rejected.length ? ' or -v' : ''})`
+                        : ' (--skip-invalid --rejects FILE writes them all to a CSV)'),
+                );
+              }
             }
             if (!r.committed) {
               if (!ctx.json) {
                 ctx.out.error(
-                  `${label}: ${r.rejected.length} bad row${r.rejected.length > 1 ? 's' : ''}; nothing was imported.`,
+                  `${label}: ${r.rejectedCount.toLocaleString('en-US')} bad row${r.rejectedCount > 1 ? 's' : ''}; nothing was imported.`,
                   'Fix them, or pass --skip-invalid to import the good rows (and --rejects FILE to keep the bad ones).',
                 );
               }
@@ -344,7 +369,7 @@ export function register(program: Command): void {
             if (!ctx.json) {
               ctx.out.success(
                 `${label}: ${plural(r.rows, 'row')} → ${plural(r.leadsCreated, 'new lead')}, ${r.leadsMerged} merged into existing, ${plural(r.contacts, 'new contact')}` +
-                  (r.rejected.length ? `, ${r.rejected.length} rejected` : '') +
+                  (r.rejectedCount ? `, ${r.rejectedCount} rejected` : '') +
                   (r.suppressedFromFile ? `, ${r.suppressedFromFile} suppressed from the file (${r.suppressionsAdded} new on the suppression list)` : '') +
                   (r.skippedForgotten ? `, ${r.skippedForgotten} skipped (forgotten on request)` : '') +
                   (r.skippedBlank ? `, ${plural(r.skippedBlank, 'blank row')} skipped` : ''),
@@ -553,20 +578,30 @@ export function register(program: Command): void {
       .command('forget')
       .argument('<email-or-domain>', 'a person’s email, or a store’s domain')
       .option('-y, --yes', 'do not ask for confirmation')
+      .option('--force', 'forget a DOMAIN that no lead, contact or suppression has (default: refused, a typo?)')
       .description('GDPR erasure: delete the data everywhere (raw mail included), keep only a hash so they are never imported or mailed again')
+      .addHelpText(
+        'after',
+        '\nEMAIL also deletes the lead of the person\'s own domain (jane@janedoe.com: janedoe.com) when it was made from\n' +
+          'the address alone (an email-only import: no website) and no other contact or mail is linked to it; otherwise\n' +
+          'the lead stays, and the command says so. DOMAIN refuses a public suffix (co.uk), a free-mail provider (gmail.com) and a platform\n' +
+          '(instagram.com, etsy.com): the block could never be lifted and would cover everyone there.',
+      )
       .action(
         action(
-          async (ctx, opts: { yes?: boolean }, target: string) => {
+          async (ctx, opts: { yes?: boolean; force?: boolean }, target: string) => {
+            if (!opts.yes && !process.stdin.isTTY) throw new UserError('Forgetting cannot be undone: pass --yes to confirm when not at a terminal.');
+            const { forget, checkDomainTarget } = await import('../../stages/leads/forget.js');
+            // A domain that must not be forgotten is refused before the question (usage error, exit 2).
+            if (!target.includes('@')) checkDomainTarget(ctx.db(), target, opts.force);
             if (!opts.yes) {
-              if (!process.stdin.isTTY) throw new UserError('Forgetting cannot be undone: pass --yes to confirm when not at a terminal.');
               const { confirm } = await import('@inquirer/prompts');
               if (!(await confirm({ message: `Erase every record of ${target}? This cannot be undone.`, default: false }))) {
                 ctx.out.info('Nothing erased.');
                 return;
               }
             }
-            const { forget } = await import('../../stages/leads/forget.js');
-            const r = forget(ctx.db(), target);
+            const r = forget(ctx.db(), target, { force: opts.force });
             // The audit row records how much was erased, never whom (the target itself is redacted from runs).
             ctx.count('leads_deleted', r.leadsDeleted);
             ctx.count('contacts_deleted', r.contactsDeleted);
@@ -584,6 +619,10 @@ export function register(program: Command): void {
                 (r.messagesCancelled ? `, ${plural(r.messagesCancelled, 'unsent message')} cancelled` : '') +
                 '. Only a hash remains, on the suppression list.',
             );
+            for (const l of r.ownDomainLeads) {
+              if (l.deleted) ctx.out.info(`The lead ${l.domain} was deleted with it: ${l.why}.`);
+              else ctx.out.info(`The lead ${l.domain} (the address's own domain) stays: ${l.why}. If it is the person's own, \`outreach leads forget ${l.domain}\` erases it.`);
+            }
             ctx.out.info('Backups made before now still hold the data: delete or re-make them.');
           },
           { audit: true, settings: false },

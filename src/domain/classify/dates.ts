@@ -41,10 +41,54 @@ const WEEKDAY_RE = Object.keys(WEEKDAYS)
 const RETURN_CUE =
   /\b(back|return|returning|returns|until|till|through|thru|from|reachable|available|office on|zuruck|wieder|bis( zum| einschliesslich)?|ab( dem)?|retour|jusqu'(au|a)|a partir d[ue]|des le|regres\w*|vuelta|hasta( el)?|a partir del?|desde|rientr\w*|ritorno|fino (al|a)|dal|dall'|terug|tot( en met)?|vanaf|weer|volta\w*|retorn\w*|ate( o| a| dia)?|a partir de)\b/;
 
+/** Words that put a date in "start" position ("from 1 December", "ab dem 1.12.", "à partir du", "desde el", "dal", "vanaf"). */
+const START_CUE = /\b(from|starting( on| from)?|beginning|as of|ab( dem| den)?|a partir d[ue]|a compter d[ue]|des le|desde( el)?|a partir del?|dal|dall'|vanaf|a partir de|a partir do|desde o)(\s+(the|le|el|il|o|den|dem|on|lundi|monday))?\s*$/;
+/** Being away, by language (folded): a start date in such a sentence begins the absence. */
+const AWAY_WORD =
+  /\b(holidays?|vacation|away|leave|out of (the )?office|ooo|off|travel\w*|urlaub|ferien|abwesend|nicht (im buro|erreichbar|da)|elternzeit|conges?|vacances|absente?|en deplacement|vacaciones|ausente|fuera|de viaje|ferie|vacanza|assente|fuori|vakantie|afwezig|verlof|ferias|licenca)\b/;
+/** Being back, by language (folded): a "from" date in such a sentence is the return ("available from 3 Dec"). */
+const BACK_WORD =
+  /\b(back|return\w*|available|reachable|in the office|wieder|zuruck|erreichbar|im buro|retour|disponible|joignable|de vuelta|regres\w*|vuelvo|di ritorno|rientr\w*|reperibile|terug|bereikbaar|weer|de volta|volto|retorn\w*)\b/;
+
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, 
+  ein: 1, eine: 1, einen: 1, zwei: 2, drei: 3, vier: 4, funf: 5, sechs: 6, sieben: 7, acht: 8, neun: 9, zehn: 10,
+  un: 1, une: 1, deux: 2, trois: 3, quatre: 4, cinq: 5, sept: 7, huit: 8, neuf: 9, dix: 10, quinze: 15,
+  uno: 1, una: 1, dos: 2, tres: 3, cuatro: 4, cinco: 5, seis: 6, siete: 7, ocho: 8, nueve: 9, diez: 10, quince: 15,
+  due: 2, tre: 3, quattro: 4, sei: 6, sette: 7, otto: 8, nove: 9, dieci: 10, quindici: 15,
+  een: 1, twee: 2, drie: 3, vijf: 5, zes: 6, zeven: 7, negen: 9, tien: 10,
+  um: 1, uma: 1, dois: 2, duas: 2, sete: 7, oito: 8, dez: 10,
+};
+const NUMBER_RE = Object.keys(NUMBER_WORDS)
+  .sort((a, b) => b.length - a.length)
+  .join('|');
+/** A length of absence: "for three weeks", "für drei Wochen", "pour deux semaines", "por dos semanas", "per due settimane", "voor twee weken", "por duas semanas", "for 10 days". */
+const DURATION_RE = new RegExp(
+  `\\b(?:for|fur|pour|pendant|durant|por|durante|per|voor|gedurende)\\s+(?:(?:the|die|les|las|los|le|as|os|de)\\s+)?(?:(?:next|nachsten|prochaines?|proximas?|proximos?|prossim[ei]|komende|volgende)\\s+)?(\\d{1,2}|${NUMBER_RE})\\s+(weeks?|wochen?|semaines?|semanas?|settimane?|weken|week|days?|tage?n?|jours?|dias?|giorni|giorno|dagen|dag|months?|monate?n?|mois|mes(?:es)?|mesi|mese|maanden|maand)\\b`,
+);
+
+/** The length right after the date, without a preposition: "vanaf 1 december twee weken", "ab dem 1.12. drei Wochen". */
+const BARE_DURATION_RE = new RegExp(`^\\s*${DURATION_RE.source.replace(/^\\b\(\?:[^)]*\)\\s\+/, '')}`);
+
+/** The number of days of a duration match. */
+function durationDays(m: RegExpExecArray): number | null {
+  const n = /^\d+$/.test(m[1]!) ? +m[1]! : NUMBER_WORDS[m[1]!];
+  if (!n) return null;
+  const unit = m[2]!;
+  if (/^(week|woche|semaine|semana|settiman|weken)/.test(unit)) return n * 7;
+  if (/^(month|monat|mois|mes|maand)/.test(unit)) return n * 30;
+  return n;
+}
+
 export interface FoundDate {
   iso: string; // YYYY-MM-DD
   index: number;
   cued: boolean;
+  /**
+   * The first day of an absence, not its end: "ab dem 1.12. im Urlaub", "on holiday from 1 December" (never a
+   * return date). A start followed by its length ("ab dem 1.12. für drei Wochen") is turned into the return date.
+   */
+  start?: boolean;
 }
 
 function iso(y: number, m: number, d: number): string | null {
@@ -94,6 +138,32 @@ function nextDayOfMonth(d: number, ref: Date): string | null {
   return null;
 }
 
+/**
+ * Whether the date found at `at`..`end` starts an absence: a start cue right before it ("ab dem", "from", "à
+ * partir du", "desde", "dal", "vanaf") in a sentence about being away, not about being back ("available from").
+ * With the length of the absence next to it ("für drei Wochen", "for two weeks"), its end: the return date.
+ */
+function startOfAbsence(text: string, iso: string, at: number, end: number): { end?: string } | null {
+  const before = text.slice(Math.max(0, at - 60), at);
+  const cue = START_CUE.exec(before);
+  if (!cue) return null;
+  const lineStart = Math.max(before.lastIndexOf('\n'), before.lastIndexOf('!'), before.lastIndexOf('?'), before.lastIndexOf(';')) + 1;
+  const head = before.slice(lineStart, cue.index);
+  let tail = text.slice(end, end + 80).replace(/^[.,\s]+/, '');
+  const stop = tail.search(/[.!?;\n]/);
+  if (stop >= 0) tail = tail.slice(0, stop);
+  // The length, after the date ("ab dem 1.12. für drei Wochen") or before the cue ("for two weeks from 1 December").
+  const dur = DURATION_RE.exec(tail) ?? BARE_DURATION_RE.exec(tail) ?? new RegExp(`${DURATION_RE.source}[\\s,]*$`).exec(head);
+  const days = dur ? durationDays(dur) : null;
+  if (days) {
+    const t = Date.parse(`${iso}T00:00:00Z`) + days * 86400_000;
+    return { end: new Date(t).toISOString().slice(0, 10) };
+  }
+  const sentence = `${head} ${tail}`;
+  if (AWAY_WORD.test(sentence) && !BACK_WORD.test(sentence)) return {};
+  return null;
+}
+
 function cuedBefore(text: string, index: number): boolean {
   const before = text.slice(Math.max(0, index - 40), index);
   return RETURN_CUE.test(before);
@@ -103,13 +173,25 @@ function cuedBefore(text: string, index: number): boolean {
 export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
   const text = foldMemo(raw);
   const out: FoundDate[] = [];
-  const push = (v: string | null, index: number) => {
-    if (v) out.push({ iso: v, index, cued: cuedBefore(text, index) });
+  const push = (v: string | null, index: number, end: number, at = index) => {
+    if (!v) return;
+    const d: FoundDate = { iso: v, index, cued: cuedBefore(text, index) };
+    const s = startOfAbsence(text, v, at, end);
+    if (s) {
+      // "ab dem 1.12. für drei Wochen": the end of the absence is the return date; without a length, no return.
+      if (s.end) {
+        d.iso = s.end;
+        d.cued = true;
+      } else {
+        d.start = true;
+      }
+    }
+    out.push(d);
   };
   let m: RegExpExecArray | null;
   // 2026-03-14
   const isoRe = /\b(20\d\d)-(\d{1,2})-(\d{1,2})\b/g;
-  while ((m = isoRe.exec(text))) push(iso(+m[1]!, +m[2]!, +m[3]!), m.index);
+  while ((m = isoRe.exec(text))) push(iso(+m[1]!, +m[2]!, +m[3]!), m.index, m.index + m[0].length);
   // 14.03.2026, 14/03/2026, 3/14/2026, 14.3., 14/3
   const numRe = /(?<![\d.\/-])(\d{1,2})([./-])(\d{1,2})(?:\2((?:20)?\d\d))?(?![\d\/-]|\.\d)/g;
   while ((m = numRe.exec(text))) {
@@ -133,17 +215,17 @@ export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
       const refDay = ref.toISOString().slice(0, 10);
       const ukNear = ukOk && uk! >= refDay && daysBetween(refDay, uk!) <= 31 && (!usOk || daysBetween(uk!, us!) >= 60);
       const pick = usOk && !ukNear ? us : ukOk ? uk : us;
-      push(pick, m.index);
+      push(pick, m.index, m.index + m[0].length);
       continue;
     }
-    push(withYear(month, day, ref, y), m.index);
+    push(withYear(month, day, ref, y), m.index, m.index + m[0].length);
   }
   // 14 March 2026, 14th of March, 14. März, 14 de marzo de 2026
   const dmyRe = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th|er|e|o|º)?\\.?\\s*(?:of\\s+|de\\s+)?(${MONTH_RE})\\.?(?:\\s*(?:de\\s+)?(20\\d\\d))?\\b`, 'g');
-  while ((m = dmyRe.exec(text))) push(withYear(MONTHS[m[2]!]!, +m[1]!, ref, m[3] ? +m[3] : undefined), m.index);
+  while ((m = dmyRe.exec(text))) push(withYear(MONTHS[m[2]!]!, +m[1]!, ref, m[3] ? +m[3] : undefined), m.index, m.index + m[0].length);
   // March 14, 2026 / March 14th
   const mdyRe = new RegExp(`\\b(${MONTH_RE})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s*(20\\d\\d))?`, 'g');
-  while ((m = mdyRe.exec(text))) push(withYear(MONTHS[m[1]!]!, +m[2]!, ref, m[3] ? +m[3] : undefined), m.index);
+  while ((m = mdyRe.exec(text))) push(withYear(MONTHS[m[1]!]!, +m[2]!, ref, m[3] ? +m[3] : undefined), m.index, m.index + m[0].length);
   // A day of the month alone, "back on the 10th", "bis zum 10.", "de retour le 10": the next such day on
   // or after the reference date.
   const dayOnlyRe = new RegExp(
@@ -156,7 +238,7 @@ export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
     const num = m[1] ?? m[3]!;
     // Only after a return cue ("back on the 10th", "bis zum 10."): "our 5th year" is no date.
     if (!cuedBefore(text, m.index + m[0].indexOf(num))) continue;
-    push(nextDayOfMonth(+num, ref), m.index);
+    push(nextDayOfMonth(+num, ref), m.index, m.index + m[0].length, m.index + m[0].indexOf(num));
   }
   // "on Monday", "bis Montag", "lundi prochain": the next such weekday after the reference.
   const wdRe = new RegExp(`\\b(${WEEKDAY_RE})\\b(?![,.]?\\s*(?:\\d{1,2}[./]|(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?(?:${MONTH_RE})|(?:${MONTH_RE})))`, 'g');
@@ -166,11 +248,11 @@ export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
     let add = (want - cur + 7) % 7;
     if (add === 0) add = 7;
     const d = new Date(ref.getTime() + add * 86400_000);
-    push(d.toISOString().slice(0, 10), m.index);
+    push(d.toISOString().slice(0, 10), m.index, m.index + m[0].length);
   }
   // Relative: "tomorrow", "next week" are too vague for a date except tomorrow.
   const tomorrow = /\b(tomorrow|morgen|demain|manana|domani|amanha)\b/g;
-  while ((m = tomorrow.exec(text))) push(new Date(ref.getTime() + 86400_000).toISOString().slice(0, 10), m.index);
+  while ((m = tomorrow.exec(text))) push(new Date(ref.getTime() + 86400_000).toISOString().slice(0, 10), m.index, m.index + m[0].length);
   return out.sort((x, y) => x.index - y.index);
 }
 
@@ -182,7 +264,7 @@ export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
 export function extractReturnDate(text: string, ref: Date, lang?: string): string | null {
   const refDay = ref.toISOString().slice(0, 10);
   const limit = new Date(ref.getTime() + 366 * 86400_000).toISOString().slice(0, 10);
-  const dates = findDates(text, ref, lang).filter((d) => d.iso >= refDay && d.iso <= limit);
+  const dates = findDates(text, ref, lang).filter((d) => !d.start && d.iso >= refDay && d.iso <= limit);
   if (!dates.length) return null;
   const cued = dates.filter((d) => d.cued);
   const pool = cued.length ? cued : dates;

@@ -37,6 +37,47 @@ const COMPANY_STOP: RegExp[] = [
   /\b(remova|removam|retire|retirem|exclua|excluam|tire|tirem|apague|apaguem|remover|excluir|apagar|retirar) (toda a nossa|todo o nosso|todos os nossos|todas as nossas|a nossa|o nosso|nossa|nosso|nossos|nossas) (empresa|equipe|equipa|dominio|enderecos|e-?mails|loja|organizacao|contatos|contactos|funcionarios|colaboradores)\b/,
 ];
 
+/** Lists, databases and mailings a person asks to be taken out of, in every supported language. */
+const LIST_NOUN =
+  '(list|lists|mailing ?list|mailing|database|system|crm|records|distribution( list)?|contacts|outreach|campaigns?|newsletters?|e-?mail list|e-?mails|sequences?|liste|listen|verteiler\\w*|datenbank\\w*|mailingliste\\w*|e-?mail-?liste\\w*|adressliste\\w*|kartei|fichiers?|bases?( de donnees)?|listes? de diffusion|lista|listas|listado|base de datos|envios|mailings?|liste|indirizzario|lijst|lijsten|bestand|mailinglijst|cadastro|contatos|contactos)';
+/** Who is to be taken off: the writer, a colleague ("him", "her", "my boss"), an address, "this address". */
+const REMOVED_PERSON =
+  '(me|us|him|her|them|this (person|contact|address|e-?mail( address)?)|(my|our) (\\w+ )?(colleague|boss|assistant|manager|ceo|owner|partner|founder|director|husband|wife|client)|[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(\\.[a-z0-9-]{1,63})+)';
+
+/**
+ * Imperative and third-person requests to stop (session 11): "dame de baja", "me dê baixa", "toglimi dalla
+ * lista", "tragen Sie mich aus", "entfernen Sie diese Adresse aus Ihrem Verteiler", "retirer cette adresse",
+ * "remove him / boss@x from your list", "please stop" as a sentence of a longer reply, "I don't want these
+ * emails", "no más correos". Each is checked for negation like every stop pattern.
+ */
+const IMPERATIVE_STOP: RegExp[] = [
+  // en: someone else, or an address, off the list: "take her off your list", "remove boss@x from your mailing list"
+  new RegExp(`\\b(remove|delete|take|drop|strike|erase|scratch|unsubscribe|unlist) ${REMOVED_PERSON}\\b[^.!?\\n]{0,40}\\b(from|off|out of) (your|the|this|any|all|our)( \\w+)?( \\w+)? ${LIST_NOUN}\\b`),
+  /\b(remove|delete|erase|purge|unsubscribe) (all|every one|each) (of )?(our|my) (addresses|e-?mail addresses|e-?mails|contacts|details|people|colleagues)\b/,
+  // "I don't want these emails", "we don't need any more of your messages", "he does not want these emails"
+  // (A person says it: a footer asks it, "Don't want these emails anymore? Unsubscribe here.")
+  /\b(i|we|he|she|they) (really |just |simply |certainly |definitely )?(don'?t|do not|doesn'?t|does not|no longer) (want|need|wish to (receive|get)|like)( to (receive|get))? (these|your|any|such|those|this kind of|more|further|any more)( \w+)? (e-?mails|emails|mails|messages|newsletters|spam|sales (e-?mails|pitches)|pitches|cold e-?mails)\b(?![^.!?\n]{0,30}\?)/,
+  // "please stop", "stop.", "Arrêtez, svp.", "Basta!" as a sentence of its own (a full stop or the end follows)
+  /(^|[.!?,;:\n]|\s-)\s*(please |pls |so |just |bitte |svp |por favor |per favore |alsjeblieft |por favor,? )?(stop|stop it|stop this|stop now|stop already|stopp|arretez|arrete|cessez|stoppez|basta|smettetela|smettila|smettete|parad|paren|chega|pare|parem|hou op|stop ermee|stop daarmee),?( please| now| immediately| it| this| already| svp| s'il vous plait| bitte| por favor| per favore| alsjeblieft| aub)?\s*(?=[.!]|$)/m,
+  // de: "Tragen Sie mich aus", "nehmen Sie mich aus allen Ihren Listen", "entfernen Sie diese Adresse", "hören Sie auf"
+  /\btrag(en sie|t|e)? (mich|uns|diese adresse|meine adresse|die adresse)\b[^.!?\n]{0,50}\baus\b(?! (dem|der) (kalender|termin))/,
+  new RegExp(`\\b(nehm(en sie|t|e)?|streich(en sie|t|e)?|entfern(en sie|t|e)?|losch(en sie|t|e)?|loesch(en sie|t|e)?|tilg(en sie|t|e)?) (bitte |umgehend |sofort )*(mich|uns|diese|die|meine|unsere|folgende)( (e-?mail-?)?adresse| e-?mail)?\\b[^.!?\\n]{0,30}\\b(aus|von) (\\w+ ){0,2}${LIST_NOUN}\\b`),
+  /\b(entfern|losch|loesch|streich|tilg|nehm)\w* (sie )?(bitte |umgehend |sofort )*(diese|die|meine|unsere|folgende) (e-?mail-?)?adresse\b/,
+  /\b(horen|hort|hor) (sie |ihr )?(bitte |doch |endlich |jetzt |sofort |damit )*auf(?=\s*([.!,;]|$|damit\b|mit (den|dem|diesen|ihren|euren|dieser|ihrer) (e-?mails|mails|nachrichten|anschreiben|anfragen|werbung)))/m,
+  // fr: "retirer cette adresse", "supprimez mon e-mail de votre liste", "plus de mails, merci"
+  /\b(retir|supprim|enlev|effac|ray|desinscri|radi)\w* (cette|mon|ma|notre|mes|nos|ces|l') ?(adresse|adresses|e-?mails?|courriels?|contacts?)\b/,
+  /(^|[.!?,;:\n])\s*(merci de ne )?plus (de |d')(e-?mails|mails|courriels|messages|relances|sollicitations)\b/m,
+  // es: "dame de baja", "denme de baja", "baja de tu lista", "no más correos"
+  /\b(da|de|den|dad)(me|nos) de baja\b|\b(deme|denos|denme) de baja\b|\bbaja (de|en) (tu|su|la|esta|vuestra|sus|tus|vuestras) (lista|listas|base|mailing|listado)\b/,
+  /\bno( (quiero|queremos|deseo|deseamos|me mandes|me envies|nos mandes|nos envies|me manden|me envien|nos manden|nos envien))? mas (correos|emails|e-mails|mails|mensajes|envios)\b|\bno (me |nos )?(mandes|mandeis|manden|envies|enviad|envien) mas\b/,
+  // it: "toglimi dalla lista", "rimuovimi", "cancellaci", "niente più email"
+  /\b(togli|rimuovi|cancella|elimina|leva|depenna|disiscrivi|toglie|rimuove|leva)(te)?(mi|ci)\b/,
+  /\b(niente|basta|nessun'altra|non piu) (piu )?(email|e-mail|mail|messaggi)\b/,
+  // pt: "me dê baixa da lista", "dê-me baixa", "dar baixa", "chega de e-mails"
+  /\b(me|nos) (de|dar|deem|dem|da|der) baixa\b|\b(de|deem|dem|da)-(me|nos) baixa\b|\bdar (a )?baixa\b|\bbaixa (da|na|do|no|de) (sua |vossa |tua )?(lista|cadastro|mailing|base)\b/,
+  /\b(chega|basta|nada mais) de (e-?mails|emails|mensagens)\b|\bsem mais (e-?mails|emails|mensagens)\b/,
+];
+
 const STOP_PATTERNS: RegExp[] = [
   ...COMPANY_STOP,
   // en
@@ -122,6 +163,7 @@ const STOP_PATTERNS: RegExp[] = [
   /\bpar(e|em|a|ar) de (me |nos )?(enviar|mandar|contatar|contactar|escrever|incomodar)\b/,
   /\bnao (quero|queremos|desejo|desejamos) (mais )?ser (contatad|contactad|incomodad)\w*|\bnao (me|nos) (contate|contatem|contacte|contactem|envie|enviem|mande|mandem|escreva|escrevam|procure|procurem)\b.{0,20}\b(mais|nunca)\b/,
   /\b(me|nos) (remova|removam|retire|retirem|exclua|excluam|tire|tirem|apague|apaguem) (da|de|desta|dessa|do|dos) (sua |vossa )?(lista|base|cadastro|mailing|contatos)\b/,
+  ...IMPERATIVE_STOP,
 ];
 
 /**
@@ -195,7 +237,7 @@ const OFFER_BEFORE =
   /^\s*(?:please |simply |just |easily )?(?:to|here|hier|ici|aqui|se|click(?: here)?(?: to| and)?|you (?:can|may|could)(?: always| also| easily| simply| still)?(?: opt to)?|if (?:you|u)(?:'d| would)?(?: no longer| don'?t| do not| would rather not)?(?: wish| want| like| prefer| choose)?(?: to)?|how to|zum|um(?: sich)?|wenn sie|pour(?: vous| se)?|cliquez ici pour(?: vous)?|si vous(?: ne)?(?: souhaitez| voulez)?(?: plus)?(?: vous)?|para|haz clic aqui para|si (?:ya )?no(?: desea| deseas| quiere| quieres)?|per|clicca qui per|se non(?: desideri| vuoi)?|om(?: je| u| zich)?|klik hier om|als (?:je|u)|caso(?: nao)?|se (?:voce )?nao(?: deseja| quiser)?)\s*$/;
 /** A sentence opening with a condition on the reader's wishes, as footers do, in every supported language. */
 const CONDITION_OFFER =
-  /^\s*(?:if (?:you|u) (?:no longer|don'?t|do not|would rather not|'d rather not|would prefer not|'d prefer not|prefer not)(?: wish| want| like)?(?: to)? (?:receive|get|hear)|if (?:you|u) (?:wish|want|would like|'d like|prefer) to (?:unsubscribe|stop receiving|opt out|be removed|no longer receive)|should you (?:no longer |not )?(?:wish|want) to (?:receive|unsubscribe|be removed)|wenn sie (?:keine|den newsletter nicht|diese e-?mails nicht|nicht mehr|zukunftig keine)|falls sie (?:keine|nicht mehr)|si vous ne (?:souhaitez|voulez|desirez) (?:plus|pas)|si (?:ya )?no (?:desea|deseas|quiere|quieres|desean)|se non (?:desideri|vuoi|volete|desidera)|als (?:je|u) (?:geen|niet langer|niet meer)|se (?:voce |você )?(?:nao|não) (?:deseja|quiser|quer)|caso (?:nao|não) (?:deseje|queira))\b/;
+  /^\s*(?:if (?:you|u) (?:no longer|don'?t|do not|would rather not|'d rather not|would prefer not|'d prefer not|prefer not)(?: wish| want| like)?(?: to)? (?:receive|get|hear)|if (?:you|u) (?:no longer|don'?t|do not) (?:want|need|like) (?:these|our|the|my|this|such)(?: \w+)? (?:e-?mails|emails|messages|newsletters|mails|updates)|if (?:you|u) (?:wish|want|would like|'d like|prefer) to (?:unsubscribe|stop receiving|opt out|be removed|no longer receive)|should you (?:no longer |not )?(?:wish|want) to (?:receive|unsubscribe|be removed)|wenn sie (?:keine|den newsletter nicht|diese e-?mails nicht|nicht mehr|zukunftig keine)|falls sie (?:keine|nicht mehr)|si vous ne (?:souhaitez|voulez|desirez) (?:plus|pas)|si (?:ya )?no (?:desea|deseas|quiere|quieres|desean)|se non (?:desideri|vuoi|volete|desidera)|als (?:je|u) (?:geen|niet langer|niet meer)|se (?:voce |você )?(?:nao|não) (?:deseja|quiser|quer)|caso (?:nao|não) (?:deseje|queira))\b/;
 /** A personal word: a short footer line with one of these is a person writing ("unsubscribe me"). */
 const PERSONAL = /\b(me|us|my|our|i|we|mich|uns|mir|ich|wir|moi|nous|je|me|nos|yo|mi|ci|io|mij|ons|ik|eu)\b/;
 
@@ -289,10 +331,33 @@ const DOMAIN_WIDE = [
   /\b(any ?(one|body)|every ?(one|body)|nobody|no one|all of us|any of us)( else)? (at|from|in|@) ?@?[a-z0-9-]+(\.[a-z0-9-]+)+\b|\b(us all|all of us)\b|\b(me|us) and (my|our|all my|all our) (colleagues|co-?workers|team(mates)?|staff|employees)\b|\ball (of )?our (addresses|e-?mail addresses|e-?mails|contacts|colleagues|employees|staff|people)\b/,
 ];
 
-/** ARF (RFC 5965) feedback reports: the recipient marked our mail as spam. */
+/** The header Microsoft's JMRP puts on the complained-about message: its original recipient. */
+const JMRP_HEADER = /^[^\S\r\n]*x-hmxmroriginalrecipient\s*:/im;
+/** Microsoft's complaint service (JMRP, Outlook.com/Hotmail): "complaint about message from 192.0.2.1". */
+const JMRP_FROM = /^(staff|abuse|jmrp|feedback|fbl)@(hotmail|outlook|live|msn)\.[a-z.]{2,6}$/;
+const JMRP_SUBJECT = /^\s*complaint about message from\b/i;
+
+/**
+ * Spam complaints: ARF (RFC 5965) feedback reports, and Microsoft's JMRP reports (Hotmail/Outlook.com),
+ * which are no ARF: a plain multipart/mixed from staff@hotmail.com, Subject "complaint about message from
+ * IP", with the message in a message/rfc822 part that carries X-HmXmrOriginalRecipient.
+ */
 export function isComplaint(input: MailInput): boolean {
+  return complaintKind(input) !== null;
+}
+
+/** Which kind of complaint report a message is, for the reason ("spam complaint (Microsoft JMRP report)"); null for none. */
+export function complaintKind(input: MailInput): 'ARF feedback report' | 'Microsoft JMRP report' | null {
   const ct = input.contentType.toLowerCase();
-  return (/multipart\/report/.test(ct) && /report-type\s*=\s*"?feedback-report/.test(ct)) || /feedback-type\s*:\s*(abuse|fraud|complaint|opt-out|not-spam|other|virus)/i.test(input.feedbackReport ?? '') || /^[^\S\r\n]*feedback-type\s*:\s*abuse/im.test(input.text.slice(0, 4000));
+  if ((/multipart\/report/.test(ct) && /report-type\s*=\s*"?feedback-report/.test(ct)) || /feedback-type\s*:\s*(abuse|fraud|complaint|opt-out|not-spam|other|virus)/i.test(input.feedbackReport ?? '') || /^[^\S\r\n]*feedback-type\s*:\s*abuse/im.test(input.text.slice(0, 4000))) return 'ARF feedback report';
+  return isJmrp(input) ? 'Microsoft JMRP report' : null;
+}
+
+function isJmrp(input: MailInput): boolean {
+  // The JMRP header in the attached message (when it was read as an attachment, or rendered into the text).
+  if (JMRP_HEADER.test(input.originalHeaders ?? '') || JMRP_HEADER.test(input.text.slice(0, 8000))) return true;
+  // The attached message rendered inline (its X-Hm headers dropped): the sender and the subject of the report.
+  return JMRP_FROM.test(input.from) && JMRP_SUBJECT.test(input.subject);
 }
 
 export function detectUnsubscribe(text: string, subject = '', opts?: UnsubscribeOptions): UnsubscribeResult | null {

@@ -1,6 +1,10 @@
 // Turning search hits and input lines into candidate stores: normalized domains, de-duplicated, with the
 // hosts that are never a merchant's storefront (marketplaces, social networks, Shopify's own sites) left out.
 import { normalizeDomain } from '../../domain/normalize.js';
+import { isPlatformHost } from '../../domain/platforms.js';
+
+// The list moved to src/domain/platforms.ts (`leads import` uses it too); still exported from here.
+export { isPlatformHost };
 
 export interface Candidate {
   domain: string;
@@ -9,21 +13,6 @@ export interface Candidate {
   /** Where it came from: "file:LINE" or the query. */
   origin: string;
   title?: string;
-}
-
-/** Registrable domains (and their subdomains) that are platforms, not stores. myshopify.com stores are kept. */
-const NOT_STORES = [
-  'shopify.com', 'shopify.dev', 'shopifycdn.com', 'facebook.com', 'instagram.com', 'pinterest.com', 'youtube.com', 'tiktok.com',
-  'twitter.com', 'x.com', 'linkedin.com', 'reddit.com', 'wikipedia.org', 'amazon.com', 'amazon.co.uk', 'amazon.de', 'ebay.com',
-  'etsy.com', 'google.com', 'apple.com', 'medium.com', 'quora.com', 'yelp.com', 'trustpilot.com', 'tripadvisor.com',
-  'walmart.com', 'aliexpress.com', 'alibaba.com', 'wix.com', 'squarespace.com', 'bigcommerce.com', 'woocommerce.com',
-  'wordpress.com', 'github.com', 'builtwith.com', 'storeleads.app', 'myip.ms', 'similarweb.com',
-];
-
-export function isPlatformHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/:\d+$/, '');
-  if (h.endsWith('.myshopify.com')) return false;
-  return NOT_STORES.some((d) => h === d || h.endsWith('.' + d));
 }
 
 /** A candidate from a search hit's URL, or null when it is not a storefront. */

@@ -106,11 +106,6 @@ function readHeaders(headText: string): HeaderBlock | null {
   return { all, headerLines };
 }
 
-function has8bit(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
-  return false;
-}
-
 /** A body decoded by its Content-Transfer-Encoding; null for an encoding we leave to mailparser. */
 function decodeTransfer(body: Buffer, cteHeader: string | undefined): Buffer | null {
   const cte = (cteHeader ?? '7bit').toLowerCase().trim();
@@ -120,10 +115,40 @@ function decodeTransfer(body: Buffer, cteHeader: string | undefined): Buffer | n
   return null;
 }
 
-/** A text part as mailparser renders it (CRLF → LF); null when its charset or bytes are not clean. */
+const FATAL_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const WINDOWS_1252 = new TextDecoder('windows-1252');
+
+/**
+ * 8-bit bytes of a text part that declares no charset (or us-ascii) or declares UTF-8: UTF-8 when they are
+ * valid UTF-8, else windows-1252, as mail clients read undeclared 8-bit text (old Outlook/Lotus and web forms
+ * still send Latin-1 that way). `latin1` tells the caller the fallback was taken.
+ */
+export function decodeUtf8OrWindows1252(bytes: Uint8Array): { text: string; latin1: boolean } {
+  try {
+    return { text: FATAL_UTF8.decode(bytes), latin1: false };
+  } catch {
+    return { text: WINDOWS_1252.decode(bytes), latin1: true };
+  }
+}
+
+/** Charset labels whose 8-bit bytes are read as UTF-8, else windows-1252 (see decodeUtf8OrWindows1252). */
+export function utf8Label(charset: string | undefined): boolean {
+  const l = (charset ?? '').trim().toLowerCase();
+  return l === '' || l === 'us-ascii' || l === 'ascii' || l === 'utf-8' || l === 'utf8';
+}
+
+function has8bit(bytes: Buffer): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
+  return false;
+}
+
+/**
+ * A text part as mailparser renders it (CRLF → LF); null when its charset or bytes are not clean. 8-bit text
+ * that declares no charset (or us-ascii), and declared UTF-8 that is not valid, go to the mailparser path,
+ * which reads them as UTF-8 when valid, else as windows-1252 (parse.ts: relabelLatin1Parts), so both paths
+ * give one text; a TextDecoder('us-ascii') here would read valid UTF-8 as windows-1252 (mojibake).
+ */
 function decodeText(bytes: Buffer, charset: string | undefined): string | null {
-  // 8-bit bytes without a charset that can hold them (none, or us-ascii): mailparser reads them as UTF-8
-  // and flags what is not; a TextDecoder('us-ascii') would read them as windows-1252 (mojibake).
   const label = (charset ?? 'us-ascii').trim().toLowerCase();
   if ((label === 'us-ascii' || label === 'ascii' || label === '') && has8bit(bytes)) return null;
   const d = decoder(label);

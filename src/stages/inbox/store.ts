@@ -11,6 +11,7 @@ import { advanceStageSql } from '../../domain/lead.js';
 import { FREEMAIL, normalizeEmail } from '../../domain/normalize.js';
 import { getDomain } from 'tldts';
 import type { Classification, Label } from '../../domain/classify/index.js';
+import { bounceFor } from '../../domain/classify/bounce.js';
 import { headerSection, type ParsedMessage } from './parse.js';
 
 export interface Match {
@@ -456,6 +457,25 @@ export function dayAfterReturn(returnDate: string): string {
   return d.toISOString();
 }
 
+/**
+ * The text of a message's delivery-status part (RFC 3464). A message analyzed on the worker thread comes without its
+ * parsed input: the part is read again from the raw message (it is plain 7-bit text by definition, and comes before
+ * the returned original).
+ */
+export function deliveryStatusOf(p: Pick<ParsedMessage, 'input' | 'raw'>): string | undefined {
+  if (p.input) return p.input.deliveryStatus;
+  if (!p.raw?.length) return undefined;
+  const head = p.raw.subarray(0, 256 * 1024).toString('latin1');
+  const at = head.search(/^content-type:[ \t]*message\/(global-)?delivery-status/im);
+  if (at < 0) return undefined;
+  const rest = head.slice(at).replace(/\r\n?/g, '\n');
+  const start = rest.indexOf('\n\n');
+  if (start < 0) return undefined;
+  const body = rest.slice(start + 2);
+  const end = body.search(/^--\S/m);
+  return (end < 0 ? body : body.slice(0, end)).slice(0, 64 * 1024) || undefined;
+}
+
 /** The address our message went to, when this one is in its thread (by Message-ID): exactly what we sent. */
 function threadedTo(m: Match): string | null {
   return (m.how === 'message-id' || m.how === 'thread') && m.toEmail ? m.toEmail : null;
@@ -474,35 +494,51 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
   const ev = (type: string, data: Record<string, unknown>) => addEvent(db, { leadId: m.leadId, type, campaignId: m.campaignId, messageId: m.outboundId, runId: o.runId ?? null, data: { inbound: inboundId, ...data } });
 
   if (c.label === 'BOUNCE') {
-    const email = (c.bounceRecipient && c.bounceRecipient.includes('@') ? c.bounceRecipient : m.toEmail) ?? null;
     if (!m.leadId && !m.outboundId) return effects; // not about anything we sent
-    if (c.bounceDelayed) {
-      // "Delayed, will be retried": the sending server is still trying. Recorded; not a soft bounce (three
-      // daily warnings about one message are not three failures), nothing suppressed, nothing resent.
-      ev('bounced', { email, type: 'soft', delayed: true, status: c.bounceStatus ?? null, category: c.bounceCategory ?? null });
+    // A report with several recipients: the address we mailed is judged by its own block (Final- or Original-
+    // Recipient), whatever the others say. Another recipient's failure never suppresses it, and an address we never
+    // mailed is not suppressed for it either. The classifier does the same from the attached original's To:; this
+    // reads the address of what we sent, for a report whose original is missing (threaded by In-Reply-To) or names
+    // other recipients. When the classifier judged the same block, its verdict (which read the whole text) stands.
+    const ownRes = m.toEmail ? bounceFor(deliveryStatusOf(p), m.toEmail, p.input?.text ?? '') : null;
+    const own = ownRes && ownRes.recipient !== (c.bounceRecipient ?? '').toLowerCase() ? ownRes : null;
+    const b = own
+      ? { recipient: own.recipient, type: own.type, status: own.status, category: own.category, delayed: own.delayed, delivered: own.delivered }
+      : { recipient: c.bounceRecipient, type: c.bounceType, status: c.bounceStatus, category: c.bounceCategory, delayed: c.bounceDelayed, delivered: c.bounceCategory === 'delivered' };
+    if (b.delivered) {
+      // Our recipient's block says delivered, relayed or expanded: the failure is someone else's. Nothing to do.
+      effects.push({ kind: 'none', detail: `delivered to ${m.toEmail ?? b.recipient ?? 'the address we mailed'}${b.status ? ` (${b.status})` : ''}: the failure is another recipient's` });
       return effects;
     }
-    let hard = c.bounceType === 'hard';
+    const email = (b.recipient && b.recipient.includes('@') ? b.recipient : m.toEmail) ?? null;
+    if (b.delayed) {
+      // "Delayed, will be retried": the sending server is still trying. Recorded; not a soft bounce (three
+      // daily warnings about one message are not three failures), nothing suppressed, nothing resent.
+      ev('bounced', { email, type: 'soft', delayed: true, status: b.status ?? null, category: b.category ?? null });
+      return effects;
+    }
+    let hard = b.type === 'hard';
     let softCount = 0;
     if (!hard && email) {
       // Each failed delivery counts (a soft-bounced message is sent again, and may bounce again); warnings do not.
       softCount = 1 + ((stmt(db, SQL.softBounces).get(email) as { n: number }).n ?? 0);
       if (softCount >= o.softBounceLimit) hard = true;
     }
-    ev('bounced', { email, type: c.bounceType ?? 'soft', status: c.bounceStatus ?? null, category: c.bounceCategory ?? null, softCount: softCount || undefined });
+    ev('bounced', { email, type: b.type ?? 'soft', status: b.status ?? null, category: b.category ?? null, softCount: softCount || undefined });
     if (!hard && m.outboundId) {
       // A soft bounce: the message did not arrive, for now (mailbox full, server down). It is sent again later,
       // when it is still the thread's latest (its follow-ups wait for it: they never answer mail that never came).
       const at = new Date(o.now.getTime() + SOFT_BOUNCE_RETRY_HOURS * 3600_000).toISOString();
-      const error = `soft bounce ${c.bounceStatus ?? ''}: ${c.reason}`.replace(/\s+/g, ' ').slice(0, 500);
+      const error = `soft bounce ${b.status ?? ''}: ${c.reason}`.replace(/\s+/g, ' ').slice(0, 500);
       if (stmt(db, SQL.retrySoftBounced).run(at, error, m.outboundId).changes) {
         effects.push({ kind: 'retry', detail: `sent again after ${at.slice(0, 16).replace('T', ' ')} UTC` });
       }
     }
     if (hard && email) {
-      const note = c.bounceType === 'hard' ? `hard bounce ${c.bounceStatus ?? ''}`.trim() : `${softCount} soft bounces`;
+      const note = b.type === 'hard' ? `hard bounce ${b.status ?? ''}`.trim() : `${softCount} soft bounces`;
       // The address we mailed, when the bounce names our very message and another recipient (a forward or an
       // alias: Final-Recipient sam.home@gmail.com for our mail to sam@store.com): that address bounces for us too.
+      // Only when the report has no block of the address's own that says otherwise (own: judged above).
       const mailed = otherMailed(m, email);
       for (const addr of mailed ? [email, mailed] : [email]) {
         if (addSuppression(db, { kind: 'email', value: addr, reason: 'bounced', source: 'inbox', note })) effects.push({ kind: 'suppressed', detail: addr });

@@ -2,10 +2,12 @@
 // a keyed hash in the suppression list so they are never imported or mailed again.
 import type { Db } from '../../db/open.js';
 import { tx } from '../../db/open.js';
-import { normalizeDomain, normalizeEmail } from '../../domain/normalize.js';
-import { addSuppression, erasureHash } from '../../db/suppressions.js';
+import { parse as parseDomain } from 'tldts';
+import { isFreemail, normalizeDomain, normalizeEmail } from '../../domain/normalize.js';
+import { addSuppression, erasureHash, isForgotten } from '../../db/suppressions.js';
 import { CONTACT_EMAIL_IS, contactEmailKey } from '../../db/contacts.js';
-import { UserError, errorMessage } from '../../errors.js';
+import { isPlatformHost } from '../../domain/platforms.js';
+import { UsageError, UserError, errorMessage } from '../../errors.js';
 
 export interface ForgetResult {
   target: string;
@@ -24,6 +26,12 @@ export interface ForgetResult {
   redacted: number;
   /** The file itself rewritten (VACUUM) and its write-ahead log emptied, so no stale copy of the erased bytes remains. */
   fileCleaned: boolean;
+  /**
+   * EMAIL: the leads of the person's own domain (the address's domain, or its registrable domain) that they were
+   * a contact of: `deleted` with them when the lead was made from the address (no website known: an email-only
+   * import) and nothing of anyone else is linked to it; otherwise kept, and `why`.
+   */
+  ownDomainLeads: { domain: string; deleted: boolean; why: string }[];
 }
 
 export interface ForgetOptions {
@@ -32,6 +40,66 @@ export interface ForgetOptions {
    * Past it, the erasure stands but the file still holds old page images: forget says so (UserError).
    */
   checkpointWaitMs?: number;
+  /** DOMAIN: forget a domain that no lead, contact or suppression has (checkDomainTarget). */
+  force?: boolean;
+}
+
+/**
+ * A domain `leads forget` refuses (a usage error, exit 2), before anything is erased: the block it leaves is
+ * hash-only and can never be lifted, and covers every host under the domain. Refused whatever the flags: a public
+ * suffix (`com`, `co.uk`, `myshopify.com`: every store under it), a free-mail provider (every person with an
+ * address there) and a platform (instagram.com, etsy.com: every store with a page there). A domain that no lead,
+ * contact or suppression has (a typo?) is refused unless `force`. Returns the normalized domain.
+ */
+export function checkDomainTarget(db: Db, target: string, force = false): string {
+  // `com` (no dot) is refused here too, as an argument that is no store's domain: a usage error.
+  const d = normalizeDomain(target);
+  if (!d.ok) throw new UsageError(`Cannot forget "${target}": ${d.reason}`);
+  const domain = d.value.domain;
+  const host = domain.replace(/:\d+$/, '');
+  if (d.value.isIp) return domain;
+  const p = parseDomain(host, { allowPrivateDomains: true });
+  if (!p.domain || p.publicSuffix === host) {
+    throw new UsageError(
+      `Refusing to forget ${host}: it is a public suffix, not a store; every store under it would be erased and blocked forever.`,
+      `Name the store's own domain (shop.${host}), or a person's address.`,
+    );
+  }
+  if (isFreemail(host) || isFreemail(p.domain)) {
+    throw new UsageError(
+      `Refusing to forget ${host}: it is a free-mail provider; every address there would be erased and blocked forever.`,
+      `To erase one person, forget their address (outreach leads forget NAME@${host}).`,
+    );
+  }
+  if (isPlatformHost(host)) {
+    throw new UsageError(
+      `Refusing to forget ${host}: it is a platform (marketplace, social network, link page), not a store; every store and person with a page or address there would be blocked forever.`,
+      "Forget the person's address, or the store's own domain.",
+    );
+  }
+  if (!force) {
+    const q = db.sqlite;
+    const h = likeEscape(host);
+    const known =
+      q.prepare(`SELECT 1 FROM leads WHERE domain = ? OR domain LIKE ? ESCAPE '\\' OR domain LIKE ? ESCAPE '\\' LIMIT 1`).get(host, `${h}:%`, `%.${h}`) ||
+      q.prepare(`SELECT 1 FROM contacts WHERE email LIKE ? ESCAPE '\\' LIMIT 1`).get(`%@${h}`) ||
+      q.prepare(`SELECT 1 FROM suppressions WHERE kind = 'domain' AND value = ? LIMIT 1`).get(host) ||
+      isForgotten(db, 'domain', host); // forgotten already: running it again finishes a cleanup (cleanFile's hint)
+    if (!known) {
+      throw new UsageError(
+        `Refusing to forget ${host}: no lead, contact or suppression has this domain (a typo?). The block would stay forever.`,
+        'Check the spelling (outreach leads list), or pass --force to block it anyway.',
+      );
+    }
+  }
+  return domain;
+}
+
+/** The domains a person's own store would have been keyed by: the address's domain and its registrable domain. */
+function ownDomains(email: string): string[] {
+  const host = email.slice(email.lastIndexOf('@') + 1);
+  const reg = parseDomain(host, { allowPrivateDomains: true }).domain;
+  return reg && reg !== host ? [host, reg] : [host];
 }
 
 const FORGOTTEN = 'forgotten';
@@ -83,6 +151,7 @@ export function forget(db: Db, target: string, opts: ForgetOptions = {}): Forget
     suppressionsHashed: 0,
     redacted: 0,
     fileCleaned: false,
+    ownDomainLeads: [],
   };
   // Overwrite deleted content on disk rather than leaving it in free pages.
   q.pragma('secure_delete = ON');
@@ -119,13 +188,42 @@ export function forget(db: Db, target: string, opts: ForgetOptions = {}): Forget
         res.factsDeleted = q.prepare(`DELETE FROM facts WHERE value LIKE ? ESCAPE '\\'`).run(like).changes;
         res.eventsDeleted = q.prepare(`DELETE FROM events WHERE data LIKE ? ESCAPE '\\'`).run(like).changes;
         res.suppressionsHashed = q.prepare(`DELETE FROM suppressions WHERE kind = 'email' AND value = ?`).run(email).changes;
+        // The person's lead, made from their address: an email-only row (`jane@janedoe.com`, no website) makes
+        // the lead janedoe.com with no url (import-worker.ts), and its company is often the person's own name.
+        // A lead of their own domain that they were a contact of is deleted too when it has no url (no website
+        // was ever known: it came from the address only) and nothing of anyone else is linked to it any more: no
+        // other contact, no message to another address, no other inbound mail. Otherwise it stays (a store
+        // imported with its website, or with colleagues): the command says so, and `leads forget DOMAIN` erases it.
+        const own = new Set(ownDomains(email));
+        const seen = new Set<number>();
+        for (const c of contactIds) {
+          if (seen.has(c.lead_id)) continue;
+          seen.add(c.lead_id);
+          const lead = q.prepare('SELECT id, domain, url FROM leads WHERE id = ?').get(c.lead_id) as { id: number; domain: string; url: string | null } | undefined;
+          if (!lead || !own.has(lead.domain.replace(/:\d+$/, ''))) continue;
+          const others =
+            q.prepare('SELECT 1 FROM contacts WHERE lead_id = ? LIMIT 1').get(lead.id) ||
+            q.prepare(`SELECT 1 FROM messages WHERE lead_id = ? AND to_email <> ? LIMIT 1`).get(lead.id, FORGOTTEN) ||
+            q.prepare('SELECT 1 FROM inbound WHERE lead_id = ? LIMIT 1').get(lead.id);
+          if (others || lead.url !== null) {
+            const why = others ? 'other contacts or mail are linked to it' : 'it has a website (it was not made from the address alone)';
+            res.ownDomainLeads.push({ domain: lead.domain, deleted: false, why });
+            continue;
+          }
+          res.factsDeleted += q.prepare('SELECT count(*) FROM facts WHERE lead_id = ?').pluck().get(lead.id) as number;
+          res.draftsDeleted += q.prepare('SELECT count(*) FROM drafts WHERE lead_id = ?').pluck().get(lead.id) as number;
+          res.eventsDeleted += q.prepare('SELECT count(*) FROM events WHERE lead_id = ?').pluck().get(lead.id) as number;
+          // Cascades: facts, scores, tags, enrollments, assignments, drafts, events; her anonymized messages stay
+          // as counted history, unlinked.
+          q.prepare('UPDATE messages SET lead_id = NULL, contact_id = NULL WHERE lead_id = ?').run(lead.id);
+          res.leadsDeleted += q.prepare('DELETE FROM leads WHERE id = ?').run(lead.id).changes;
+          res.ownDomainLeads.push({ domain: lead.domain, deleted: true, why: 'made from the address alone (no website), no other contact or mail' });
+        }
         addSuppression(db, { kind: 'email_hash', value: erasureHash(db, email), reason: 'forgotten', source: 'cli' });
         q.prepare(`INSERT INTO events (lead_id, type, data) VALUES (NULL, 'forgotten', ?)`).run(JSON.stringify({ kind: 'email' }));
       });
     } else {
-      const d = normalizeDomain(target);
-      if (!d.ok) throw new UserError(`Cannot forget "${target}": ${d.reason}`);
-      const domain = d.value.domain;
+      const domain = checkDomainTarget(db, target, opts.force);
       const host = domain.replace(/:\d+$/, '');
       const atDomain = `%@${likeEscape(host)}`;
       tx(db, () => {

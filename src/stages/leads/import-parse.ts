@@ -3,7 +3,8 @@
 // must not touch the database.
 import { splitTagList, tagProblem } from '../../domain/tags.js';
 import { createRequire } from 'node:module';
-import { isCountryPlaceholder, isPlaceholder, normalizeCountry, normalizeDomain, normalizeEmail, FREEMAIL } from '../../domain/normalize.js';
+import { isCountryPlaceholder, isFreemail, isPlaceholder, normalizeCountry, normalizeDomain, normalizeEmail } from '../../domain/normalize.js';
+import { isPlatformHost } from '../../domain/platforms.js';
 import { restoreCell } from '../../domain/csv.js';
 import { UserError, UsageError } from '../../errors.js';
 
@@ -15,12 +16,15 @@ export type ImportField = (typeof IMPORT_FIELDS)[number];
 
 /** Header aliases, compared as `headerKey` leaves them: lower case, accents folded (`Société` → `societe`), nothing
  * but letters and digits (`E-Mail-Adresse` → `emailadresse`). English first, then French, German, Spanish, Italian
- * and Dutch, the languages of the exports users bring. A key may name one field only (the unit tests check it). */
+ * and Dutch, the languages of the exports users bring, and the column names of the CRM exports they bring (HubSpot's
+ * `Country/Region`, Salesforce's `Account Name`, `Mailing Country`, `Email Opt Out`, Pipedrive's `Person - Email - Work`,
+ * `Organization - Website`). A key may name one field only (the unit tests check it). */
 export const ALIASES: Record<ImportField, string[]> = {
   domain: [
     'domain', 'website', 'url', 'site', 'web', 'homepage', 'storeurl', 'shopurl', 'websiteurl', 'companywebsite', 'companydomain', 'shopdomain', 'storedomain', 'webaddress',
     'siteweb', 'siteinternet', 'adresseweb', 'urldusite', 'webseite', 'internetseite', 'internetadresse', 'domaine', 'dominio',
     'sitioweb', 'paginaweb', 'sitoweb', 'sitointernet', 'indirizzoweb',
+    'companydomainname', 'organizationwebsite', 'organisationwebsite', 'organizationurl', 'accountwebsite', 'companywebsiteurl',
   ],
   company: [
     'company', 'store', 'name', 'companyname', 'storename', 'shop', 'shopname', 'business', 'businessname', 'organization', 'organisation', 'brand', 'account',
@@ -29,6 +33,7 @@ export const ALIASES: Record<ImportField, string[]> = {
     'empresa', 'nombreempresa', 'nombredelaempresa', 'compania', 'tienda', 'marca',
     'azienda', 'nomeazienda', 'societa', 'ragionesociale', 'negozio',
     'bedrijf', 'bedrijfsnaam', 'winkel',
+    'accountname', 'organizationname', 'organisationname', 'associatedcompany',
   ],
   email: [
     'email', 'mail', 'emailaddress', 'contactemail', 'workemail', 'emails',
@@ -37,21 +42,32 @@ export const ALIASES: Record<ImportField, string[]> = {
     'correo', 'correoelectronico', 'direcciondecorreo', 'direcciondeemail',
     'postaelettronica', 'indirizzoemail',
     'emailadres',
+    'personemail', 'personemailwork', 'personemailhome', 'personemailother', 'emailwork', 'primaryemail', 'email1',
   ],
-  first_name: ['firstname', 'first', 'givenname', 'fname', 'forename', 'prenom', 'vorname', 'nombre', 'nome', 'voornaam'],
-  last_name: ['lastname', 'last', 'surname', 'familyname', 'lname', 'nom', 'nomdefamille', 'nachname', 'familienname', 'apellido', 'apellidos', 'cognome', 'achternaam'],
+  first_name: ['firstname', 'first', 'givenname', 'fname', 'forename', 'personfirstname', 'prenom', 'vorname', 'nombre', 'nome', 'voornaam'],
+  last_name: ['lastname', 'last', 'surname', 'familyname', 'lname', 'personlastname', 'nom', 'nomdefamille', 'nachname', 'familienname', 'apellido', 'apellidos', 'cognome', 'achternaam'],
   full_name: [
-    'fullname', 'contactname', 'contact', 'person', 'contactperson',
+    'fullname', 'contactname', 'contact', 'person', 'contactperson', 'personname',
     'nomcomplet', 'interlocuteur', 'ansprechpartner', 'kontaktperson', 'nombrecompleto', 'nomecompleto', 'referente', 'contactpersoon',
   ],
-  country: ['country', 'countrycode', 'countryname', 'nation', 'land', 'pays', 'codepays', 'landercode', 'pais', 'paese', 'nazione'],
-  title: ['title', 'jobtitle', 'role', 'position', 'fonction', 'poste', 'funktion', 'cargo', 'puesto', 'ruolo', 'functie'],
-  phone: ['phone', 'phonenumber', 'telephone', 'tel', 'mobile', 'portable', 'telefon', 'telefonnummer', 'handy', 'telefono', 'movil', 'cellulare', 'telefoon'],
+  country: [
+    'country', 'countrycode', 'countryname', 'nation', 'land', 'pays', 'codepays', 'landercode', 'pais', 'paese', 'nazione',
+    'countryregion', 'mailingcountry', 'billingcountry', 'shippingcountry', 'organizationcountry', 'organizationaddresscountry',
+    'personaddresscountry', 'countryiso', 'isocountrycode', 'iso2', 'landcode', 'codigopais', 'codicepaese',
+  ],
+  title: ['title', 'jobtitle', 'personjobtitle', 'role', 'position', 'fonction', 'poste', 'funktion', 'cargo', 'puesto', 'ruolo', 'functie'],
+  phone: ['phone', 'phonenumber', 'telephone', 'tel', 'mobile', 'mobilephone', 'mobilephonenumber', 'workphone', 'businessphone', 'personphone', 'personphonework', 'personphonemobile', 'portable', 'telefon', 'telefonnummer', 'handy', 'telefono', 'movil', 'cellulare', 'telefoon'],
   tags: ['tags', 'tag', 'labels', 'label', 'segment', 'etiquettes', 'etiquette', 'etiketten', 'schlagworte', 'etiquetas', 'etichette'],
   notes: ['notes', 'note', 'comment', 'comments', 'remarques', 'commentaire', 'commentaires', 'notiz', 'notizen', 'bemerkung', 'bemerkungen', 'kommentar', 'notas', 'comentarios', 'commenti', 'opmerkingen'],
   // `leads export` writes both: `suppressed` (why the contact must never be mailed) and the lead's `stage`. An
   // import reads them so that a suppression survives the move to another database (see suppressionOf).
-  suppressed: ['suppressed', 'suppression', 'suppressionreason'],
+  // A CRM's opt-out flag (Salesforce `Email Opt Out`/`HasOptedOutOfEmail`, HubSpot `Unsubscribed from all email`,
+  // `Do Not Email`) is the same column with yes/no values: a true one suppresses the address (`unsubscribed`).
+  suppressed: [
+    'suppressed', 'suppression', 'suppressionreason',
+    'emailoptout', 'hasoptedoutofemail', 'unsubscribedfromallemail', 'donotemail', 'donotmail', 'optedout', 'optout',
+    'emailoptedout', 'optedoutofemail', 'unsubscribed', 'emailunsubscribed',
+  ],
   stage: ['stage', 'leadstage'],
   // `leads export` names the suppressed domain that covers a row: imported as a domain suppression, not an address.
   suppressed_domain: ['suppresseddomain'],
@@ -67,17 +83,31 @@ export type SuppressedReason = (typeof SUPPRESSED_REASONS)[number];
 const STAGE_REASONS: Record<string, SuppressedReason> = { unsubscribed: 'unsubscribed', bounced: 'bounced' };
 
 /**
- * Why a row must never be mailed, from its `suppressed` cell (a reason of the suppression list, any case) or else
- * its `stage` cell (`unsubscribed`, `bounced`; any other stage says nothing about mailing and is not imported).
- * Null: nothing says so. `{ error }`: a `suppressed` value that is no known reason, which refuses the row like any
- * other bad cell (a guess could be wrong either way; the row's line names the cell to fix).
+ * The yes/no values of a CRM's opt-out column (`Email Opt Out` 1/0, `Unsubscribed from all email` true/false), in the
+ * languages of the aliases: true suppresses the address (`unsubscribed`), false says nothing.
+ */
+const OPT_OUT_VALUES = new Map<string, boolean>([
+  ...['1', 'yes', 'y', 'true', 't', 'x', 'oui', 'vrai', 'ja', 'wahr', 'waar', 'si', 'sí', 'sì', 'verdadero', 'vero', '✓', '✔', '☑', '☒'].map((v) => [v, true] as const),
+  ...['0', 'no', 'n', 'false', 'f', 'non', 'faux', 'nein', 'falsch', 'nee', 'onwaar', 'falso', '☐'].map((v) => [v, false] as const),
+]);
+
+/**
+ * Why a row must never be mailed, from its `suppressed` cell (a reason of the suppression list, any case, or a
+ * CRM opt-out flag's yes/no value: true is `unsubscribed`) or else its `stage` cell (`unsubscribed`, `bounced`; any
+ * other stage says nothing about mailing and is not imported). Null: nothing says so (an empty cell, a placeholder,
+ * a false flag). `{ error }`: any other value, which refuses the row like any other bad cell (a guess could be wrong
+ * either way; the row's line names the cell to fix).
  */
 export function suppressionOf(record: string[], suppressedAt: number, stageAt: number): { reason: SuppressedReason } | { error: string } | null {
   const cell = suppressedAt >= 0 ? clean(record[suppressedAt]) : null;
-  if (cell !== null && !isPlaceholder(cell)) {
+  const flag = cell === null ? undefined : OPT_OUT_VALUES.get(cell.toLowerCase());
+  if (flag === true) return { reason: 'unsubscribed' };
+  if (cell !== null && flag === undefined && !isPlaceholder(cell)) {
     const r = cell.toLowerCase().replace(/[\s-]+/g, '_');
     if ((SUPPRESSED_REASONS as readonly string[]).includes(r)) return { reason: r as SuppressedReason };
-    return { error: `invalid suppressed value "${cell}": expected empty or one of ${SUPPRESSED_REASONS.join(', ')}` };
+    return {
+      error: `invalid suppressed value "${cell}": expected empty or one of ${SUPPRESSED_REASONS.join(', ')}, or an opt-out flag (yes/no, true/false, 1/0)`,
+    };
   }
   const stage = stageAt >= 0 ? clean(record[stageAt]) : null;
   if (stage !== null) {
@@ -131,22 +161,25 @@ const WEAK_COMPANY = new Set([
 /** The rank of an alias among the columns that compete for its field: lower wins, the first column wins a tie. */
 const aliasRank = (field: ImportField, key: string): number => (field === 'company' ? (key === 'name' ? 2 : WEAK_COMPANY.has(key) ? 1 : 0) : key === 'name' ? 1 : 0);
 
+/** How a --map entry names a column first: its exact header text, trimmed, in any case (`E-mail` is not `Email`). */
+const exactName = (h: string) => h.trim().toLowerCase();
+
 /**
  * Checks the --map entries on their own (before any input is read): each names a known field, no column is
- * mapped twice and no field gets two columns (usage errors, exit 2).
+ * mapped twice and no field gets two columns (usage errors, exit 2). Keyed by exactName.
  */
 export function checkMap(map: Record<string, string> = {}): Map<string, ImportField> {
   const explicit = new Map<string, ImportField>();
   const byField = new Map<ImportField, string>();
-  const byKey = new Map<string, string>();
+  const byName = new Map<string, string>();
   for (const [col, field] of Object.entries(map)) {
     if (!(IMPORT_FIELDS as readonly string[]).includes(field)) {
       throw new UsageError(`--map ${col}=${field}: unknown field "${field}"`, `Fields: ${IMPORT_FIELDS.join(', ')}`);
     }
-    const k = headerKey(col);
-    const sameCol = byKey.get(k);
+    const k = exactName(col);
+    const sameCol = byName.get(k);
     if (sameCol !== undefined) throw new UsageError(`--map: the column ${col} is mapped twice (${sameCol}=${map[sameCol]} and ${col}=${field})`, 'Map each column once.');
-    byKey.set(k, col);
+    byName.set(k, col);
     const other = byField.get(field as ImportField);
     if (other !== undefined) {
       throw new UsageError(`--map: both ${other} and ${col} are mapped to ${field}`, 'A field takes one column: map the other one to another field, or leave it out.');
@@ -157,27 +190,61 @@ export function checkMap(map: Record<string, string> = {}): Map<string, ImportFi
   return explicit;
 }
 
+/** The header keys of a country column that holds ISO codes: there `NA` is Namibia (elsewhere R's "not available"). */
+const COUNTRY_CODE_HEADERS = new Set(['countrycode', 'codepays', 'landercode', 'countryiso', 'isocountrycode', 'iso2', 'landcode', 'codigopais', 'codicepaese']);
+/** The mappings (mapHeader's `fields`) whose country column is named as a code column (see COUNTRY_CODE_HEADERS). */
+const countryCodeColumns = new WeakSet<(ImportField | null)[]>();
+
 /**
- * Maps header cells to fields; explicit --map entries win. Throws a usage error for an unknown field, a column
- * the file does not have, or two columns mapped to one field. When several columns could be one field
- * (`website,domain`; `Store,Company`), one is used (see aliasRank) and the others are listed in `ignored`
- * with the reason, never dropped silently.
+ * Maps header cells to fields; explicit --map entries win. A --map entry names a column by its exact header text
+ * (trimmed, any case) and, only when no header has that text, by its folded key (`e mail` finds `E-Mail`): of
+ * `E-mail,Email`, `--map E-mail=notes` takes the first and `Email` stays the email column. Throws a usage error for
+ * an unknown field, a column the file does not have, a column two entries name, or two columns mapped to one
+ * field. When several columns could be one field (`website,domain`; `Store,Company`), one is used (see aliasRank)
+ * and the others are listed in `ignored` with the reason, never dropped silently.
  */
 export function mapHeader(header: string[], map: Record<string, string> = {}): { fields: (ImportField | null)[]; ignored: string[] } {
-  const explicit = checkMap(map);
-  for (const col of Object.keys(map)) {
-    if (!header.some((h) => headerKey(h) === headerKey(col))) {
-      throw new UsageError(`--map ${col}=${map[col]}: the file has no column "${col}"`, `Columns: ${header.join(', ')}`);
-    }
-  }
+  checkMap(map);
   const keys = header.map(headerKey);
+  const names = header.map(exactName);
+  /** The column(s) each --map entry names, and the entry: exact names first, then the folded keys of the others. */
+  const byHand = new Map<number, { field: ImportField; col: string }>();
+  const entries = Object.entries(map);
+  const folded: [string, string][] = [];
+  const take = (i: number, col: string, field: string) => {
+    const prev = byHand.get(i);
+    if (prev) throw new UsageError(`--map: the column ${header[i]} is mapped twice (${prev.col}=${prev.field} and ${col}=${field})`, 'Map each column once.');
+    byHand.set(i, { field: field as ImportField, col });
+  };
+  for (const [col, field] of entries) {
+    const name = exactName(col);
+    let found = false;
+    names.forEach((n, i) => {
+      if (n !== name) return;
+      found = true;
+      take(i, col, field);
+    });
+    if (!found) folded.push([col, field]);
+  }
+  for (const [col, field] of folded) {
+    const k = headerKey(col);
+    let found = false;
+    keys.forEach((key, i) => {
+      if (key !== k || !key) return;
+      // a column another entry names by its exact text is that entry's
+      if (byHand.has(i) && entries.some(([c]) => exactName(c) === names[i])) return;
+      found = true;
+      take(i, col, field);
+    });
+    if (!found) throw new UsageError(`--map ${col}=${field}: the file has no column "${col}"`, `Columns: ${header.join(', ')}`);
+  }
   const fields: (ImportField | null)[] = header.map(() => null);
   /** Why a column that could be a field is not used, by column index. */
   const why = new Map<number, string>();
   const holder = new Map<ImportField, number>(); // field → the column that has it
-  // --map first: the first column with a mapped name (a header can repeat a name) takes the field.
-  keys.forEach((k, i) => {
-    const f = explicit.get(k);
+  // --map first: the first column a mapping names (a header can repeat a name) takes the field.
+  header.forEach((_, i) => {
+    const f = byHand.get(i)?.field;
     if (!f) return;
     if (holder.has(f)) why.set(i, `a second "${header[i]}" column: the first one is ${f}`);
     else {
@@ -188,10 +255,10 @@ export function mapHeader(header: string[], map: Record<string, string> = {}): {
   const mappedByHand = new Set(holder.keys());
   // Then the aliases. A bare `Name` is the company only when no other column is (and a person's name otherwise).
   const hasOtherCompany =
-    holder.has('company') || keys.some((k, i) => fields[i] === null && !explicit.has(k) && k !== 'name' && aliasIndex.get(k) === 'company');
+    holder.has('company') || keys.some((k, i) => fields[i] === null && !byHand.has(i) && k !== 'name' && aliasIndex.get(k) === 'company');
   const candidates = new Map<ImportField, { i: number; rank: number }[]>();
   keys.forEach((k, i) => {
-    if (fields[i] !== null || explicit.has(k)) return;
+    if (fields[i] !== null || byHand.has(i)) return;
     let f = aliasIndex.get(k);
     if (!f) return;
     if (k === 'name' && hasOtherCompany) f = 'full_name';
@@ -225,6 +292,8 @@ export function mapHeader(header: string[], map: Record<string, string> = {}): {
       'Name a column website, domain or email, or map one with --map "Column=domain".',
     );
   }
+  const countryAt = holder.get('country');
+  if (countryAt !== undefined && COUNTRY_CODE_HEADERS.has(keys[countryAt]!)) countryCodeColumns.add(fields);
   return { fields, ignored };
 }
 
@@ -252,6 +321,11 @@ export interface Row {
   phone: string | null;
   tags: string[];
   notes: string | null;
+  /**
+   * Something the row's import should report without refusing the row (an unknown country, left empty): the
+   * caller prints it as `FILE:LINE: warning`. Undefined: nothing to say.
+   */
+  warning?: string;
 }
 
 /**
@@ -340,31 +414,54 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
       } else if (e.value.email !== email && !otherEmails.includes(e.value.email)) otherEmails.push(e.value.email);
     }
   }
-  let d;
+  let d: ReturnType<typeof normalizeDomain> | null = null;
+  /** The website cell's host when it is a platform's page (instagram.com/x, etsy.com/shop/x, linktr.ee/x). */
+  let platform: string | null = null;
   if (v.domain) {
     d = normalizeDomain(v.domain);
     if (!d.ok) return `invalid website/domain: ${d.reason}`;
-  } else if (emailDomain && !FREEMAIL.has(emailDomain) && !FREEMAIL.has(registrableDomain(emailDomain))) {
-    // An email-only row: the store is the address's registrable domain (b@mail.shop.com is shop.com's).
-    d = normalizeDomain(registrableDomain(emailDomain));
-    if (!d.ok) return `invalid domain from email: ${d.reason}`;
-  } else {
-    return emailDomain ? `no website/domain, and ${FREEMAIL.has(emailDomain) ? emailDomain : registrableDomain(emailDomain)} is a free-mail provider` : 'no website/domain and no email';
+    // A social, marketplace or link page is no store's key: every such row would merge into one lead
+    // `instagram.com`. The row's own address says where the store is, when it is at the store's domain. (An
+    // address at the platform itself, `x.com` with `a@x.com`, is the platform company's own row: its domain stays.)
+    if (isPlatformHost(d.value.domain) && !(emailDomain !== null && sameSite(emailDomain, d.value.domain))) {
+      platform = d.value.domain;
+      d = null;
+    }
+  }
+  if (d === null) {
+    // No (usable) website: the store is the address's registrable domain (b@mail.shop.com is shop.com's).
+    const reg = emailDomain === null || isFreemail(emailDomain) ? null : registrableDomain(emailDomain);
+    if (reg !== null && (reg === emailDomain || !isFreemail(reg)) && !isPlatformHost(reg)) {
+      d = normalizeDomain(reg);
+      if (!d.ok) return `invalid domain from email: ${d.reason}`;
+    } else {
+      const why = emailDomain === null ? null : isFreemail(emailDomain) || (reg !== null && isFreemail(reg)) ? 'is a free-mail provider' : 'is a platform, not a store';
+      const where = emailDomain === null ? null : reg ?? registrableDomain(emailDomain);
+      if (platform !== null) {
+        return `the website ${platform} is a social, marketplace or link page, not the store's own site, and ${
+          where === null ? 'the row has no email at the store\'s own domain' : `the email's domain ${where} ${why}`
+        }: give the store's own website`;
+      }
+      return where !== null ? `no website/domain, and ${where} ${why}` : 'no website/domain and no email';
+    }
   }
   let country: string | null = null;
+  let warning: string | undefined;
   if (v.country) {
     const c = normalizeCountry(v.country);
-    if (c.ok) country = c.value;
-    // An optional field: `N/A`, `-`, `unknown` leave the country empty rather than refuse the row.
-    else if (!isCountryPlaceholder(v.country)) return `invalid country: ${c.reason}`;
+    if (c.ok) {
+      country = c.value;
+      // `NA` (R's and many sheets' "not available") is Namibia only in a column of ISO codes (`Country Code`).
+      if (country === 'NA' && v.country.length === 2 && !countryCodeColumns.has(fields)) country = null;
+    }
+    // An optional field: `N/A`, `-`, `unknown` leave the country empty; a value no country has leaves it empty too,
+    // with a warning, rather than refuse the store (`Atlantis`, a typo).
+    else if (!isCountryPlaceholder(v.country)) warning = `unknown country left empty: ${c.reason}`;
   }
   let firstName = v.first_name ?? null;
   let lastName = v.last_name ?? null;
-  if (!firstName && !lastName && v.full_name) {
-    const parts = v.full_name.split(/\s+/);
-    firstName = parts[0] ?? null;
-    lastName = parts.length > 1 ? parts.slice(1).join(' ') : null;
-  }
+  if (!firstName && !lastName && v.full_name) [firstName, lastName] = splitFullName(v.full_name);
+  else if (firstName !== null) firstName = withoutHonorifics(firstName);
   // The tags column follows the rules of `leads tag`: a tag it would refuse refuses the row (FILE:LINE: reason).
   const tags = v.tags ? splitTagList([v.tags]) : [];
   for (const t of tags) {
@@ -385,6 +482,74 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
     phone: v.phone ?? null,
     tags,
     notes: v.notes ?? null,
+    warning,
   };
+}
+
+/** Is one host the other or under it (`help.x.com` and `x.com`)? A port on the website's host is ignored. */
+function sameSite(emailHost: string, siteHost: string): boolean {
+  const colon = siteHost.indexOf(':');
+  const site = colon < 0 ? siteHost : siteHost.slice(0, colon);
+  return emailHost === site || emailHost.endsWith('.' + site) || site.endsWith('.' + emailHost);
+}
+
+/** Titles written before a name (`Dr. Bob Ray`, `Mme Claire Dubois`, `Herr Max Weber`): never a first name. Compared in
+ * lower case without a final dot, except `m.` (French Monsieur: a bare `M` is an initial). */
+const HONORIFICS = new Set([
+  'mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'dame', 'mme', 'mlle', 'mmes', 'herr', 'frau', 'hr', 'fr', 'sr', 'sra',
+  'srta', 'sres', 'sig', 'sig.ra', 'sigra', 'sig.na', 'dott', 'dott.ssa', 'dottssa', 'dra', 'mevr', 'dhr', 'mw', 'prof.dr', 'm.',
+]);
+/** Words after a comma that end a name (`Bob Ray, Jr.`), not a first name (`Doe, Jane`). Compared without dots. */
+const NAME_SUFFIXES = new Set(['jr', 'sr', 'ii', 'iii', 'iv', 'phd', 'md', 'mba', 'esq', 'dds', 'cpa', 'rn', 'jd', 'msc', 'bsc', 'ba', 'ma']);
+
+/** The first letters of HONORIFICS, both cases: most names are told apart by one character (the import's hot path). */
+const HONORIFIC_FIRST = new Set([...HONORIFICS].flatMap((h) => [h.charCodeAt(0), h.toUpperCase().charCodeAt(0)]));
+
+function isHonorific(word: string): boolean {
+  if (word.length > 9 || !HONORIFIC_FIRST.has(word.charCodeAt(0))) return false;
+  const w = word.toLowerCase();
+  if (w === 'm.') return true;
+  return HONORIFICS.has(w.endsWith('.') ? w.slice(0, -1) : w);
+}
+
+/** A first-name cell without its leading titles (`Dr. Bob` → `Bob`); null when it held a title only. */
+function withoutHonorifics(first: string): string | null {
+  const sp = first.indexOf(' ');
+  if (!isHonorific(sp < 0 ? first : first.slice(0, sp))) return first;
+  const words = first.split(/\s+/);
+  let i = 0;
+  while (i < words.length && isHonorific(words[i]!)) i++;
+  return i < words.length ? words.slice(i).join(' ') : null;
+}
+
+/**
+ * A full name's first and last name: `Jane Doe`, `Jane van der Berg`; `Doe, Jane` (a CRM's "Last, First"); titles
+ * dropped (`Dr. Bob Ray` → Bob / Ray; `Mr Smith` → last name Smith); a suffix after a comma is the last name's
+ * (`Bob Ray, Jr.` → Bob / Ray Jr.).
+ */
+export function splitFullName(full: string): [string | null, string | null] {
+  let name = full;
+  let last: string | null = null;
+  const comma = name.indexOf(',');
+  if (comma >= 0) {
+    const before = name.slice(0, comma).trim();
+    const after = name.slice(comma + 1).trim();
+    if (!after) name = before;
+    else if (NAME_SUFFIXES.has(after.toLowerCase().replace(/\./g, ''))) name = `${before} ${after}`;
+    else if (before && !after.includes(',')) {
+      last = withoutHonorifics(before);
+      name = after;
+    } else name = name.replace(/,/g, ' ');
+  }
+  const trimmed = name.trim();
+  const words = trimmed ? trimmed.split(/\s+/) : [];
+  let i = 0;
+  while (i < words.length && isHonorific(words[i]!)) i++;
+  const rest = words.slice(i);
+  if (last !== null) return [rest.length ? rest.join(' ') : null, last];
+  if (!rest.length) return [null, null];
+  // `Mr Smith`: after a title, a lone name is the family name
+  if (rest.length === 1) return i > 0 ? [null, rest[0]!] : [rest[0]!, null];
+  return [rest[0]!, rest.slice(1).join(' ')];
 }
 

@@ -6,9 +6,10 @@
 // Protocol (every message is ordered on the one port):
 //   in:  {t:'chunk', b: Uint8Array} (transferred) | {t:'end'}
 //   out: {t:'header', header, fields, ignored}  once, before any batch
-//        {t:'batch', s?: string, a?: unknown[][], n, rejects: RejectedRow[]}  rows of one or more chunks
+//        {t:'batch', s?: string, a?: unknown[][], n, rejects: RejectedRow[], sup?, warnings?: [line, message, ...]}  rows of one or more chunks
 //        {t:'ack'}  after each chunk, once every row it completed has been posted (the main thread's credit)
-//        {t:'done', parseErrors} | {t:'error', ...}
+//        {t:'done', parseErrors} | {t:'error', ...}  (parseErrors: only a file with no header has any left; the
+//        malformed records of a file with one go with the batches, as its bad rows do)
 // Rows travel as one string per batch (fields joined by U+001F, null as U+001E): a structured clone of
 // arrays of strings costs the main thread about three times as much to receive (measured). A file that
 // contains those control characters anywhere switches to arrays for the rest of the import.
@@ -27,13 +28,23 @@ interface RejectedRow {
 }
 
 const port = parentPort!;
-const init = workerData as WorkerInit;
+/** sepLine: the file starts with Excel's `sep=X` line (import.ts read X as the delimiter): its first record is skipped. */
+const init = workerData as WorkerInit & { sepLine?: boolean };
+let sepLine = init.sepLine === true;
 
 const decoder = new StringDecoder('utf8');
 // A malformed record is a bad row like any other: the reader goes on, so a refused file lists every bad row,
-// not only the rows before the first quoting error.
+// not only the rows before the first quoting error. It goes with the batch of its rows, in file order (the main
+// thread streams the rejects to --rejects as they come and keeps only the first ones: memory stays flat). One
+// before the header (the header itself malformed) waits for the header, which the main thread needs first.
 const reader = new CsvReader(init.delimiter, onRecord, (e) => {
-  parseErrors.push({ line: e.line, reason: `malformed CSV: ${e.message}`, record: [e.raw] });
+  const bad = { line: e.line, reason: `malformed CSV: ${e.message}`, record: [e.raw] };
+  if (!header) parseErrors.push(bad);
+  else {
+    n++;
+    rejects.push(bad);
+    if (n >= 4096) flush();
+  }
 });
 
 let header: string[] | null = null;
@@ -43,6 +54,22 @@ let suppressedAt = -1;
 let stageAt = -1;
 let suppressedDomainAt = -1;
 let readsSuppression = false;
+/** Where the website/domain column is (-1: none, every row's store comes from its address). */
+let domainAt = -1;
+
+/**
+ * Does this valid row's store come from its address (no website cell, or a placeholder there: toRow took the
+ * address's registrable domain)? Such a lead is stored with no url (no website is known), which is how `leads
+ * forget EMAIL` knows it was made from the person's address. A valid row's website cell holds a dot (a domain
+ * needs one; IDN dots count), so the placeholder test runs only on short dotted cells (`n.a.`).
+ */
+function storeFromAddress(record: string[]): boolean {
+  if (domainAt < 0) return true;
+  const c = record[domainAt];
+  if (c === undefined) return true;
+  if (c.indexOf('.') < 0) return !/[\u3002\uff0e\uff61]/.test(c);
+  return c.length <= 8 && isPlaceholder(restoreCell(c));
+}
 /**
  * The suppressions the file states (its `suppressed` or `stage` cells), sent with the batch of their rows, flat:
  * line, the row's domain, its addresses (space-separated, '' for none), reason. Only files with those columns
@@ -55,6 +82,8 @@ let parts: string[] = [];
 let arrays: unknown[][] = [];
 let n = 0;
 let rejects: RejectedRow[] = [];
+/** Rows imported with something left out (an unknown country): line and message, flat, sent with their batch. */
+let warns: (string | number)[] = [];
 const parseErrors: RejectedRow[] = [];
 let failed = false;
 
@@ -63,9 +92,11 @@ const N = (v: string | null) => (v === null ? NULL_MARK : v);
 function flush(): void {
   if (!n && !rejects.length) return;
   const sup = sups.length ? sups : undefined;
-  if (unsafe) port.postMessage({ t: 'batch', a: arrays, n, rejects, sup });
-  else port.postMessage({ t: 'batch', s: parts.join(FIELD_SEP), n, rejects, sup });
+  const warnings = warns.length ? warns : undefined;
+  if (unsafe) port.postMessage({ t: 'batch', a: arrays, n, rejects, sup, warnings });
+  else port.postMessage({ t: 'batch', s: parts.join(FIELD_SEP), n, rejects, sup, warnings });
   if (sup) sups = [];
+  if (warnings) warns = [];
   parts = [];
   arrays = [];
   n = 0;
@@ -98,6 +129,10 @@ function onRecord(record: string[], line: number): void {
     return;
   }
   if (!header) {
+    if (sepLine) {
+      sepLine = false;
+      return;
+    }
     header = record.map((h) => h.trim());
     try {
       const m = mapHeader(header, init.map);
@@ -108,11 +143,17 @@ function onRecord(record: string[], line: number): void {
       // on its colleagues' rows, who may be mailed).
       stageAt = suppressedAt >= 0 ? -1 : fields.indexOf('stage');
       suppressedDomainAt = fields.indexOf('suppressed_domain');
+      domainAt = fields.indexOf('domain');
       readsSuppression = suppressedAt >= 0 || stageAt >= 0 || suppressedDomainAt >= 0;
       const ignored = m.ignored;
       const stageCol = fields.indexOf('stage');
       if (stageCol >= 0 && stageAt < 0) ignored.push(`${header[stageCol]} (not imported: the suppressed column tells which rows must never be mailed)`);
       port.postMessage({ t: 'header', header, fields, ignored });
+      // malformed records before the header go first, with the first batch
+      for (const bad of parseErrors.splice(0)) {
+        n++;
+        rejects.push(bad);
+      }
     } catch (err) {
       fail(err);
     }
@@ -129,6 +170,7 @@ function onRecord(record: string[], line: number): void {
     rejects.push({ line, reason: row, record });
     return;
   }
+  if (row.warning !== undefined) warns.push(line, row.warning);
   if (readsSuppression) {
     const sup = suppressionOf(record, suppressedAt, stageAt);
     if (sup !== null && 'error' in sup) {
@@ -152,16 +194,17 @@ function onRecord(record: string[], line: number): void {
     }
   }
   const role = row.email !== null && isRoleAddress(row.email) ? '1' : '0';
+  const url = row.email !== null && storeFromAddress(record) ? null : row.url;
   // More addresses from the cell ride in the email field, space-separated (a normalized address has no space).
   const email = row.otherEmails.length ? [row.email, ...row.otherEmails].join(' ') : row.email;
   if (unsafe) {
-    arrays.push([line, row.domain, row.unicode, row.url, row.company, row.country, email, row.firstName, row.lastName, row.title, row.phone, row.tags, row.notes, role]);
+    arrays.push([line, row.domain, row.unicode, url, row.company, row.country, email, row.firstName, row.lastName, row.title, row.phone, row.tags, row.notes, role]);
   } else {
     // One string per row, joined again per batch: one join of 57,000 fields costs twice as much as 4,096 joins of
     // 14 and one of 4,096 (measured: 0.81 s against 0.44 s for 1,000,000 rows).
     parts.push(
       [
-        String(line), row.domain, row.unicode, row.url, N(row.company), N(row.country), N(email), N(row.firstName), N(row.lastName),
+        String(line), row.domain, row.unicode, N(url), N(row.company), N(row.country), N(email), N(row.firstName), N(row.lastName),
         N(row.title), N(row.phone), row.tags.join(TAG_SEP), N(row.notes), role,
       ].join(FIELD_SEP),
     );

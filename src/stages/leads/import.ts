@@ -2,8 +2,8 @@
 // domains and emails, duplicates merged into one lead (also across imports). Syntax checks only: no network.
 // By default the whole file is one transaction: any bad row and nothing is written.
 import {
-  accessSync, constants as fsConstants, createReadStream, createWriteStream, fstatSync, mkdtempSync, realpathSync, rmSync, statSync,
-  type Stats,
+  accessSync, closeSync, constants as fsConstants, createReadStream, createWriteStream, fstatSync, mkdtempSync, openSync, realpathSync, rmSync, statSync,
+  writeSync, type Stats,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -44,13 +44,26 @@ export interface RejectedRow {
   record: string[];
 }
 
+/** At most this many rejected rows are kept for the console and --json (memory stays flat on any number of them). */
+export const REJECTS_KEPT = 1000;
+
 export interface ImportResult {
   file: string;
   rows: number;
   leadsCreated: number;
   leadsMerged: number;
   contacts: number;
+  /**
+   * The first REJECTS_KEPT rejected rows, in file order, without their cells (`record` is empty): the --rejects
+   * file gets every one of them, cells included, as they come.
+   */
   rejected: RejectedRow[];
+  /** All the rejected rows (malformed records included). */
+  rejectedCount: number;
+  /** The first REJECTS_KEPT rows imported with a value left out (an unknown country), in file order. */
+  warnings: { line: number; message: string }[];
+  /** All the rows imported with a value left out. */
+  warningCount: number;
   /** Rows or contacts not stored because that store or person was forgotten (GDPR erasure). */
   skippedForgotten: number;
   /**
@@ -228,7 +241,10 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
   const headLines = head.split('\n').length - 1;
   const estimatedRows = bytes !== null && headLines > 1 ? Math.round(bytes / (Buffer.byteLength(head) / headLines)) : 0;
   if (!head.replace(/^\ufeff/, '').trim()) throw new UserError(`${label} is empty: nothing to import.`);
-  const delimiter = sniffDelimiter(head);
+  // Excel's `sep=;` first line (it writes and reads it; users add it so Excel splits the columns) names the
+  // delimiter: it wins over sniffing, and the parser skips that line (it is not the header).
+  const sep = excelSepLine(head);
+  const delimiter = sep ?? sniffDelimiter(head);
 
   const sqlite = db.sqlite;
   const source = opts.source ?? 'import';
@@ -256,10 +272,26 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
     }
     return hit;
   };
+  /** The mailbox a plus-address reaches (`ann+news@d.com` → `ann@d.com`), or null for an address without a tag. */
+  const plusBase = (email: string): string | null => {
+    const plus = email.indexOf('+');
+    const at = email.lastIndexOf('@');
+    return plus > 0 && plus < at ? email.slice(0, plus) + email.slice(at) : null;
+  };
+  /** The person asked to be forgotten: the address, or the mailbox its +tag reaches (stored unchanged otherwise). */
+  const personForgotten = (email: string): boolean => {
+    if (forgotten.has(erasureHash(db, email))) return true;
+    const base = plusBase(email);
+    return base !== null && forgotten.has(erasureHash(db, base));
+  };
   /** An address whose person (or whose domain) was forgotten. */
-  const emailForgotten = (email: string): boolean => forgotten.has(erasureHash(db, email)) || domainForgotten(email.slice(email.lastIndexOf('@') + 1));
-  /** An address on the suppression list, itself or through its domain. */
-  const emailSuppressed = (email: string): boolean => suppressedEmails.has(email) || underSuppressed(email.slice(email.lastIndexOf('@') + 1));
+  const emailForgotten = (email: string): boolean => personForgotten(email) || domainForgotten(email.slice(email.lastIndexOf('@') + 1));
+  /** An address on the suppression list, itself, through the mailbox its +tag reaches, or through its domain. */
+  const emailSuppressed = (email: string): boolean => {
+    if (suppressedEmails.has(email) || underSuppressed(email.slice(email.lastIndexOf('@') + 1))) return true;
+    const base = suppressedEmails.size ? plusBase(email) : null;
+    return base !== null && suppressedEmails.has(base);
+  };
   // Rows are stored in batches of BATCH through multi-row INSERT OR IGNORE statements whose lead ids are given
   // explicitly (the next free ids): one statement per 64 rows instead of one per row, and no RETURNING, is
   // about a third less time on the main thread (measured on 1,000,000 rows; an UPSERT that looks the lead id
@@ -305,6 +337,9 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
     leadsMerged: 0,
     contacts: 0,
     rejected: [],
+    rejectedCount: 0,
+    warnings: [],
+    warningCount: 0,
     skippedForgotten: 0,
     suppressed: 0,
     suppressedFromFile: 0,
@@ -316,6 +351,41 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
   };
   let header: string[] | null = null;
   let parseErrors: RejectedRow[] = [];
+  // The --rejects file is written as the rejected rows come (its header line once the file's header is read): a
+  // file of a million bad rows never sits in memory. Opened (truncated) only then, so a run that stops earlier
+  // (an empty or binary file) leaves it as it was.
+  let rejectsFd: number | null = null;
+  const openRejects = (cols: string[]) => {
+    if (!opts.rejectsFile || rejectsFd !== null) return;
+    try {
+      rejectsFd = openSync(opts.rejectsFile, 'w');
+    } catch (err) {
+      throw rejectsError(opts.rejectsFile, err as NodeJS.ErrnoException);
+    }
+    writeRejectLines(csvLine(['line', 'reason', ...cols]));
+  };
+  const writeRejectLines = (text: string) => {
+    try {
+      writeSync(rejectsFd!, text);
+    } catch (err) {
+      throw rejectsError(opts.rejectsFile!, err as NodeJS.ErrnoException);
+    }
+  };
+  const takeRejects = (rs: RejectedRow[]) => {
+    result.rejectedCount += rs.length;
+    for (let i = 0; i < rs.length && result.rejected.length < REJECTS_KEPT; i++) result.rejected.push({ line: rs[i]!.line, reason: rs[i]!.reason, record: [] });
+    if (rejectsFd !== null) {
+      let text = '';
+      for (const r of rs) text += csvLine([r.line, r.reason, ...r.record]);
+      writeRejectLines(text);
+    }
+  };
+  const closeRejects = () => {
+    if (rejectsFd === null) return;
+    const fd = rejectsFd;
+    rejectsFd = null;
+    closeSync(fd);
+  };
 
   // The secondary (non-unique) index of contacts, keyed by email domain and email, is dropped once an import is
   // bigger than the table it goes into, and rebuilt before the commit: building an index from sorted keys once
@@ -407,7 +477,7 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
     }
     rows = 0;
   };
-  const store = (domain: string, unicode: string, url: string, company: string | null, country: string | null, email: string | null,
+  const store = (domain: string, unicode: string, url: string | null, company: string | null, country: string | null, email: string | null,
     firstName: string | null, lastName: string | null, title: string | null, phone: string | null, tags: string[], notes: string | null, role: number) => {
     // More addresses from the row's email cell (space-separated by the parser): more contacts of the same lead.
     let more: string[] | null = null;
@@ -421,7 +491,16 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
         return;
       }
       if (email && emailForgotten(email)) {
-        // The store stays; the person who asked to be forgotten is not stored again.
+        if (personForgotten(email)) {
+          // The row is the forgotten person's (its first address, whose name, title and phone these are): nothing
+          // of it is stored, not its notes, tags, company or country, no lead made from the address's domain and
+          // no existing lead updated (an email-only row's store IS the person's own domain). Counted once, as
+          // skipped; its other addresses are not stored either.
+          result.skippedForgotten++;
+          return;
+        }
+        // An address at a forgotten store, on another store's row (that store's own domain is not forgotten:
+        // above): that store stays; the address is not stored again.
         email = firstName = lastName = title = phone = null;
         result.skippedForgotten++;
       }
@@ -472,8 +551,11 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
       const domain = sup[i + 1] as string;
       const emails = sup[i + 2] as string;
       const reason = sup[i + 3] as SuppressionReason;
-      const suppressedDomain = sup[i + 4] as string;
+      let suppressedDomain = sup[i + 4] as string;
       if (forgotten.size && domainForgotten(domain)) continue; // the row is not stored either (store)
+      // A forgotten person's row (its first address) stores nothing in clear: not its domain (an email-only row's
+      // store is the person's own domain); its other addresses still go on the list (below, unless forgotten too).
+      if (forgotten.size > 0 && emails !== '' && personForgotten(emails.split(' ', 1)[0]!)) suppressedDomain = '';
       const note = `leads import ${label}:${sup[i]}`;
       let recorded = false;
       if (suppressedDomain) {
@@ -495,20 +577,26 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
       if (recorded) result.suppressedFromFile++;
     }
   };
-  const onBatch = (m: { s?: string; a?: unknown[][]; n: number; rejects: RejectedRow[]; sup?: (string | number)[] }) => {
+  const onBatch = (m: { s?: string; a?: unknown[][]; n: number; rejects: RejectedRow[]; sup?: (string | number)[]; warnings?: (string | number)[] }) => {
     if (opts.signal?.aborted) throw new UserError('Interrupted: nothing was imported (the import is one transaction).');
     result.rows += m.n;
-    for (const r of m.rejects) result.rejected.push(r);
+    if (m.rejects.length) takeRejects(m.rejects);
+    if (m.warnings) {
+      for (let i = 0; i + 2 <= m.warnings.length; i += 2) {
+        result.warningCount++;
+        if (result.warnings.length < REJECTS_KEPT) result.warnings.push({ line: m.warnings[i] as number, message: m.warnings[i + 1] as string });
+      }
+    }
     if (m.s !== undefined) {
       const f = m.s.split(FIELD_SEP);
       for (let i = 0; i + ROW_WIDTH <= f.length; i += ROW_WIDTH) {
         const tags = f[i + 11]!;
-        store(f[i + 1]!, f[i + 2]!, f[i + 3]!, n(f[i + 4]!), n(f[i + 5]!), n(f[i + 6]!), n(f[i + 7]!), n(f[i + 8]!), n(f[i + 9]!), n(f[i + 10]!),
+        store(f[i + 1]!, f[i + 2]!, n(f[i + 3]!), n(f[i + 4]!), n(f[i + 5]!), n(f[i + 6]!), n(f[i + 7]!), n(f[i + 8]!), n(f[i + 9]!), n(f[i + 10]!),
           tags ? tags.split(TAG_SEP) : NO_TAGS, n(f[i + 12]!), f[i + 13] === '1' ? 1 : 0);
       }
     } else {
       for (const r of m.a!) {
-        store(r[1] as string, r[2] as string, r[3] as string, r[4] as string | null, r[5] as string | null, r[6] as string | null, r[7] as string | null,
+        store(r[1] as string, r[2] as string, r[3] as string | null, r[4] as string | null, r[5] as string | null, r[6] as string | null, r[7] as string | null,
           r[8] as string | null, r[9] as string | null, r[10] as string | null, r[11] as string[], r[12] as string | null, r[13] === '1' ? 1 : 0);
       }
     }
@@ -530,7 +618,7 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
   const worker = youngGen.startWorker(
     () =>
       new Worker(new URL('./import-worker.js', import.meta.url), {
-        workerData: { label, delimiter, map: opts.map ?? {}, skipInvalid: Boolean(opts.skipInvalid) } satisfies WorkerInit,
+        workerData: { label, delimiter, map: opts.map ?? {}, skipInvalid: Boolean(opts.skipInvalid), sepLine: sep !== null } satisfies WorkerInit & { sepLine: boolean },
         // the parser's young generation at Node 20's size (16 MB semi-spaces): see capYoungGeneration
         resourceLimits: { maxYoungGenerationSizeMb: 48 },
       }),
@@ -573,6 +661,7 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
           } else if (m.t === 'header') {
             header = m.header as string[];
             result.ignoredColumns = m.ignored as string[];
+            openRejects(header);
           } else if (m.t === 'done') {
             // CPU seconds of each thread (shown with -v; bench/import.mjs reads them): which half bounds the import
             const main = threadCpu();
@@ -608,6 +697,7 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
     (wake as (() => void) | null)?.();
     all.destroy();
     settle();
+    closeRejects();
     throw err;
   } finally {
     stopped = true;
@@ -618,22 +708,19 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
   try {
     if (!header) {
       sqlite.exec('ROLLBACK');
-      throw new UserError(`${label} has no header row.`);
+      throw new UserError(`${label} has no header row${parseErrors.length ? ` (${label}:${parseErrors[0]!.line}: malformed CSV)` : ''}.`);
     }
-    // A malformed record is a row of the file like the others: the summary's counts add up to `rows`.
-    result.rows += parseErrors.length;
-    result.rejected.push(...parseErrors);
-    result.rejected.sort((a, b) => a.line - b.line);
-
-    if (result.rejected.length && !opts.skipInvalid) {
+    // A malformed record is a row of the file like the others (the worker sends it with its batch): the
+    // summary's counts add up to `rows`.
+    closeRejects();
+    if (result.rejectedCount && !opts.skipInvalid) {
       sqlite.exec('ROLLBACK');
       result.leadsCreated = result.leadsMerged = result.contacts = result.suppressionsAdded = 0;
-    } else if (result.rejected.length && result.rejected.length >= result.rows) {
+    } else if (result.rejectedCount && result.rejectedCount >= result.rows) {
       // --skip-invalid, and not one row could be imported: a failure, not a success with 0 leads.
       sqlite.exec('ROLLBACK');
       result.leadsCreated = result.leadsMerged = result.contacts = result.suppressionsAdded = 0;
-      if (opts.rejectsFile) await writeRejects(opts.rejectsFile, header, result.rejected);
-      const n = result.rejected.length;
+      const n = result.rejectedCount;
       const shown = result.rejected.slice(0, 5).map((r) => `${label}:${r.line}: ${r.reason}`);
       throw new UserError(
         `${label}: ${n === 1 ? 'the only row was' : `all ${n} rows were`} rejected; nothing was imported.\n  ${shown.join('\n  ')}${n > shown.length ? `\n  ... and ${n - shown.length} more` : ''}`,
@@ -646,14 +733,22 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
     }
   } finally {
     settle();
+    closeRejects();
   }
   // Written even when no row was rejected (the header only): a rejects file always belongs to the last run,
   // never an earlier run's rows left looking current.
-  if (opts.rejectsFile) {
-    await writeRejects(opts.rejectsFile, header, result.rejected);
-    result.rejectsWritten = result.rejected.length;
-  }
+  if (opts.rejectsFile) result.rejectsWritten = result.rejectedCount;
   return result;
+}
+
+/**
+ * The delimiter named by Excel's `sep=X` first line (`sep=;`, `sep=,`, `sep=|`, a tab, or `\t` as typed), or null
+ * when the file has none.
+ */
+export function excelSepLine(head: string): string | null {
+  const m = /^\ufeff?sep=(\\t|[^\r\n"])[ \t]*(?:\r\n|\r|\n|$)/i.exec(head);
+  if (!m) return null;
+  return m[1] === '\\t' ? '\t' : m[1]!;
 }
 
 
@@ -763,17 +858,9 @@ function refuseOverwrite(file: string, dbPath: string, input: InputSource, label
   }
 }
 
-/** Writes the rejected rows; a file that cannot be written is an error that says so (never a silent success). */
-async function writeRejects(file: string, header: string[], rows: RejectedRow[]): Promise<void> {
-  const out = createWriteStream(file);
-  const done = new Promise<void>((ok, fail) => {
-    out.once('error', (err: NodeJS.ErrnoException) =>
-      fail(new UserError(`Cannot write the rejected rows to ${file}: ${err.code === 'ENOENT' ? 'no such folder' : err.code === 'EISDIR' ? 'it is a folder' : err.message}`)),
-    );
-    out.once('finish', ok);
-  });
-  out.write(csvLine(['line', 'reason', ...header]));
-  for (const r of rows) out.write(csvLine([r.line, r.reason, ...r.record]));
-  out.end();
-  await done;
+/** A rejects file that cannot be written is an error that says so (never a silent success). */
+function rejectsError(file: string, err: NodeJS.ErrnoException): UserError {
+  return new UserError(
+    `Cannot write the rejected rows to ${file}: ${err.code === 'ENOENT' ? 'no such folder' : err.code === 'EISDIR' ? 'it is a folder' : err.code === 'ENOSPC' ? 'no space left on the device' : err.message}`,
+  );
 }
