@@ -58,9 +58,15 @@ export function findSuppression(db: Db, email: string): SuppressionHit | null {
   const domains: string[] = [];
   const parts = domain.split('.');
   for (let i = 0; i < parts.length - 1; i++) domains.push(parts.slice(i).join('.'));
+  // A plus-address reaches the mailbox without its tag (`ann+news@d.com` → `ann@d.com`): when that mailbox
+  // unsubscribed, bounced or was forgotten, its tagged addresses are never mailed either.
+  const plus = e.indexOf('+');
+  const at = e.lastIndexOf('@');
+  const base = plus > 0 && plus < at ? e.slice(0, plus) + e.slice(at) : null;
   const candidates: [SuppressionKind, string][] = [
     ['email', e],
     ['email_hash', erasureHash(db, e)],
+    ...(base ? ([['email', base], ['email_hash', erasureHash(db, base)]] as [SuppressionKind, string][]) : []),
     ...domains.flatMap((d) => [['domain', d] as [SuppressionKind, string], ['domain_hash', erasureHash(db, d)] as [SuppressionKind, string]]),
   ];
   const stmt = lookupStatement(db);
