@@ -25,12 +25,15 @@ describe('#1 free-mail providers', () => {
     'wp.pl', 'o2.pl', 'interia.pl', 'telenet.be', 'skynet.be', 'ziggo.nl', 'kpnmail.nl', 'home.nl', 'planet.nl', 'uol.com.br', 'bol.com.br',
     'ig.com.br', 'terra.com.br', 'libero.it', 'virgilio.it', 'tiscali.it', 'alice.it', 't-online.de', 'freenet.de', 'web.de', 'free.fr',
     'orange.fr', 'gmail.com',
+    // review-s11-lists #5 to #8: M365 tenants, privacy relays, more ISPs, Colombia
+    'alphacandles.onmicrosoft.com', 'privaterelay.appleid.com', 'mozmail.com', 'addy.io', 'magenta.de', 'vodafonemail.de', 'netscape.net',
+    'tom.com', 'ybb.ne.jp', 'upcmail.nl', 'yahoo.com.co', 'hotmail.com.co', 'outlook.com.co',
   ])('%s is free-mail (isFreemail and FREEMAIL.has, as inbox/store.ts and enrich use it)', (d) => {
     expect(isFreemail(d)).toBe(true);
     expect(FREEMAIL.has(d)).toBe(true);
   });
 
-  it.each(['shop.com', 'bijoux-a.com', 'candles.co.uk', 'hotmail-shop.com', 'myyahoo.com', 'live.io', 'outlook.store', 'live.net', 'mail.shop.com', 'x.myshopify.com'])(
+  it.each(['shop.com', 'bijoux-a.com', 'candles.co.uk', 'hotmail-shop.com', 'myyahoo.com', 'live.io', 'outlook.store', 'live.net', 'mail.shop.com', 'x.myshopify.com', 'live.li', 'live.pw', 'yahoo.co', 'appleid.com'])(
     '%s is not free-mail',
     (d) => expect(isFreemail(d)).toBe(false),
   );
@@ -48,6 +51,10 @@ describe('#2 a social, marketplace or link page is no store key', () => {
     'https://www.instagram.com/bijoux_a', 'instagram.com/candles_b', 'https://www.etsy.com/shop/x', 'facebook.com/x', 'linktr.ee/x',
     'https://www.tiktok.com/@x', 'amazon.co.uk/shops/x', 'https://www.ebay.de/str/x', 'pinterest.fr/x', 'youtube.com/@x', 'x.com/x',
     'twitter.com/x', 'linkedin.com/company/x', 'wa.me/33612345678', 'm.facebook.com/x', 'beacons.ai/x',
+    // review-s11-lists #1 to #4, #8, #9, #11
+    'https://bit.ly/3abc', 'tinyurl.com/x', 'https://linkpop.com/x', 'bio.site/x', 'https://www.threads.com/@x', 'line.me/R/ti/p/@x',
+    'https://shopee.sg/x', 'lazada.co.th/shop/x', 'olx.pl/d/x', 'otto.de/x', 'articulo.mercadolibre.com.co/x', 'https://www.myshopify.com',
+    'shopify.co.uk/x', 'squareup.com/store/x', 'square.link/u/x',
   ])('%s: the row email’s own domain is the store', (site) => {
     const r = ok(row(['company', 'website', 'email'], ['Bijoux A', site, 'a@bijoux-a.com']));
     expect(r.domain).toBe('bijoux-a.com');
@@ -80,6 +87,9 @@ describe('#2 a social, marketplace or link page is no store key', () => {
     expect(fromCandidates).toBe(isPlatformHost);
     for (const h of ['community.shopify.com', 'amazon.fr', 'www.amazon.com.au', 'ebay.co.uk', 'mercadolivre.com.br', 'instagram.com:443']) expect(isPlatformHost(h)).toBe(true);
     for (const h of ['shopify-lover.com', 'amazonia.fr', 'amazon.io', 'candles.co.uk', 'shop.com']) expect(isPlatformHost(h)).toBe(false);
+    // review-s11-lists: Colombia, myshopify.com, allegro only in its countries, upper case and a trailing dot
+    for (const h of ['mercadolibre.com.co', 'myshopify.com', 'shopee.com.my', 'bit.ly', 'ETSY.COM', 'amazon.co.uk.']) expect(isPlatformHost(h)).toBe(true);
+    for (const h of ['allegro.it', 'bijoux.bigcartel.com', 'mercadolibre.co']) expect(isPlatformHost(h)).toBe(false);
   });
 });
 

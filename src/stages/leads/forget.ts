@@ -6,7 +6,7 @@ import { parse as parseDomain } from 'tldts';
 import { isFreemail, normalizeDomain, normalizeEmail } from '../../domain/normalize.js';
 import { addSuppression, erasureHash, isForgotten } from '../../db/suppressions.js';
 import { CONTACT_EMAIL_IS, contactEmailKey } from '../../db/contacts.js';
-import { isPlatformHost } from '../../domain/platforms.js';
+import { isBuilderSiteHost, isPlatformHost } from '../../domain/platforms.js';
 import { UsageError, UserError, errorMessage } from '../../errors.js';
 
 export interface ForgetResult {
@@ -48,7 +48,8 @@ export interface ForgetOptions {
  * A domain `leads forget` refuses (a usage error, exit 2), before anything is erased: the block it leaves is
  * hash-only and can never be lifted, and covers every host under the domain. Refused whatever the flags: a public
  * suffix (`com`, `co.uk`, `myshopify.com`: every store under it), a free-mail provider (every person with an
- * address there) and a platform (instagram.com, etsy.com: every store with a page there). A domain that no lead,
+ * address there) and a platform (instagram.com, etsy.com: every store with a page there; a site builder's subdomain
+ * that is one merchant's site, brand.squarespace.com, is that site and can be forgotten). A domain that no lead,
  * contact or suppression has (a typo?) is refused unless `force`. Returns the normalized domain.
  */
 export function checkDomainTarget(db: Db, target: string, force = false): string {
@@ -71,7 +72,9 @@ export function checkDomainTarget(db: Db, target: string, force = false): string
       `To erase one person, forget their address (outreach leads forget NAME@${host}).`,
     );
   }
-  if (isPlatformHost(host)) {
+  // One merchant's own site on a site builder's subdomain (brand.squarespace.com, x.tumblr.com) is that site, not
+  // the platform: a lead keyed by it can be forgotten. The bare platform and its service hosts cannot.
+  if (isPlatformHost(host) && !isBuilderSiteHost(host)) {
     throw new UsageError(
       `Refusing to forget ${host}: it is a platform (marketplace, social network, link page), not a store; every store and person with a page or address there would be blocked forever.`,
       "Forget the person's address, or the store's own domain.",
