@@ -33,6 +33,7 @@ export const EVENT_TYPES = [
   'imported', 'discovered', 'confirmed', 'rejected', 'enriched', 'enrich_failed', 'scored', 'enrolled', 'drafted',
   'approved', 'rejected_draft', 'blocked', 'queued', 'sent', 'deferred', 'failed', 'unknown', 'bounced', 'replied',
   'auto_reply', 'unsubscribed', 'complained', 'suppressed', 'tagged', 'forgotten', 'clicked', 'opened', 'paused', 'resumed', 'stopped',
+  'removal_requested',
 ] as const;
 
 /**

@@ -9,6 +9,13 @@
 // - #7: "je ne travaille plus chez S6" (first person, French) marks the address as gone (left_company).
 // - #10: "ab dem 1.12. für drei Wochen im Urlaub" returns three weeks later, not on the first day of the absence.
 // - #8: a Hotmail complaint report (JMRP) whose original is an inline message/rfc822 part suppresses the recipient.
+// - review-s11-classifier-fp H1: a shop's help-desk ack ("Please do not email us again about the same order") is an
+//   automatic reply, not a request to stop: nothing suppressed, nothing stopped.
+// - H3: a colleague's "please remove boss@… from your list, she left; send me the example" (or "remove her … send
+//   everything to me instead") suppresses the address named (or mailed), never the writer, and the lead is not
+//   marked unsubscribed: the writer's intent (WARM) decides the rest.
+// - H8: "Ich arbeite seit Oktober nicht mehr in Vollzeit" is an out-of-office, not a departure: nothing suppressed.
+// - M1: a threaded out-of-office that quotes us, without any header, pauses until the return date (not a stop).
 // Fixtures: test/fixtures/inbox/auto-s11.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { resolve } from 'node:path';
@@ -16,7 +23,7 @@ import { Database } from '../../src/db/driver.js';
 import { importIntoSeeded } from '../helpers/inbox-seed.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../fixtures/inbox/auto-s11');
-const LEADS = 9;
+const LEADS = 14;
 
 
 describe('inbox import: automated unsubscribes, holiday mentions in replies, departures, absence lengths (review s11 #1, #4, #7, #10)', () => {
@@ -29,7 +36,7 @@ describe('inbox import: automated unsubscribes, holiday mentions in replies, dep
   beforeAll(async () => {
     let result: unknown;
     ({ tmp, db: d, result } = await importIntoSeeded(FIXTURES, LEADS, 'outreach-cli-inbox-s11-auto-'));
-    expect(result).toMatchObject({ stored: 8 });
+    expect(result).toMatchObject({ stored: 13 });
   });
   afterAll(() => {
     d?.close();
@@ -78,6 +85,43 @@ describe('inbox import: automated unsubscribes, holiday mentions in replies, dep
     expect(inbound('jmrp-inline-9')).toMatchObject({ label: 'UNSUBSCRIBE', lead_id: 9 });
     expect(suppression('boss@s9.example')).toEqual({ reason: 'complained' });
     expect(enrollment(9)).toMatchObject({ status: 'stopped' });
+  });
+
+  const leadStage = (n: number) => (d.prepare(`SELECT stage FROM leads WHERE id = ?`).get(n) as { stage: string }).stage;
+  const enrollmentFull = (n: number) => d.prepare(`SELECT status, stop_reason, paused_until FROM enrollments WHERE lead_id = ?`).get(n) as { status: string; stop_reason: string | null; paused_until: string | null };
+
+  it("fp H1: a help desk's \"please do not email us again about the same order\" is an automatic reply: nothing suppressed or stopped", () => {
+    expect(inbound('helpdesk-ack-10')).toMatchObject({ label: 'AUTO_REPLY', lead_id: 10 });
+    expect(suppression('boss@s10.example')).toBeUndefined();
+    expect(enrollment(10).status).not.toBe('stopped');
+    expect(leadStage(10)).not.toBe('unsubscribed');
+  });
+
+  it('fp H3: "please remove boss@… from your list, she left; send me the example" suppresses the named address, not the writer nor the lead', () => {
+    expect(inbound('handover-11')).toMatchObject({ label: 'WARM', lead_id: 11 });
+    expect(suppression('boss@s11.example')).toEqual({ reason: 'unsubscribed' });
+    expect(suppression('kim@s11.example')).toBeUndefined();
+    expect(suppression('s11.example')).toBeUndefined();
+    expect(leadStage(11)).not.toBe('unsubscribed');
+  });
+
+  it('fp H3: "remove her from your list and send everything to me instead" suppresses the address we mailed, not the writer', () => {
+    expect(inbound('handover-12')).toMatchObject({ label: 'WARM', lead_id: 12 });
+    expect(suppression('boss@s12.example')).toEqual({ reason: 'unsubscribed' });
+    expect(suppression('kim@s12.example')).toBeUndefined();
+    expect(leadStage(12)).not.toBe('unsubscribed');
+  });
+
+  it('fp H8: "nicht mehr in Vollzeit" in an out-of-office is no departure: nothing suppressed, not stopped', () => {
+    expect(inbound('parttime-13')).toMatchObject({ label: 'AUTO_REPLY', lead_id: 13 });
+    expect(suppression('boss@s13.example')).toBeUndefined();
+    expect(enrollment(13).status).not.toBe('stopped');
+  });
+
+  it('fp M1: a threaded out-of-office that quotes us, without any header, pauses until the return date', () => {
+    expect(inbound('ooo-quoted-14')).toEqual({ label: 'AUTO_REPLY', return_date: '2027-01-04', lead_id: 14 });
+    expect(enrollmentFull(14)).toMatchObject({ status: 'paused', stop_reason: 'out_of_office' });
+    expect(enrollmentFull(14).paused_until?.slice(0, 10)).toBe('2027-01-05');
   });
 
   it('leaves the other leads alone', () => {

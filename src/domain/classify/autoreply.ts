@@ -68,6 +68,53 @@ const DEPARTED = new RegExp(
     .join('|'),
 );
 
+const DEPARTED_ALL = new RegExp(DEPARTED.source, 'g');
+
+/**
+ * What a departure sentence speaks of when it is no departure from the company: working hours or days ("nicht mehr
+ * in Vollzeit", "ne travaille plus au bureau le vendredi", "il sabato", "às sextas", "heute", "temporarily"), a team,
+ * department, office or shop of the same company ("in the sales team", "en la tienda de Sevilla", "für den Einkauf",
+ * "au bureau", "chez le client"), or a move inside it ("..., sondern leitet jetzt den Vertrieb", "maar voor inkoop",
+ * "ahora estoy en Madrid").
+ */
+const NOT_A_DEPARTURE =
+  /\b(vollzeit|teilzeit|full[- ]?time|part[- ]?time|a temps (plein|partiel)|a mi-temps|tiempo (completo|parcial)|(a )?tempo (pieno|parziale)|(in )?(deeltijd|voltijd|fulltime)|(a )?tempo (integral|parcial)|temporar\w*|vorubergehend|voorlopig|tijdelijk|temporairement|temporalmente|temporaneamente|heute|today|aujourd'hui|hoy|oggi|vandaag|hoje|this week|diese woche|cette semaine|esta semana|questa settimana|deze week|(le|les|il|la|el|los|las|am|op|on|as|aos|às) (lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunedi|martedi|mercoledi|giovedi|venerdi|sabato|domenica|lunes|martes|miercoles|jueves|viernes|sabados?|domingos?|montags?|dienstags?|mittwochs?|donnerstags?|freitags?|samstags?|sonntags?|maandag|dinsdag|woensdag|donderdag|vrijdag|zaterdag|zondag|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|segundas?|tercas?|quartas?|quintas?|sextas?)|(montags|dienstags|mittwochs|donnerstags|freitags|samstags|sonntags|mondays|tuesdays|wednesdays|thursdays|fridays|weekends?|wochenende)|mo-(mi|do|fr)|sondern|but (now|i|she|he)|mais (je|il|elle|desormais|maintenant)|pero (ahora|sigo)|ahora (estoy|trabajo|esta)|ma (ora|adesso|sono)|maar (voor|bij|nu|ik|ben)|mas (agora|estou)|agora (estou|trabalho)|now (in|at|with|head|lead|work)|jetzt (im|in|bei|fur|leite|leitet)|desormais|maintenant (au|a|dans|chez)|(the|our|my|a|der|die|den|dem|das|le|la|les|l'|au|el|los|las|il|lo|nel|nella|al|het|de|o|a|no|na|in) ([\w-]+ ){0,2}([\w-]*-)?(teams?|department|dept|division|abteilung|bereich|einkauf|vertrieb|marketing|buchhaltung|filiale|buro|standort|service|equipe|service|bureau|agence|client|magasin|boutique|equipo|departamento|oficina|tienda|sucursal|sede|squadra|reparto|ufficio|negozio|filiale|afdeling|kantoor|winkel|vestiging|equipa|setor|escritorio|loja|filial)\b|\b(in|im|al|en) (negozio|ufficio|buro|office|sede)\b|\bmit (agenturen|kunden)\b)/;
+
+/** First person in the words of a departure match: the writer says they left. */
+const FIRST_PERSON = /\b(i|i'?ve|ich|bin|habe|arbeite|scheide|fais|je|ai|suis|trabajo|formo|he|deje|lavoro|faccio|ho|ik|werk|ben|heb|trabalho|faco|deixei)\b/;
+
+/**
+ * The notice says the person has left the company (or the mailbox is no longer read): a DEPARTED sentence about
+ * the company, not about working hours, a team or a move inside it. A third person's departure inside the writer's
+ * own out-of-office ("I'm away until 4 January. Note that Tom no longer works here") is about someone else.
+ */
+export function saysDeparted(text: string, writerAway: boolean): boolean {
+  DEPARTED_ALL.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = DEPARTED_ALL.exec(text))) {
+    if (m[0].length === 0) {
+      DEPARTED_ALL.lastIndex++;
+      continue;
+    }
+    if (/\b(mailbox|inbox|address|adresse|e-?mail)\b/.test(m[0])) return true;
+    const start = Math.max(text.lastIndexOf('.', m.index), text.lastIndexOf('\n', m.index), text.lastIndexOf('!', m.index), text.lastIndexOf('?', m.index)) + 1;
+    const endRel = text.slice(m.index + m[0].length).search(/[.!?;\n]/);
+    const end = endRel < 0 ? text.length : m.index + m[0].length + endRel;
+    // From the last word of the match (its preposition: "in", "au", "no") to the end of the clause.
+    const clause = text.slice(m.index + m[0].trimEnd().lastIndexOf(' ') + 1, end);
+    if (NOT_A_DEPARTURE.test(clause)) continue;
+    const lead = text.slice(start, m.index);
+    const first = FIRST_PERSON.test(m[0]) || /\b(i|ich|je|yo|io|ik|eu)\b[^,]{0,20}$/.test(lead);
+    if (!first && writerAway) continue;
+    return true;
+  }
+  return false;
+}
+
+/** The writer is away for a while (first person): "I'm out of office until", "ich bin im Urlaub", "je suis absente". */
+const WRITER_AWAY =
+  /\b(i am|i'm|i will be|i'll be) (currently )?(out of (the )?office|ooo|away|on (annual |parental |maternity |paternity |sick )?(leave|vacation|holidays?))\b|\bich bin\b.{0,40}\b(im urlaub|abwesend|nicht im buro|ausser haus|in elternzeit)\b|\bje (suis|serai) (actuellement )?(absente?|en conges?|en vacances|hors du bureau)\b|\b(estoy|estare) (fuera de la oficina|de vacaciones|ausente)\b|\b(sono|saro) (fuori (ufficio|sede)|assente|in ferie|in vacanza)\b|\bik ben\b.{0,30}\b(afwezig|met vakantie|op vakantie|met verlof)\b|\b(estou|estarei) (fora do escritorio|ausente|de ferias|em ferias)\b/;
+
 const OOO_SUBJECT =
   /\b(out of (the )?office|ooo|automatic reply|auto(matic)?[- ]?reply|auto[- ]?response|autoreply|away from (the )?office|on (vacation|holiday|leave)|vacation( reply| notice)?|abwesenheit(snotiz|smeldung)?|abwesend|automatische antwort|nicht im buro|ausser haus|reponse automatique|absent(e)?( du bureau)?|absence|respuesta automatica|fuera de (la )?oficina|ausente|risposta automatica|fuori (ufficio|sede)|assente|automatisch antwoord|afwezig(heid)?|niet aanwezig|resposta automatica|fora do escritorio|ferias|out of office)\b|^auto:/;
 
@@ -78,6 +125,11 @@ const HOLIDAY_CLOSED =
 /** Sentences only a machine writes: one alone, without a header, makes the message automatic. */
 const MACHINE_ONLY =
   /\bthis (mailbox|inbox|e-?mail address|address) is (no longer|not) (monitored|in use|active|read|checked|attended)\b|\b(do not|please do not|don'?t) reply to this (e-?mail|message|address)\b(?![^.!?\n]{0,20}\b(again|anymore|any more|ever)\b)|\b(this|it) is an? (automated|automatic|auto-generated) (reply|response|message|notification|e-?mail)\b|\b(diese (e-?mail-?adresse|adresse|mailbox|mailadresse) wird nicht (mehr )?(gelesen|abgerufen|uberwacht|betreut))\b|\bcette (adresse|boite) (e-?mail |mail )?n'est (pas|plus) (surveillee|consultee|lue)\b|\b(este|esta) (buzon|direccion|correo) no (esta|es) (supervisad|monitorizad|atendid|revisad)\w*\b|\bquesta (casella|mail|email|indirizzo) non (e|viene) (monitorat|controllat|presidiat|lett)\w*\b|\bdit (e-?mailadres|adres|postvak) wordt niet (gelezen|gecontroleerd|bewaakt)\b|\beste (endereco|e-?mail|email) nao e (monitorad|lid|verificad)\w*\b/;
+
+/** "This mailbox is not monitored", "do not reply to this email": only a machine writes that (folded text). */
+export function machineOnly(foldedText: string): boolean {
+  return MACHINE_ONLY.test(foldedText);
+}
 
 /** Help desks in every language: a ticket number, "within 24-48 hours". */
 const HELPDESK =
@@ -106,7 +158,7 @@ const OOO_TEXT = [
   /\bwe('ve| have)? (got|received|receive) your (message|e-?mail|request|inquiry|enquiry|note)\b|\b(get back|respond|reply|answer) to you within \d+/,
   HELPDESK,
   // de
-  /\bich bin (derzeit|zurzeit|aktuell|momentan|vom|ab|bis|leider)?.{0,40}\b(nicht im (buro|haus|office)|abwesend|ausser haus|im urlaub|in urlaub|nicht erreichbar|nicht verfugbar|auf reisen|in elternzeit|krank)\b/,
+  /\b(ich )?bin (derzeit|zurzeit|aktuell|momentan|vom|ab|bis|leider)?.{0,40}\b(nicht im (buro|haus|office)|abwesend|ausser haus|im urlaub|in urlaub|nicht erreichbar|nicht verfugbar|auf reisen|in elternzeit|krank)\b/,
   /\b(abwesenheitsnotiz|abwesenheit|automatische antwort|automatisch generiert)\b/,
   /\b(ab dem|ab|bis (zum|einschliesslich)?|am) .{0,30}\b(wieder (im buro|erreichbar|da|zuruck|verfugbar)|zuruck)\b/,
   /\bihre (nachricht|e-?mail) wird (nicht )?(weitergeleitet|gelesen)\b|\bin dringenden fallen\b|\bin dringenden angelegenheiten\b/,
@@ -171,15 +223,28 @@ function humanMarkers(raw: string, text: string): string[] {
     const rest = first.slice(greet[0].length);
     const word = rest.split(/[\s,.!:;]/)[0]!.toLowerCase();
     const generic = /^(for|you|again|so|very|all|everyone|there|team|sir|sirs|madam|and|thank|thanks|sender|customer|colleague|colleagues|partner|partners|friend|friends|valued|visitor|client|i|für|fur|ihre|ihr|sehr|damen|herren|madame|monsieur|pour|por|su|per|la|il|voor|uw|pelo|pela|pour|de|del|di|van|do|da|vous|usted|lei|u)$/;
-    if (!generic.test(word) && /^\p{Lu}\p{Ll}+( \p{Lu}\p{Ll}+)?\s*([.,!:;\u2013\u2014-]|$)/mu.test(rest)) out.push('addresses us by name');
+    if (!generic.test(word) && /^\p{Lu}\p{Ll}+( \p{Lu}\p{Ll}+)?[ \t]*([.,!:;\u2013\u2014-]|\r?\n|$)/u.test(rest)) out.push('addresses us by name');
   }
   if (/^\W*(got it|sure|ok(ay)?|noted|sounds (good|interesting|great)|will do|understood|great|perfect|nice|cool|interesting|fair enough|alles klar|klingt (gut|interessant)|verstanden|d'accord|entendu|c'est note|vale|perfecto|entendido|va bene|perfetto|ricevuto|prima|helder|begrepen|combinado|entendi|perfeito)\b/.test(text)) out.push('acknowledges');
   if (/\b(have|take|get) a (look|proper look|closer look|read)\b|\blook (at|into|over) (it|this|that|your)\b|\b(read|review|check|go through|digest|consider|think about|discuss) (it|this|that|your \w+|the (proposal|offer|deck|idea|details))\b|\byour (proposal|offer|pitch|idea|deck|suggestion|note|proposition|service|services|product|app|agency)\b|\b(let me|i need to|i'?ll need to|i have to|i'?ll) (check|ask|talk|discuss|think|run it|loop)\b|\bcircle back\b|\b(schaue?|sehe?) (ich )?(mir )?(das|es|ihr angebot|ihren vorschlag) (gerne |dann |mal |in ruhe )*an\b|\bje (regarde|regarderai|jette|jetterai) (ca|cela|votre|un oeil)\b|\b(lo|le) (miro|mirare|reviso|revisare|echo un vistazo)\b|\b(ci|lo|la) (guardo|guardero|do un'occhiata)\b|\bik (kijk|bekijk) (er|het)\b|\b(vou|irei) (ver|olhar|analisar)\b|\bdou uma olhada\b/.test(text)) out.push('answers what we wrote');
   if (/\b(off to|out (for|at)|at) (lunch|dinner|a meeting|the gym|the doctor'?s?)\b|\bin (meetings|a meeting|back-to-back meetings|workshops)\b|\b(traveling|travelling|on the road|on the go|on my phone|at a (trade ?show|conference|fair)|at the (trade ?show|conference|fair))\b.{0,30}\b(this week|today|right now|at the moment|these days)\b|\b(this week|today|right now|at the moment)\b.{0,20}\b(traveling|travelling|on the road|on the go|swamped|busy|slammed)\b/.test(text)) out.push('casual reason to be away');
+  if (talksWithUs(text)) out.push('asks us for something or to talk later');
   // A question put to us ("can you send pricing?"), not a notice's "Need help?" or "Urgent?".
   if (/\b(can|could|would|will|do|did|does|have|are|should|shall) (you|we)\b[^?\n]{0,160}\?/.test(text)) out.push('asks us a question');
   return out;
 }
+
+/**
+ * What a person on holiday writes to us and a notice does not (folded text): asking us for something ("send me a
+ * few slots", "stuur het voorstel maar", "envoyez-moi", "schicken Sie mir") or to talk it over later ("happy to
+ * talk after that", "on en reparle", "ne riparliamo", "laten we het bespreken", "depois vemos isso"). A notice's
+ * "I will reply when I'm back" / "je vous répondrai à mon retour" is none of these.
+ */
+export function talksWithUs(foldedText: string): boolean {
+  return TALKS_WITH_US.test(foldedText);
+}
+const TALKS_WITH_US =
+  /(?<!\b(not|n'?t|never|no) )\b(send|email|mail|forward) (me|us|over|it over)\b(?! (at|to|on|again|anymore|any more) )|\bhappy to (talk|chat|meet|discuss|hop on|jump on)\b|\blet'?s (talk|chat|discuss|speak|catch up|meet)\b|\b(talk|speak|chat) (then|after that|afterwards|in (january|the new year))\b|\b(schicken|senden) sie (mir|uns)\b|\bschick (mir|uns)\b|\b(lass|lassen sie) uns\b|\b(sprechen|reden|horen) wir (uns )?\b|\benvoye[sz]-(moi|nous)\b|\bon en (re)?(parle|discute)\b|\b(parlons|discutons|rediscutons|reparlons)-en\b|\bmanda(me|nos|mi|teci|temi)\b|\b(envia|envie|mande)-?me\b|\bme (envie|envia|mande|manda)\b|\b(lo|la|los|las) (vemos|hablamos|miramos)\b|\bhablamos\b|\bne (ri)?parliamo\b|\b(ci )?sentiamo\b|\bstuur (me|ons|het|de|maar)\b|\blaten we\b|\bbespreken we\b|\b(falamos|conversamos|vemos isso|vemos isto)\b/;
 
 /** Auto-acknowledgements of support desks and shops, not out-of-office. */
 const AUTO_ACK =
@@ -275,15 +340,16 @@ export function detectAutoReply(input: MailInput, bodyText?: string): AutoReplyR
     return null;
   }
   const ooo = subjectHit || textHits > 0;
+  const departed = saysDeparted(text, WRITER_AWAY.test(text));
   return {
     kind: ooo ? 'out_of_office' : 'auto_reply',
     confidence: Math.min(0.98, 0.55 + score * 0.08),
     reason: `${ooo ? 'out of office' : 'automatic reply'}: ${reasons.join(', ')}`,
     returnDate: ooo ? returnDate : undefined,
     strong: headerScore >= 2,
-    departed: DEPARTED.test(text) || undefined,
+    departed: departed || undefined,
     textOnly: headerScore === 0,
-    away: Boolean(returnDate) || AWAY.test(`${subject}\n${text}`) || DEPARTED.test(text),
+    away: Boolean(returnDate) || AWAY.test(`${subject}\n${text}`) || departed,
   };
 }
 

@@ -164,6 +164,10 @@ function startOfAbsence(text: string, iso: string, at: number, end: number): { e
   return null;
 }
 
+/** Before a weekday, in its clause: a place closed that day ("fermée le", "closed on"), or a habitual article (fr "le", it "il"). */
+const HABITUAL_WEEKDAY =
+  /\b(closed|shut|geschlossen|zu|ferme|fermee|fermes|fermees|cerrad[ao]s?|chius[oaie]|gesloten|dicht|fechad[ao]s?)\b.{0,20}$|(^|\s)(le|il)\s+$/;
+
 function cuedBefore(text: string, index: number): boolean {
   const before = text.slice(Math.max(0, index - 40), index);
   return RETURN_CUE.test(before);
@@ -243,6 +247,8 @@ export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
   // "on Monday", "bis Montag", "lundi prochain": the next such weekday after the reference.
   const wdRe = new RegExp(`\\b(${WEEKDAY_RE})\\b(?![,.]?\\s*(?:\\d{1,2}[./]|(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?(?:${MONTH_RE})|(?:${MONTH_RE})))`, 'g');
   while ((m = wdRe.exec(text))) {
+    // A weekday of a habit, not a date: "notre boutique est fermée le lundi", "closed on Monday", "il sabato".
+    if (!cuedBefore(text, m.index) && HABITUAL_WEEKDAY.test(text.slice(Math.max(0, m.index - 60), m.index).split(/[.!?;\n]/).at(-1)!)) continue;
     const want = WEEKDAYS[m[1]!]!;
     const cur = ref.getUTCDay() === 0 ? 7 : ref.getUTCDay();
     let add = (want - cur + 7) % 7;

@@ -616,6 +616,24 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
     return effects;
   }
 
+  if (c.targets) {
+    // A handover ("please remove anna@store.example, she left; send it to me instead", "unsubscribe my old address"):
+    // the addresses named for removal are suppressed (or, when none is named, the address we mailed if it is not the
+    // writer's) and what goes to them stops. The writer is not suppressed and the lead is not marked unsubscribed:
+    // the writer's own intent (the label) decides the rest.
+    const writer = (p.from || '').toLowerCase();
+    const named = c.targets.length ? c.targets : [otherMailed(m, p.from || null)].filter((a): a is string => Boolean(a));
+    for (const addr of named) {
+      if (addr.toLowerCase() === writer) continue;
+      if (addSuppression(db, { kind: 'email', value: addr, reason: 'unsubscribed', source: 'inbox', note: 'removal asked by another address (handover)' })) effects.push({ kind: 'suppressed', detail: addr });
+      if (m.leadId) {
+        const n = stmt(db, SQL.stopContact).run('unsubscribed', m.leadId, m.enrollmentId, ...contactEmailKey(addr)).changes;
+        if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): ${addr} removed` });
+      }
+    }
+    ev('removal_requested', { by: p.from || null, targets: named });
+  }
+
   // A lead's mail that answers nothing we sent (UNRELATED): stored with the lead, nothing else.
   if (c.label === UNRELATED) {
     effects.push({ kind: 'none', detail: m.notReply ?? 'not a reply to our outreach' });
