@@ -71,7 +71,7 @@ function classifyAutomaticRaw(input: MailInput): { result: Classification | null
   // A request to stop sent by a mail client on the person's behalf (Apple Mail's "Unsubscribe" banner, Outlook.com,
   // Gmail), to the mailto of our own List-Unsubscribe header: it may carry `Auto-Submitted: auto-replied`, but it
   // is the person's request, never an out-of-office notice.
-  const clientUnsub = clientUnsubscribe(input);
+  const clientUnsub = clientUnsubscribe(input, bodyText);
   if (clientUnsub) {
     return {
       result: { label: 'UNSUBSCRIBE', confidence: 0.97, reason: clientUnsub, domainWide: false, complaint: false, lang: guessLanguage(bodyText || input.subject), bodyText },
@@ -176,9 +176,17 @@ function classifyAutomaticRaw(input: MailInput): { result: Classification | null
  * (`?subject=unsubscribe`): Apple Mail marks it `X-Apple-Unsubscribe: true`; others (Outlook.com, Gmail) send the
  * mailto's subject as is. The reason, or null.
  */
-function clientUnsubscribe(input: MailInput): string | null {
+function clientUnsubscribe(input: MailInput, bodyText: string): string | null {
   if (/^\s*(true|yes|1)\b/i.test(header(input, 'x-apple-unsubscribe'))) return 'unsubscribe sent by Apple Mail (X-Apple-Unsubscribe)';
-  if (/^\s*unsubscribe\s*$/i.test(input.subject)) return 'unsubscribe subject (List-Unsubscribe mailto)';
+  // The subject of our mailto, sent by a client (automatic, or a short template body). A person who writes a real
+  // message under that subject ("how does the unsubscribe link work with GDPR? We're close to buying.") is read
+  // like any other reply.
+  if (/^\s*unsubscribe\s*$/i.test(input.subject)) {
+    const automatic = /^\s*auto-(replied|generated|notified)/i.test(header(input, 'auto-submitted'));
+    const words = bodyText.trim() === '' ? 0 : bodyText.trim().split(/\s+/).length;
+    const template = /\bautomati|\bgenerated\b|sent this (e-?mail|message) to unsubscribe/i.test(bodyText.slice(0, 2000));
+    if (automatic || template || words <= 12) return 'unsubscribe subject (List-Unsubscribe mailto)';
+  }
   return null;
 }
 

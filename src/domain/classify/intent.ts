@@ -367,8 +367,22 @@ const SKEPTIC_QUESTION = /\b(who|why|how did you|where did you|wer|warum|woher|q
 /** The person asks us to send something to them ("send me the proposal", "schicken Sie mir", "envoyez-moi"). */
 const ASKS_US = /\b(send|email|mail|forward|share)( over)? (me|us)\b|\b(schicken|senden|schick|sende) (sie |du )?(mir|uns)\b|\benvoye[sz]?-(moi|nous)\b|\b(envia|envie|manda|mande|envi[ae]n?)(me|nos|-me|-nos)\b|\b(mandami|inviami|mandatemi|inviatemi)\b|\bstuur (me|ons)\b/;
 
+/**
+ * A coordinating word that opens a new clause with its own subject: "Personne n'a jamais fait ça pour nous et ça
+ * nous intéresse", "Nadie en la tienda sabe hacerlo y nos interesa", "Keiner kann das und wir wollen es". A
+ * negation or a negative subject before it governs the verb of its own clause, not the cue after it.
+ */
+const CLAUSE_SUBJECT = '(?:ca|cela|nous|nos|on|wir|es|das|we|it|that|this|i|ci|ce|ich|je|yo|io|eu|ik|wij|het|dat|dit|esto|eso|isso|questo|noi|nosotros|lo|le|mi|me|us)\\b';
+const NEW_CLAUSE = new RegExp(
+  `^.*(?:\\b(?:and|et|y|und)\\s+(?=${CLAUSE_SUBJECT}|\\s*$)|\\b(?:e|en|so|also|donc|alors|entonces|quindi|dus|entao|deshalb|daher)\\s+(?=${CLAUSE_SUBJECT}))`,
+);
+
 function negated(clause: string, index: number): boolean {
-  const before = clause.slice(Math.max(0, index - 40), index);
+  let before = clause.slice(Math.max(0, index - 40), index);
+  // Only the clause of the cue: "…n'a jamais fait ça pour nous et ça nous intéresse" keeps "ça nous".
+  // (The subject may be the cue's own first word: "…e ci interessa", "…y nos interesa".)
+  const join = NEW_CLAUSE.exec(before + clause.slice(index, index + 12));
+  if (join && join[0].length <= before.length) before = before.slice(join[0].length);
   return NEGATION.test(before) || NEG_SUBJECT.test(before);
 }
 

@@ -45,6 +45,14 @@ const REMOVED_PERSON =
   '(me|us|him|her|them|this (person|contact|address|e-?mail( address)?)|(my|our) (\\w+ )?(colleague|boss|assistant|manager|ceo|owner|partner|founder|director|husband|wife|client)|[a-z0-9._%+-]{1,64}@[a-z0-9-]{1,63}(\\.[a-z0-9-]{1,63})+)';
 
 /**
+ * What may follow an Italian "toglimi / cancellami / rimuovici": the end of the clause, politeness, or the list
+ * ("dalla lista", "dai vostri contatti"). Not "toglimi un dubbio", "levami una curiosità", "cancellami
+ * l'appuntamento", "rimuovici il vecchio logo".
+ */
+const IT_LIST_AFTER =
+  '(?=\\s*(?:[.!,;:]|$|(?:pure |subito |per favore |grazie |per sempre |definitivamente )*(?:per favore|grazie|subito)\\b|(?:pure |subito |per favore |definitivamente )*(?:dalla|dalle|dai|dal|da|dagli|dall\'|dalla vostra|dai vostri) ?(?:vostra |vostre |vostri |vostro |sua |sue |suoi |tua |questa |questo |queste |questi |la |le |i |il |gli )?(?:\\w+ )?(?:lista|liste|mailing|mailing list|database|newsletter|indirizzario|contatti|invii|email|e-mail|mail|elenco|rubrica|comunicazioni|iscritti)\\b))';
+
+/**
  * Imperative and third-person requests to stop (session 11): "dame de baja", "me dê baixa", "toglimi dalla
  * lista", "tragen Sie mich aus", "entfernen Sie diese Adresse aus Ihrem Verteiler", "retirer cette adresse",
  * "remove him / boss@x from your list", "please stop" as a sentence of a longer reply, "I don't want these
@@ -52,29 +60,31 @@ const REMOVED_PERSON =
  */
 const IMPERATIVE_STOP: RegExp[] = [
   // en: someone else, or an address, off the list: "take her off your list", "remove boss@x from your mailing list"
-  new RegExp(`\\b(remove|delete|take|drop|strike|erase|scratch|unsubscribe|unlist) ${REMOVED_PERSON}\\b[^.!?\\n]{0,40}\\b(from|off|out of) (your|the|this|any|all|our)( \\w+)?( \\w+)? ${LIST_NOUN}\\b`),
+  new RegExp(`\\b(remove|delete|drop|strike|erase|scratch|unsubscribe|unlist) ${REMOVED_PERSON}\\b(?:(?!\\b(?:through|into|onto|to|for)\\b)[^.!?,\\n]){0,40}\\b(from|off|out of) (your|the|this|any|all|our)( \\w+)?( \\w+)? ${LIST_NOUN}\\b|\\btake ${REMOVED_PERSON} (off|out of) (your|the|this|any|all|our)( \\w+)?( \\w+)? ${LIST_NOUN}\\b`),
   /\b(remove|delete|erase|purge|unsubscribe) (all|every one|each) (of )?(our|my) (addresses|e-?mail addresses|e-?mails|contacts|details|people|colleagues)\b/,
   // "I don't want these emails", "we don't need any more of your messages", "he does not want these emails"
   // (A person says it: a footer asks it, "Don't want these emails anymore? Unsubscribe here.")
-  /\b(i|we|he|she|they) (really |just |simply |certainly |definitely )?(don'?t|do not|doesn'?t|does not|no longer) (want|need|wish to (receive|get)|like)( to (receive|get))? (these|your|any|such|those|this kind of|more|further|any more)( \w+)? (e-?mails|emails|mails|messages|newsletters|spam|sales (e-?mails|pitches)|pitches|cold e-?mails)\b(?![^.!?\n]{0,30}\?)/,
+  /\b(i|we|he|she|they) (really |just |simply |certainly |definitely )?(don'?t|do not|doesn'?t|does not|no longer) (want|need|wish to (receive|get)|like)( to (receive|get))? (these|your|any|such|those|this kind of|more|further|any more)( of (your|these|those|the|this))?( \w+)? (e-?mails|emails|mails|messages|newsletters|spam|sales (e-?mails|pitches)|pitches|cold e-?mails)\b(?=\s*(?:[.!;]|,(?! (?:we|i) (?:need|want|would|'d|are|prefer))|$|(?:from (?:you|your \w+|this \w+)|any ?more|please|thanks|thank you|again|at all)\b))(?![^.!?\n]{0,30}\?)/m,
   // "please stop", "stop.", "Arrêtez, svp.", "Basta!" as a sentence of its own (a full stop or the end follows)
-  /(^|[.!?,;:\n]|\s-)\s*(please |pls |so |just |bitte |svp |por favor |per favore |alsjeblieft |por favor,? )?(stop|stop it|stop this|stop now|stop already|stopp|arretez|arrete|cessez|stoppez|basta|smettetela|smettila|smettete|parad|paren|chega|pare|parem|hou op|stop ermee|stop daarmee),?( please| now| immediately| it| this| already| svp| s'il vous plait| bitte| por favor| per favore| alsjeblieft| aub)?\s*(?=[.!]|$)/m,
+  /(^|[.!?,;:\n]|\s-)\s*(please |pls |so |just |bitte |svp |por favor |per favore |alsjeblieft |por favor,? )?(stop|stop it|stop this|stop now|stop already|stopp|arretez|arrete|cessez|stoppez|basta|smettetela|smettila|smettete|parad|paren|chega|pare|parem|hou op|stop ermee|stop daarmee),?( please| now| immediately| it| this| already| svp| s'il vous plait| bitte| por favor| per favore| alsjeblieft| aub| grazie| danke| merci| gracias| obrigad[oa]| thanks| thank you| bedankt| dank je| dank u)?\s*(?=[.!]|$)/m,
   // de: "Tragen Sie mich aus", "nehmen Sie mich aus allen Ihren Listen", "entfernen Sie diese Adresse", "hören Sie auf"
-  /\btrag(en sie|t|e)? (mich|uns|diese adresse|meine adresse|die adresse)\b[^.!?\n]{0,50}\baus\b(?! (dem|der) (kalender|termin))/,
+  /\btrag(en sie|t|e)? (mich|uns|diese adresse|meine adresse|die adresse)\b[^.!?,;\n]{0,50}\baus\b(?=\s*(?:[.!,;]|$|bitte\b|danke\b|(?:ihrem|ihrer|ihren|eurem|eurer|allen|dem|der|den) (?!(?:kalender|termin))))/m,
+  // "Nehmen Sie mich bitte raus", "nimm mich da raus"
+  /\b(nehm(en sie|t|e)?|nimm|streich(en sie|t|e)?|werf(en sie|t|e)?|wirf) (bitte |doch |endlich |sofort )*(mich|uns|diese adresse|meine adresse)( bitte| doch| endlich| sofort| da| dort| hier)* (raus|heraus)\b/,
   new RegExp(`\\b(nehm(en sie|t|e)?|streich(en sie|t|e)?|entfern(en sie|t|e)?|losch(en sie|t|e)?|loesch(en sie|t|e)?|tilg(en sie|t|e)?) (bitte |umgehend |sofort )*(mich|uns|diese|die|meine|unsere|folgende)( (e-?mail-?)?adresse| e-?mail)?\\b[^.!?\\n]{0,30}\\b(aus|von) (\\w+ ){0,2}${LIST_NOUN}\\b`),
   /\b(entfern|losch|loesch|streich|tilg|nehm)\w* (sie )?(bitte |umgehend |sofort )*(diese|die|meine|unsere|folgende) (e-?mail-?)?adresse\b/,
-  /\b(horen|hort|hor) (sie |ihr )?(bitte |doch |endlich |jetzt |sofort |damit )*auf(?=\s*([.!,;]|$|damit\b|mit (den|dem|diesen|ihren|euren|dieser|ihrer) (e-?mails|mails|nachrichten|anschreiben|anfragen|werbung)))/m,
+  /(?:\b(?:horen sie|hort ihr|hor)|(?:^|[.!?]\s*)(?:bitte )?hort) (bitte |doch |endlich |jetzt |sofort |damit )*auf(?=\s*([.!,;]|$|damit\b|mit (den|dem|diesen|ihren|euren|dieser|ihrer) (e-?mails|mails|nachrichten|anschreiben|anfragen|werbung)))/m,
   // fr: "retirer cette adresse", "supprimez mon e-mail de votre liste", "plus de mails, merci"
-  /\b(retir|supprim|enlev|effac|ray|desinscri|radi)\w* (cette|mon|ma|notre|mes|nos|ces|l') ?(adresse|adresses|e-?mails?|courriels?|contacts?)\b/,
-  /(^|[.!?,;:\n])\s*(merci de ne )?plus (de |d')(e-?mails|mails|courriels|messages|relances|sollicitations)\b/m,
+  /\b(retir|supprim|enlev|effac|ray|desinscri|radi)\w* ((cette|mon|ma|notre|mes|nos|ces) ?(adresse|adresses|e-?mails?|courriels?|contacts?)|l'(adresse (e-?)?mail|adresse electronique|e-?mail))\b/,
+  /(^|[.!?,;:\n])\s*(merci de ne )?plus (de |d')(e-?mails|mails|courriels|messages|relances|sollicitations)\b(?=\s*(?:[.!,;]|$|svp\b|s'il\b|merci\b|de (?:votre|ta|vous)\b))/m,
   // es: "dame de baja", "denme de baja", "baja de tu lista", "no más correos"
-  /\b(da|de|den|dad)(me|nos) de baja\b|\b(deme|denos|denme) de baja\b|\bbaja (de|en) (tu|su|la|esta|vuestra|sus|tus|vuestras) (lista|listas|base|mailing|listado)\b/,
-  /\bno( (quiero|queremos|deseo|deseamos|me mandes|me envies|nos mandes|nos envies|me manden|me envien|nos manden|nos envien))? mas (correos|emails|e-mails|mails|mensajes|envios)\b|\bno (me |nos )?(mandes|mandeis|manden|envies|enviad|envien) mas\b/,
+  /(?:\b(da|de|den|dad)(me|nos) de baja\b|\b(deme|denos|denme) de baja\b)(?! (?:el|la|los|las|un|una|mi|mis|del|de la|de los|de las) (?!(?:lista|listas|listado|base|newsletter|boletin|mailing|correos?|envios|e-?mails?|direccion|contactos?)\b))|\bbaja (de|en) (tu|su|la|esta|vuestra|sus|tus|vuestras) (lista|listas|base|mailing|listado)\b/,
+  /\bno( (quiero|queremos|deseo|deseamos|me mandes|me envies|nos mandes|nos envies|me manden|me envien|nos manden|nos envien))? mas (correos|emails|e-mails|mails|mensajes|envios)\b|\bno (me |nos )?(mandes|mandeis|manden|envies|enviad|envien) mas\b|\bya no (me|nos) (mandes|manden|envies|envien|escribas|escriban|contactes|contacten)( mas)?( (correos|emails|e-mails|mails|mensajes|nada))?\b/,
   // it: "toglimi dalla lista", "rimuovimi", "cancellaci", "niente più email"
-  /\b(togli|rimuovi|cancella|elimina|leva|depenna|disiscrivi|toglie|rimuove|leva)(te)?(mi|ci)\b/,
-  /\b(niente|basta|nessun'altra|non piu) (piu )?(email|e-mail|mail|messaggi)\b/,
+  new RegExp(`\\b(togli|rimuovi|cancella|elimina|leva|depenna|disiscrivi|toglie|rimuove|leva)(te)?(mi|ci)\\b${IT_LIST_AFTER}`, 'm'),
+  /\b(niente|basta|nessun'altra|non piu)( cosi)?( con)?( le| i| queste| questi)? (piu )?(email|e-mail|mail|messaggi)\b/,
   // pt: "me dê baixa da lista", "dê-me baixa", "dar baixa", "chega de e-mails"
-  /\b(me|nos) (de|dar|deem|dem|da|der) baixa\b|\b(de|deem|dem|da)-(me|nos) baixa\b|\bdar (a )?baixa\b|\bbaixa (da|na|do|no|de) (sua |vossa |tua )?(lista|cadastro|mailing|base)\b/,
+  /(?:\b(me|nos) (de|dar|deem|dem|da|der) baixa\b|\b(de|deem|dem|da)-(me|nos) baixa\b)(?! (?:do|no|da|na|de|dos|das|nos|nas|em) (?!(?:lista|listas|cadastro|mailing|base|newsletter|e-?mails?|envios|contatos)\b))|\bbaixa (da|na|do|no|de) (sua |vossa |tua )?(lista|cadastro|mailing|base)\b/,
   /\b(chega|basta|nada mais) de (e-?mails|emails|mensagens)\b|\bsem mais (e-?mails|emails|mensagens)\b/,
 ];
 
@@ -82,7 +92,7 @@ const STOP_PATTERNS: RegExp[] = [
   ...COMPANY_STOP,
   // en
   /\bunsubscribe\b/,
-  /\b(remove|delete|take|drop|strike) (me|us|my (e-?mail|address|details|data|name)|our (e-?mail|address|company|details)|this (e-?mail|address))\b.{0,40}\b(from|off)\b/,
+  /\b(remove|delete|drop|strike) (me|us|my (e-?mail|address|details|data|name)|our (e-?mail|address|company|details)|this (e-?mail|address))\b(?:(?!\b(?:through|into|onto|to|for)\b).){0,40}\b(from|off)\b|\btake (me|us|my (e-?mail|address|details|data|name)|our (e-?mail|address|company|details)|this (e-?mail|address)) (off|out of)\b/,
   /\b(remove|delete) (me|us|my (e-?mail|address|details|data)|this (e-?mail|address))\b[.!,]?\s*$/m,
   // "I don't want you to email me again", "we do not wish to be contacted"
   /\b(don'?t|do not|no longer) (want|wish|like) (you |anyone |your company )?to (e-?mail|contact|write to|message|call|spam) (me|us)\b|\b(don'?t|do not|no longer) (want|wish|like) to be (contacted|e-?mailed|messaged|bothered|solicited|pitched)\b/,
@@ -137,7 +147,7 @@ const STOP_PATTERNS: RegExp[] = [
   /\b(deje[ns]?|deja|dejad|dejar|paren|para|pare) de (enviar|escribir|contactar|mandar|molestar|llamar)(me|nos|le)?\b/,
   /\bno (me|nos) (vuelva[ns]? a |vuelvas a |sigan |siga |sigas )?(contact|escrib|envi|mand|molest|llam)\w* (mas|nunca|de nuevo|otra vez)\b|\bno (quiero|queremos|deseo|deseamos) (mas )?ser (contactad|molestad)\w*/,
   // it
-  /\b(cancellami|cancellatemi|disiscri\w*|annulla(re)? l'iscrizione|rimuovetemi|rimuovermi|toglietemi|togliermi|cancellarmi)\b/,
+  new RegExp(`\\b(cancellami|cancellatemi|rimuovetemi|rimuovermi|toglietemi|togliermi|cancellarmi)\\b${IT_LIST_AFTER}|\\b(disiscri\\w*|annulla(re)? l'iscrizione)\\b`, 'm'),
   /\bnon (mi|ci) (contattate|scrivete|mandate|inviate|contattare|scrivere|contatti|scriva|mandi|invii) piu\b|\bnon (contattatemi|scrivetemi|contattateci|scriveteci|mandatemi|inviatemi)( piu)?\b|\bsmettete(la)? di (scrivermi|contattarmi|inviarmi|scriverci|contattarci)\b/,
   /\bnon (voglio|vogliamo|desidero|desideriamo) (piu )?ricevere\b/,
   /\b(rimuovere|cancellare|eliminare) (il mio|la mia|i miei|il nostro|la nostra) (indirizzo|email|e-mail|contatto|dati)\b/,
@@ -206,7 +216,7 @@ const ERASE_VERB =
  * before the match, within its clause. ("Not interested, remove me" keeps its comma: not negated.)
  */
 const NEG_BEFORE =
-  /(?:\b(?:don'?t|dont|do not|didn'?t|did not|never|no need to|(?:no|not|never) (?:want|wanting|going|trying|asking|looking|planning|meaning) to|(?:didn'?t|did not|don'?t|do not|never) (?:want|wish|mean|ask|need|intend|plan)(?: you| them| anyone)? to|(?:was|were|am|i'?m|we'?re|are|is) (?:about|going|ready|tempted|close|planning|this close) to|almost|nearly|(?:thought|thinking) (?:about|of)|considered|(?:won'?t|will not|wouldn'?t|would not|shouldn'?t|should not|mustn'?t|must not) (?:ever )?|no reason to|why would (?:i|we)|nicht|nie|keinesfalls|ne (?:me |m'|nous |vous )?|n'|no (?:me |nos |te |lo |la |les |le )?|non (?:mi |ci |ti |vi )?|niet|nooit|nao (?:me |nos |te )?|nem)\s*(?:please |pls |bitte |por favor |per favore |svp |pas |you |u |)?(?:(?:hit|hitting|click|clicked|clicking|press|pressed|pressing|use|used|using|the|that|this|your) ){0,3})$/;
+  /(?:\b(?:don'?t|dont|do not|didn'?t|did not|never|no need to|(?:no|not|never) (?:want|wanting|going|trying|asking|looking|planning|meaning) to|(?:didn'?t|did not|don'?t|do not|never) (?:want|wish|mean|ask|need|intend|plan)(?: you| them| anyone)? to|(?:was|were|am|i'?m|we'?re|are|is) (?:about|going|ready|tempted|close|planning|this close) to|almost|nearly|(?:thought|thinking) (?:about|of)|considered|(?:won'?t|will not|wouldn'?t|would not|shouldn'?t|should not|mustn'?t|must not|can'?t|cannot|can not|couldn'?t|could not) (?:ever )?|no reason to|why would (?:i|we)|nicht|nie|keinesfalls|ne (?:me |m'|nous |vous )?|n'|no (?:me |nos |te |lo |la |les |le )?|non (?:mi |ci |ti |vi )?|niet|nooit|nao (?:me |nos |te )?|nem)\s*(?:please |pls |bitte |por favor |per favore |svp |pas |you |u |)?(?:(?:hit|hitting|click|clicked|clicking|press|pressed|pressing|use|used|using|the|that|this|your) ){0,3})$/;
 /** "Remove me from the CC": leave the copy line, not the list. */
 const CC_ONLY = /\b(from|off|out of|aus|de|du|da|dal|dalla|uit|del|do)\s+(the |this |that |dem |der |la |le |il |de )?(b?cc|cc line|cc list|copy|copie|copia|kopie)\b|\b(in|en|em) (cc|bcc|copie|copia|kopie)\b/;
 const LIST_WORD = /\b(list|lists|liste|listen|lista|listas|lijst|database|datenbank|base de donnees|mailing|verteiler|newsletter|fichier|cadastro|e-?mails)\b/;
@@ -289,16 +299,106 @@ export function footerOffer(t: string): boolean {
   return false;
 }
 
+/** Channels other than our mail: a stop about them, or a wish to move to them, is no request to leave our list. */
+const CHANNEL =
+  '(?:linkedin|xing|whatsapp|instagram|insta|facebook|messenger|telegram|signal|sms|texts?|text messages?|phone|telephone|cell|mobile|voicemail|twitter|tiktok|slack|teams|skype|telefon|handy|telefono|telefone|celular|telefoon|mobiel|telefonino|cellulare|dm|dms)';
+/** The stop names another channel: "by phone", "auf LinkedIn", "sur LinkedIn", "por WhatsApp", "su WhatsApp", "no WhatsApp". */
+const OTHER_CHANNEL = new RegExp(`\\b(?:by|via|on|over|through|per|auf|uber|sur|par|por|pelo|pela|no|na|su|tramite|op|in|on the|by the|am|al)\\s+${CHANNEL}\\b`);
+/**
+ * After the stop, in its sentence: a wish for another channel or for mail ("…and call me", "text me at",
+ * "jump on a call", "llámame", "chiamami", "mail liever", "sondern per Mail", "plutôt par e-mail", "mejor por
+ * email", "solo email", "prefiro e-mail", "but email is fine", "keep emailing", "talk to me directly").
+ */
+const OTHER_WISH = new RegExp(
+  `(?<!\\b(?:don'?t|do not|never|not|nicht|no|non|niet|nao|ne)\\s)(?:\\b(?:call|text|phone|ring|whatsapp|sms|dm) (?:me|us)\\b|\\b(?:jump|hop|get) on a (?:quick )?call\\b|\\bgive (?:me|us) a (?:call|ring)\\b|\\bruf(?:en sie|t|e)? (?:mich|uns)\\b|\\b(?:appelez|appelle|appelez)[- ](?:moi|nous)\\b|\\bllam(?:a|e|en|ad)(?:me|nos)\\b|\\bchiam(?:a|i|ate)(?:mi|ci)\\b|\\bbel (?:me|mij|ons)\\b|\\b(?:ligue|liga|liguem)[- ]?(?:me|nos)\\b|\\bme lig(?:ue|a|uem)\\b|\\b(?:talk|speak|write) (?:to )?(?:me|us) directly\\b|\\bdirekt (?:mir|an mich|uns)\\b|\\b(?:but|sondern|lieber|besser|stattdessen|plutot|piuttosto|meglio|mejor|pero|liever|prefiro|preferimos|prefer|preferably|solo|only|alleen|nur|uniquement|somente|apenas|instead|rather|ma)\\b(?![^.!?\\n]{0,20}\\b(?:no|not|nenhum|nenhuma|keine|kein|aucun|geen|nessun|nessuna|ningun|ninguna|niente|nada|nichts|never|nie)\\b)[^.!?\\n]{0,20}\\b(?:e-?mail|mail|email|correo|courriel)\\b|\\b(?:e-?mail|mail)(?: is| are)? (?:fine|ok|okay|liever|works|is better)\\b|\\bkeep (?:me posted|emailing|e-?mailing|writing|sending)\\b|\\b${CHANNEL} (?:me|us)\\b)`,
+);
+/** A thing one leaves that is no mailing list: a plan, a trial, payments, a waitlist, an invite, an invoice, the phone list. */
+const NON_LIST_OBJECT =
+  /^[^.!?\n]{0,30}?\b(?:from|off|out of|of|aus|von|de|du|da|dal|uit|van)\s+(?:(?:the|your|our|this|that|my|a|an|any|all)\s+)?(?:[\w-]+\s+){0,3}?(?:(?:phone|call|calling|cold-?call|sms|text|whatsapp|guest|wait|waiting|invite|seating)[- ]?(?:list|lists)|waitlist|wait-list|trial|plan|plans|payments?|pilot|beta|invoice|invoices|order|orders|cart|calendar|meeting|call|invite|invitation|webinar|event|group chat|whatsapp group|slack channel|account|catalog|catalogue|site|website|page|photo|picture|program|programme|contract|quote|offer|team page|billing|pricing|tier|upgrade|renewal|auto-?renew\w*|insurance|warranty|shipping protection|membership|loyalty program)\b/;
+/** Someone else's mail, not the writer's: "an meinen Kollegen", "to my colleague", "from your colleague". */
+const OTHER_PERSON_AFTER =
+  /^\s*(?:please |bitte )?(?:an|to|for|a|para|per|aan|from|von|de|da|van) (?:meinen|meine|meiner|unseren|unsere|my|our|your|ihrem|ihren|ihrer|mon|ma|votre|mi|mio|mia|tu|su|vostro|mijn|jullie|uw|meu|minha|seu|sua) (?:kolleg\w*|colleague\w*|coworker\w*|co-worker\w*|boss|chef\w*|collega|colleghi|collegue\w*|colega\w*|assistant\w*|assistent\w*|sales ?(?:rep|team|guy)|team|vertrieb)\b/;
+/**
+ * Third parties as the subject: "our customers keep asking how to unsubscribe", "los clientes pueden cancelar la
+ * suscripción", "Klanten kunnen zich moeilijk afmelden", "customers can't stop emailing us".
+ */
+const THIRD_PARTY_SUBJECT =
+  /\b(customers|clients|users|subscribers|people|shoppers|buyers|recipients|members|kunden|nutzer|abonnenten|empfanger|utilisateurs|abonnes|clientes|usuarios|suscriptores|clienti|utenti|iscritti|klanten|gebruikers|abonnees|assinantes|compradores|acquirenti|kopers)\b/;
+/** A stop word used as a noun or a topic: "the unsubscribe rate", "our unsubscribe flow", "die Abmeldung", "le taux de désinscription", "o descadastro". */
+const NOUN_AFTER = /^[\s-]*(rate|rates|flow|flows|link|links|button|buttons|page|pages|process|option|options|feature|features|form|forms|rquote|numbers|funnel|quote|quota|footer|header|setting|settings|events?|data|stats|statistics|tracking|rate[ns]?|quote|quoten|rate|taux|tasa|tasso|percentage|klicks|clicks|funktion|seite|prozess)\b/;
+const ARTICLE_BEFORE =
+  /(?:^|\s)(?:the|our|their|an|its|his|her|this|that|every|each|der|die|das|den|dem|des|eine|einer|einem|unsere|unserer|ihre|le|la|les|l'|un|une|du|de la|notre|leur|taux de|tasso di|tasa de|taxa de|rate of|di|o|os|do|da|no|na|nosso|nossa|um|uma|el|los|las|del|al|un|nuestro|nuestra|il|lo|gli|della|dello|nel|nella|het|een|onze|de)\s*$/;
+const NOUN_MATCH = /^(unsubscribe|opt[ -]?out|abmeldung|abbestellung|desinscription|desabonnement|descadastro|afmelding|uitschrijving|disiscrizione|cancelacion|baja)$/;
+/** A quoted stop word: "every text ends with 'Reply STOP to opt out'", "stuur ons een mail met 'afmelden'". */
+function quoted(t: string, m: RegExpExecArray): boolean {
+  const ls = t.lastIndexOf('\n', m.index - 1) + 1;
+  const before = t.slice(Math.max(ls, m.index - 60), m.index);
+  const le = t.indexOf('\n', m.index);
+  const after = t.slice(m.index + m[0].length, Math.min(le < 0 ? t.length : le, m.index + m[0].length + 60));
+  return /(?:^|[\s(:])['"\u201c\u2018\u00ab\u201e][^'"\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e]{0,50}$/.test(before) && /^[^'"\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e]{0,50}['"\u201d\u2019\u00bb\u201c]/.test(after);
+}
+/**
+ * The sender's own footer for its own list, pasted under a reply: "Reply STOP to opt out of our SMS alerts",
+ * "Rispondi CANCELLAMI a questa email", "Text STOP to 12345", "antworten Sie mit ABMELDEN".
+ */
+const REPLY_WORD_BEFORE =
+  /\b(reply|text|send|answer|respond|txt|rispondi|rispondete|risponda|scrivi|antworten sie|antworte|antwortet|schreiben sie|repondez|reponds|envoyez|responde|responda|responder|envia|envie|respondendo|antwoord|beantwoord|stuur|sms)( us| ons| uns)?( with| con| mit| avec| par| com| met| a)?( the word)?\s*['"\u201c\u00ab]?\s*((?:stop|end|cancel|quit|unsubscribe|remove|opt out|stopp|arret|alto|basta|baja|cancellami|afmelden|sair|parar)\s*['"\u201d\u00bb]?\s*(?:(?:to|a|an|um|pour|para|per|om|al|au)\s*)?(?:\+?\d[\d -]{2,}\s*(?:to|a|an|um|pour|para|per|om|al|au)?\s*)?)?$/;
+/** A stop word named as a button, a link or a process: "el botón de darse de baja", "the link to unsubscribe", "der Knopf zum Abmelden". */
+const TOPIC_BEFORE =
+  /\b(button|link|knopf|bouton|lien|boton|enlace|pulsante|collegamento|botao|knop|opcion|option|opzione|opcao|optie|page|pagina|seite|process|proceso|processo|prozess|procedure|funktion|funcion|funzione|funcao|functie)\s+(?:to |zum |zur |de |du |pour |para |per |di |do |da |om te |om |voor )?(?:l'|se |te |sich )?$/;
+const FOOTER_AFTER = /^\W*(?:to (?:opt out|unsubscribe|stop|cancel)|(?:a|to|an|al|au|aan) (?:this|questa|questo|diese|cette|este|esta|deze|dit|esse|essa) (?:e-?mail|email|message|messaggio|nachricht|numero|number|nummer|mail)|to \d)/;
+
+/** A stop word alone as its sentence ("Stop.", "Please stop!", ", basta."). */
+const BARE_STOP = /^[\W]*(please |pls |so |just |bitte |svp |por favor |per favore |alsjeblieft |por favor,? )?(stop|stop it|stop this|stop now|stop already|stopp|arretez|arrete|cessez|stoppez|basta|smettetela|smettila|smettete|parad|paren|chega|pare|parem|hou op)\W*$/;
+/** What an eager reply says after a bare "Stop!": interest, a call, a price, a joke. */
+const POSITIVE_AFTER =
+  /\b(exactly|just what|just the|looking for|been looking|genau|wir suchen|suchen wir|cherch\w*|buscando|buscamos|cercando|cerchiamo|procurando|zoeken|genau (das|was)|precies wat|exactement ce|justo lo que|proprio quello|esattamente (quello|cio)|exatamente o que|interested|interessiert|interessant|interesse|interessa\w*|geinteresseerd|interesad\w*|interessad\w*|interess\w*|call me|rufen sie mich|ruf mich|bel me|appelez-moi|appelle-moi|llamame|chiamami|ligue-me|let'?s talk|just kidding|kidding|joking|sounds (good|great)|love (it|this)|send me|schicken sie mir|envoyez-moi|mandami|mandame|me mande|stuur (me|maar)|preventivo|presupuesto|angebot|offerte|proposta|cuanto cuesta|what'?s the (price|cost)|how much|was kostet|combien|quanto costa|wat kost|quanto custa|pricing|genial|perfect\w*|great|super|excellent|wunderbar|parfait|perfecto|perfetto|perfeito|precies|dit is|das ist|c'est|eso es|e proprio|e isso)\b/;
+const NEGATIVE_AFTER = /\b(not|no|nicht|kein\w*|pas|nao|non|niet|geen|nunca|never|jamais|mai)\b[^.!?\n]{0,15}\b(interest\w*|interess\w*|interes\w*|geinteresseerd)|\b(unsubscribe|remove me|leave me alone|spam|stop (e-?mailing|writing|sending)|no more)\b/;
+
+/** The question a match sits in asks about what the tool does ("Does your tool delete all our contacts…?"), not for it. */
+const QUESTION_HEAD = /(?:^|[.!?\n])[^.!?\n]*\b(?:does|do|did|will|when|how|whether|is|are|can your|would your|will your|could your)\b(?![^.!?\n]*\bplease\b)[^.!?\n]*$/;
+
 /** Whether one match of a stop pattern is a request: not negated, not about the CC line, not a footer's offer. */
 function realStop(t: string, m: RegExpExecArray, opts?: UnsubscribeOptions): boolean {
   // Only the clause the match is in: a comma, full stop or dash ends what a negation can reach.
   const clause = clauseBefore(t, m.index);
   if (NEG_BEFORE.test(clause)) return false;
   if (offerAt(t, m, clause, Boolean(opts?.bulk))) return false;
-  const around = t.slice(m.index, m.index + m[0].length + 30);
+  const end = m.index + m[0].length;
+  const around = t.slice(m.index, end + 30);
   if (CC_ONLY.test(around) && !LIST_WORD.test(around)) return false;
+  // The rest of the sentence, and the sentence up to the match.
+  const se = t.slice(end).search(/[.!?\n]/);
+  const rest = t.slice(end, se < 0 ? t.length : end + se);
+  const ss = Math.max(t.lastIndexOf('.', m.index - 1), t.lastIndexOf('!', m.index - 1), t.lastIndexOf('?', m.index - 1), t.lastIndexOf('\n', m.index - 1));
+  const head = t.slice(ss + 1, m.index);
+  const word = m[0].trim();
+  // A bare "Stop!" / "Basta." that opens an eager reply ("Stop. This is exactly what we need!", "Please stop! Just
+  // kidding"), or a ", basta." that closes a list of what is wanted ("Solo necesitamos X, basta."): no request.
+  if (BARE_STOP.test(word)) {
+    const after = t.slice(end, end + 300);
+    if (POSITIVE_AFTER.test(after) && !NEGATIVE_AFTER.test(after)) return false;
+    if (/^\s*,/.test(m[0]) && /\b(only|just|solo|soltanto|nur|seulement|uniquement|apenas|somente|alleen|alles|all we need)\b/.test(clauseBefore(t, m.index + m[0].indexOf(',')) + ' ' + head)) return false;
+  }
+  // Merchant vocabulary: the stop word as a noun or a topic, or said of third parties, or quoted.
+  if (NOUN_AFTER.test(t.slice(end, end + 20)) && !PERSONAL.test(m[0])) return false;
+  if (NOUN_MATCH.test(word) && ARTICLE_BEFORE.test(t.slice(Math.max(0, m.index - 20), m.index))) return false;
+  if (THIRD_PARTY_SUBJECT.test(clause) || (THIRD_PARTY_SUBJECT.test(head) && !PERSONAL.test(m[0]) && !/\b(me|us|mich|uns|moi|nous|me|nos|mi|ci|mij|ons)\b/.test(head.slice(-25)))) return false;
+  if (quoted(t, m)) return false;
+  if (TOPIC_BEFORE.test(t.slice(Math.max(0, m.index - 30), m.index))) return false;
+  // The sender's own footer: "Reply STOP to opt out of our SMS alerts", "Rispondi CANCELLAMI a questa email".
+  if (REPLY_WORD_BEFORE.test(t.slice(Math.max(0, m.index - 40), m.index)) || (/\b(reply|rispondi|antworten|repondez|responde|responda|antwoord|stuur|text)\b/.test(head) && FOOTER_AFTER.test(t.slice(end, end + 40)))) return false;
+  // Another channel, another person, another thing: no request to leave our list.
+  const sentence = head + m[0] + rest;
+  if (OTHER_CHANNEL.test(sentence) || OTHER_WISH.test(rest)) return false;
+  if (OTHER_PERSON_AFTER.test(t.slice(end, end + 60))) return false;
+  if (!LIST_WORD.test(m[0]) && NON_LIST_OBJECT.test(t.slice(m.index, end + 50)) && !NON_LIST_OBJECT_OK.test(t.slice(m.index, end + 50))) return false;
+  // A question about what a tool does ("Does your tool delete all our contacts when we uninstall?").
+  if (rest.length < 200 && t[end + rest.length] === '?' && QUESTION_HEAD.test(t.slice(Math.max(0, ss), m.index))) return false;
   return true;
 }
+/** A list named after all: "take me off your mailing list and the phone list". */
+const NON_LIST_OBJECT_OK = /\b(?:from|off|out of|aus|von|de|da|dal|uit|van)\s+(?:(?:the|your|this|any|all)\s+)?(?:mailing ?list|e-?mail list|newsletter|database|crm|list)\b(?! (?:of|for) )|\b(?:e-?mails|newsletters?|mailings|messages|marketing e-?mails)\b/;
 
 /** How many patterns of a list have at least one real (not negated) match. */
 function countReal(list: RegExp[], t: string, opts?: UnsubscribeOptions): number {
@@ -360,6 +460,14 @@ function isJmrp(input: MailInput): boolean {
   return JMRP_FROM.test(input.from) && JMRP_SUBJECT.test(input.subject);
 }
 
+/** A body that says nothing of its own: empty, a few words, or a mail client's template for the unsubscribe mailto. */
+function nearlyEmpty(t: string): boolean {
+  const words = t.replace(/https?:\/\/\S+/g, ' ').match(/[a-z0-9\u00c0-\u024f]+/g) ?? [];
+  if (words.length <= 6) return true;
+  UNSUB_WORD.lastIndex = 0;
+  return words.length <= 30 && UNSUB_WORD.test(t) && !/\?/.test(t);
+}
+
 export function detectUnsubscribe(text: string, subject = '', opts?: UnsubscribeOptions): UnsubscribeResult | null {
   const t = foldMemo(text.slice(0, 6000));
   const s = foldMemo(subject);
@@ -369,7 +477,12 @@ export function detectUnsubscribe(text: string, subject = '', opts?: Unsubscribe
   if (PRIVACY_LAW.test(t) && ERASE_VERB.test(t)) hits++;
   // Subject "Unsubscribe" with an empty body is how mail clients send a List-Unsubscribe mailto.
   // (Not for bulk mail: "Remove wrinkles now" is a newsletter's subject.)
-  const subjectHit = !opts?.bulk && /^\s*(re:\s*)?(unsubscribe|remove|abmelden|desinscription|baja|cancellami|afmelden|descadastrar)\b/.test(s);
+  // The subject must be only the word ("Unsubscribe", "Re: remove me"), not "Remove duplicates from our catalog?",
+  // "Baja de precios", "Re: unsubscribe flows"; and the body must say nothing else.
+  const subjectHit =
+    !opts?.bulk &&
+    /^\s*(re:\s*)?(unsubscribe|remove|remove me|remove us|abmelden|desinscription|desinscrire|baja|darme de baja|cancellami|afmelden|uitschrijven|descadastrar|descadastro)\s*[.!]*\s*$/.test(s) &&
+    nearlyEmpty(t);
   if (!hits && !subjectHit) return null;
   const domainWide = DOMAIN_WIDE.some((re) => re.test(t)) || (hits > 0 && countReal(COMPANY_GLOBAL, t, opts) > 0);
   return {
