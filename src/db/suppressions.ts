@@ -3,6 +3,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Db } from './open.js';
 import { cached } from './statements.js';
+import { plusBase } from '../domain/normalize.js';
 
 export type SuppressionKind = 'email' | 'domain' | 'email_hash' | 'domain_hash';
 export type SuppressionReason = 'unsubscribed' | 'bounced' | 'complained' | 'forgotten' | 'manual' | 'imported' | 'left_company';
@@ -60,9 +61,7 @@ export function findSuppression(db: Db, email: string): SuppressionHit | null {
   for (let i = 0; i < parts.length - 1; i++) domains.push(parts.slice(i).join('.'));
   // A plus-address reaches the mailbox without its tag (`ann+news@d.com` → `ann@d.com`): when that mailbox
   // unsubscribed, bounced or was forgotten, its tagged addresses are never mailed either.
-  const plus = e.indexOf('+');
-  const at = e.lastIndexOf('@');
-  const base = plus > 0 && plus < at ? e.slice(0, plus) + e.slice(at) : null;
+  const base = plusBase(e);
   const candidates: [SuppressionKind, string][] = [
     ['email', e],
     ['email_hash', erasureHash(db, e)],

@@ -299,3 +299,13 @@ export function isRoleAccount(local: string): boolean {
 export function isRoleAddress(email: string): boolean {
   return isRoleAccount(email.slice(0, email.lastIndexOf('@')));
 }
+
+/**
+ * The mailbox a plus-address reaches (`ann+news@d.com` → `ann@d.com`), or null for an address without a tag (a `+`
+ * first in the local part is no tag). The address is taken as normalized (lower case).
+ */
+export function plusBase(email: string): string | null {
+  const plus = email.indexOf('+');
+  const at = email.lastIndexOf('@');
+  return plus > 0 && plus < at ? email.slice(0, plus) + email.slice(at) : null;
+}

@@ -829,7 +829,7 @@ const RFC822_PART = /^content-type:[ \t]*message\/(?:rfc822|global)\b/gim;
  * The header sections of the messages inside message/rfc822 (or message/global) parts, read from the source (its
  * first MB, at most 64 KB each): for a part mailparser folded into the text instead of listing it as an attachment.
  */
-export function inlineOriginalHeaders(source: Buffer): string {
+function inlineOriginalHeaders(source: Buffer): string {
   const MAX = 1 << 20;
   if (source.indexOf('message/rfc822', 0, 'latin1') < 0 && source.indexOf('message/global', 0, 'latin1') < 0) return '';
   const head = source.subarray(0, Math.min(source.length, MAX)).toString('latin1');

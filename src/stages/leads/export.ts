@@ -120,14 +120,16 @@ const DOMAIN_AT = LEAD_COLUMNS.indexOf('domain');
 const SUPPRESSED_DOMAIN_AT = LEAD_COLUMNS.indexOf('suppressed_domain');
 
 /**
- * Fills in a row's `suppressed_domain` (LEAD_COLUMNS values) when a suppressed domain covers it, and its
- * `suppressed` value when its address is not suppressed itself but that domain is.
+ * Fills in a row's `suppressed_domain` when a suppressed domain covers it, and its `suppressed` value when its
+ * address is not suppressed itself but that domain is. `values` holds LEAD_COLUMNS from index `at` on (the CSV
+ * statement's fields start with the lead id: at = 1); an empty value is null (JSON) or '' (CSV).
  */
-function completeSuppressed(rows: PreparedRows, values: unknown[]): void {
-  const d = rows.domains.domainFor(values[EMAIL_AT] as string | null, values[DOMAIN_AT] as string);
+function completeSuppressed(rows: PreparedRows, values: unknown[], at = 0): void {
+  const d = rows.domains.domainFor(values[at + EMAIL_AT] as string | null, values[at + DOMAIN_AT] as string);
   if (d === null) return;
-  values[SUPPRESSED_DOMAIN_AT] = d;
-  if (values[SUPPRESSED_AT] === null || values[SUPPRESSED_AT] === '') values[SUPPRESSED_AT] = rows.domains.reasonFor(values[EMAIL_AT] as string | null, values[DOMAIN_AT] as string);
+  values[at + SUPPRESSED_DOMAIN_AT] = d;
+  const own = values[at + SUPPRESSED_AT];
+  if (own === null || own === '') values[at + SUPPRESSED_AT] = rows.domains.reasonOf(d);
 }
 
 /**
@@ -181,11 +183,7 @@ function csvRow(rows: PreparedRows): (joined: string) => string {
       return lines(id, values);
     }
     // the columns are f[1..]: f[i + 1] is LEAD_COLUMNS[i]
-    const sd = rows.domains.domainFor(f[EMAIL_AT + 1], f[DOMAIN_AT + 1]!);
-    if (sd !== null) {
-      f[SUPPRESSED_DOMAIN_AT + 1] = sd;
-      if (f[SUPPRESSED_AT + 1] === '') f[SUPPRESSED_AT + 1] = rows.domains.reasonFor(f[EMAIL_AT + 1], f[DOMAIN_AT + 1]!)!;
-    }
+    completeSuppressed(rows, f, 1);
     const key = Number(f[0]);
     const bad = key % 2 === 1;
     // A contact that may not be mailed (or every contact wanted): the lead's other contacts decide. The common

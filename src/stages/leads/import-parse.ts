@@ -309,7 +309,11 @@ export function isBlankRecord(record: string[]): boolean {
 export interface Row {
   domain: string;
   unicode: string;
-  url: string;
+  /**
+   * The website, or null when the row gave none and the store comes from its address (b@mail.shop.com → shop.com):
+   * such a lead is stored with no url, which is how `leads forget EMAIL` knows it was made from the address.
+   */
+  url: string | null;
   company: string | null;
   country: string | null;
   email: string | null;
@@ -471,7 +475,7 @@ export function toRow(record: string[], fields: (ImportField | null)[]): Row | s
   return {
     domain: d.value.domain,
     unicode: d.value.unicode,
-    url: d.value.url,
+    url: v.domain ? d.value.url : null,
     company: v.company ?? null,
     country,
     email,

@@ -54,22 +54,6 @@ let suppressedAt = -1;
 let stageAt = -1;
 let suppressedDomainAt = -1;
 let readsSuppression = false;
-/** Where the website/domain column is (-1: none, every row's store comes from its address). */
-let domainAt = -1;
-
-/**
- * Does this valid row's store come from its address (no website cell, or a placeholder there: toRow took the
- * address's registrable domain)? Such a lead is stored with no url (no website is known), which is how `leads
- * forget EMAIL` knows it was made from the person's address. A valid row's website cell holds a dot (a domain
- * needs one; IDN dots count), so the placeholder test runs only on short dotted cells (`n.a.`).
- */
-function storeFromAddress(record: string[]): boolean {
-  if (domainAt < 0) return true;
-  const c = record[domainAt];
-  if (c === undefined) return true;
-  if (c.indexOf('.') < 0) return !/[\u3002\uff0e\uff61]/.test(c);
-  return c.length <= 8 && isPlaceholder(restoreCell(c));
-}
 /**
  * The suppressions the file states (its `suppressed` or `stage` cells), sent with the batch of their rows, flat:
  * line, the row's domain, its addresses (space-separated, '' for none), reason. Only files with those columns
@@ -143,7 +127,6 @@ function onRecord(record: string[], line: number): void {
       // on its colleagues' rows, who may be mailed).
       stageAt = suppressedAt >= 0 ? -1 : fields.indexOf('stage');
       suppressedDomainAt = fields.indexOf('suppressed_domain');
-      domainAt = fields.indexOf('domain');
       readsSuppression = suppressedAt >= 0 || stageAt >= 0 || suppressedDomainAt >= 0;
       const ignored = m.ignored;
       const stageCol = fields.indexOf('stage');
@@ -194,17 +177,16 @@ function onRecord(record: string[], line: number): void {
     }
   }
   const role = row.email !== null && isRoleAddress(row.email) ? '1' : '0';
-  const url = row.email !== null && storeFromAddress(record) ? null : row.url;
   // More addresses from the cell ride in the email field, space-separated (a normalized address has no space).
   const email = row.otherEmails.length ? [row.email, ...row.otherEmails].join(' ') : row.email;
   if (unsafe) {
-    arrays.push([line, row.domain, row.unicode, url, row.company, row.country, email, row.firstName, row.lastName, row.title, row.phone, row.tags, row.notes, role]);
+    arrays.push([line, row.domain, row.unicode, row.url, row.company, row.country, email, row.firstName, row.lastName, row.title, row.phone, row.tags, row.notes, role]);
   } else {
     // One string per row, joined again per batch: one join of 57,000 fields costs twice as much as 4,096 joins of
     // 14 and one of 4,096 (measured: 0.81 s against 0.44 s for 1,000,000 rows).
     parts.push(
       [
-        String(line), row.domain, row.unicode, N(url), N(row.company), N(row.country), N(email), N(row.firstName), N(row.lastName),
+        String(line), row.domain, row.unicode, N(row.url), N(row.company), N(row.country), N(email), N(row.firstName), N(row.lastName),
         N(row.title), N(row.phone), row.tags.join(TAG_SEP), N(row.notes), role,
       ].join(FIELD_SEP),
     );

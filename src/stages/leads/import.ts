@@ -15,7 +15,7 @@ import { csvLine } from '../../domain/csv.js';
 import type { Db } from '../../db/open.js';
 import { addSuppression, domainAndParents, erasureHash, type SuppressionReason } from '../../db/suppressions.js';
 import { canonicalPath, databaseFileOf } from '../../db/files.js';
-import { isRoleAddress } from '../../domain/normalize.js';
+import { isRoleAddress, plusBase } from '../../domain/normalize.js';
 import { UserError, UsageError } from '../../errors.js';
 
 import { checkMap, sniffDelimiter } from './import-parse.js';
@@ -271,12 +271,6 @@ async function importInput(db: Db, opts: ImportOptions, label: string, input: No
       forgottenHosts.set(host, hit);
     }
     return hit;
-  };
-  /** The mailbox a plus-address reaches (`ann+news@d.com` → `ann@d.com`), or null for an address without a tag. */
-  const plusBase = (email: string): string | null => {
-    const plus = email.indexOf('+');
-    const at = email.lastIndexOf('@');
-    return plus > 0 && plus < at ? email.slice(0, plus) + email.slice(at) : null;
   };
   /** The person asked to be forgotten: the address, or the mailbox its +tag reaches (stored unchanged otherwise). */
   const personForgotten = (email: string): boolean => {

@@ -220,7 +220,12 @@ export class DomainSuppressions {
   /** The reason the address's domain or the lead's domain (or a domain above either) is suppressed, else null. */
   reasonFor(email: string | null | undefined, leadDomain: string): string | null {
     const d = this.domainFor(email, leadDomain);
-    return d === null ? null : this.reasons.get(d)!;
+    return d === null ? null : this.reasonOf(d);
+  }
+
+  /** The reason a domain, as domainFor returns it, is on the list. */
+  reasonOf(domain: string): string {
+    return this.reasons.get(domain)!;
   }
 
   /** The suppressed domain (as listed) that covers the address's domain or the lead's domain, else null. */
