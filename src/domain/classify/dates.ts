@@ -69,6 +69,8 @@ const DURATION_RE = new RegExp(
 
 /** The length right after the date, without a preposition: "vanaf 1 december twee weken", "ab dem 1.12. drei Wochen". */
 const BARE_DURATION_RE = new RegExp(`^\\s*${DURATION_RE.source.replace(/^\\b\(\?:[^)]*\)\\s\+/, '')}`);
+/** A length at the end of a text ("for two weeks" before the cue). */
+const DURATION_AT_END_RE = new RegExp(`${DURATION_RE.source}[\\s,]*$`);
 
 /** The number of days of a duration match. */
 function durationDays(m: RegExpExecArray): number | null {
@@ -153,7 +155,7 @@ function startOfAbsence(text: string, iso: string, at: number, end: number): { e
   const stop = tail.search(/[.!?;\n]/);
   if (stop >= 0) tail = tail.slice(0, stop);
   // The length, after the date ("ab dem 1.12. für drei Wochen") or before the cue ("for two weeks from 1 December").
-  const dur = DURATION_RE.exec(tail) ?? BARE_DURATION_RE.exec(tail) ?? new RegExp(`${DURATION_RE.source}[\\s,]*$`).exec(head);
+  const dur = DURATION_RE.exec(tail) ?? BARE_DURATION_RE.exec(tail) ?? DURATION_AT_END_RE.exec(head);
   const days = dur ? durationDays(dur) : null;
   if (days) {
     const t = Date.parse(`${iso}T00:00:00Z`) + days * 86400_000;
@@ -172,6 +174,22 @@ function cuedBefore(text: string, index: number): boolean {
   const before = text.slice(Math.max(0, index - 40), index);
   return RETURN_CUE.test(before);
 }
+
+// The date patterns of findDates, compiled once. Each is global and read with exec from lastIndex 0 until it finds
+// no more (which sets lastIndex back to 0); findDates also resets it before each use.
+/** 14 March 2026, 14th of March, 14. März, 14 de marzo de 2026 */
+const DMY_RE = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th|er|e|o|º)?\\.?\\s*(?:of\\s+|de\\s+)?(${MONTH_RE})\\.?(?:\\s*(?:de\\s+)?(20\\d\\d))?\\b`, 'g');
+/** March 14, 2026 / March 14th */
+const MDY_RE = new RegExp(`\\b(${MONTH_RE})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s*(20\\d\\d))?`, 'g');
+/** A day of the month alone after a cue word. */
+const DAY_ONLY_RE = new RegExp(
+  `\\b(?:(?:the\\s+)?(\\d{1,2})(st|nd|rd|th)|(?:am|ab dem|ab|bis zum|le|au|el|il|al|dal|op|de|dia|o dia)\\s+(\\d{1,2})(?:\\.|e|er|o|º)?)(?![\\d./:,-]*\\d)(?!\\.?\\s*(?:of\\s+|de\\s+|di\\s+)?(?:${MONTH_RE})\\b)(?!\\s*(?:%|h\\b|uhr|am\\b|pm\\b|days?|tage?|jours?|dias?|giorni|dagen|hours?|minutes?|weeks?))`,
+  'g',
+);
+/** A month name at the end of a text ("December" before "10th"). */
+const MONTH_AT_END_RE = new RegExp(`(?:${MONTH_RE})\\.?\\s*$`);
+/** "on Monday", "bis Montag", "lundi prochain". */
+const WEEKDAY_G_RE = new RegExp(`\\b(${WEEKDAY_RE})\\b(?![,.]?\\s*(?:\\d{1,2}[./]|(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?(?:${MONTH_RE})|(?:${MONTH_RE})))`, 'g');
 
 /** Every date found in the text, resolved against the reference date. */
 export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
@@ -225,27 +243,28 @@ export function findDates(raw: string, ref: Date, lang?: string): FoundDate[] {
     push(withYear(month, day, ref, y), m.index, m.index + m[0].length);
   }
   // 14 March 2026, 14th of March, 14. März, 14 de marzo de 2026
-  const dmyRe = new RegExp(`\\b(\\d{1,2})(?:st|nd|rd|th|er|e|o|º)?\\.?\\s*(?:of\\s+|de\\s+)?(${MONTH_RE})\\.?(?:\\s*(?:de\\s+)?(20\\d\\d))?\\b`, 'g');
+  const dmyRe = DMY_RE;
+  dmyRe.lastIndex = 0;
   while ((m = dmyRe.exec(text))) push(withYear(MONTHS[m[2]!]!, +m[1]!, ref, m[3] ? +m[3] : undefined), m.index, m.index + m[0].length);
   // March 14, 2026 / March 14th
-  const mdyRe = new RegExp(`\\b(${MONTH_RE})\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?\\b(?:,?\\s*(20\\d\\d))?`, 'g');
+  const mdyRe = MDY_RE;
+  mdyRe.lastIndex = 0;
   while ((m = mdyRe.exec(text))) push(withYear(MONTHS[m[1]!]!, +m[2]!, ref, m[3] ? +m[3] : undefined), m.index, m.index + m[0].length);
   // A day of the month alone, "back on the 10th", "bis zum 10.", "de retour le 10": the next such day on
   // or after the reference date.
-  const dayOnlyRe = new RegExp(
-    `\\b(?:(?:the\\s+)?(\\d{1,2})(st|nd|rd|th)|(?:am|ab dem|ab|bis zum|le|au|el|il|al|dal|op|de|dia|o dia)\\s+(\\d{1,2})(?:\\.|e|er|o|º)?)(?![\\d./:,-]*\\d)(?!\\.?\\s*(?:of\\s+|de\\s+|di\\s+)?(?:${MONTH_RE})\\b)(?!\\s*(?:%|h\\b|uhr|am\\b|pm\\b|days?|tage?|jours?|dias?|giorni|dagen|hours?|minutes?|weeks?))`,
-    'g',
-  );
+  const dayOnlyRe = DAY_ONLY_RE;
+  dayOnlyRe.lastIndex = 0;
   while ((m = dayOnlyRe.exec(text))) {
     const before = text.slice(Math.max(0, m.index - 14), m.index);
-    if (new RegExp(`(?:${MONTH_RE})\\.?\\s*$`).test(before)) continue; // "December 10th" is read above
+    if (MONTH_AT_END_RE.test(before)) continue; // "December 10th" is read above
     const num = m[1] ?? m[3]!;
     // Only after a return cue ("back on the 10th", "bis zum 10."): "our 5th year" is no date.
     if (!cuedBefore(text, m.index + m[0].indexOf(num))) continue;
     push(nextDayOfMonth(+num, ref), m.index, m.index + m[0].length, m.index + m[0].indexOf(num));
   }
   // "on Monday", "bis Montag", "lundi prochain": the next such weekday after the reference.
-  const wdRe = new RegExp(`\\b(${WEEKDAY_RE})\\b(?![,.]?\\s*(?:\\d{1,2}[./]|(?:the\\s+)?\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?(?:${MONTH_RE})|(?:${MONTH_RE})))`, 'g');
+  const wdRe = WEEKDAY_G_RE;
+  wdRe.lastIndex = 0;
   while ((m = wdRe.exec(text))) {
     // A weekday of a habit, not a date: "notre boutique est fermée le lundi", "closed on Monday", "il sabato".
     if (!cuedBefore(text, m.index) && HABITUAL_WEEKDAY.test(text.slice(Math.max(0, m.index - 60), m.index).split(/[.!?;\n]/).at(-1)!)) continue;

@@ -6,7 +6,8 @@
 // - product questions (price, integration, how it works) are interest; "who are you" is not.
 import { sentences } from './text.js';
 import { foldMemo } from './types.js';
-import { languageScores } from './lang.js';
+import { languageScores, stopWordScores } from './lang.js';
+import { RegexGate } from './gate.js';
 
 export type Intent = 'WARM' | 'COLD' | 'NEUTRAL';
 
@@ -343,6 +344,9 @@ const NEG_IDIOM = /\b((please )?(don'?t|do not) (stop|unsubscribe|remove|delete|
 /** Portuguese words that tell a short reply from Spanish ("Bora conversar semana que vem?"). */
 const EXTRA_STOP_PT = new Set(['bora', 'vem', 'voce', 'gente', 'tambem', 'entao', 'pra', 'valeu', 'beleza']);
 
+/** Which cues can match a text at all (see gate.ts): a cue whose required words are absent is not tested. */
+const CUE_GATE = new RegexGate(CUES.map((c) => c.re));
+
 const LATER = new Set(['later', 'spater', 'plus tard', 'mas adelante', 'piu avanti', 'later nl', 'mais tarde', 'later month']);
 const CUES_BY_NAME = new Map(CUES.map((c) => [c.name, c]));
 
@@ -402,13 +406,17 @@ export function classifyIntent(text: string, subject = ''): IntentResult {
   let later = false;
 
   const clauses = sentences(body);
-  const stop = languageScores(body);
-  for (const w of body.match(/[a-z]+/g) ?? []) if (EXTRA_STOP_PT.has(w)) stop.pt = (stop.pt ?? 0) + 1;
+  const words = body.match(/[a-z]+/g) ?? [];
+  // languageScores(body) reads the words of foldMemo(body.slice(0, 4000)): when that is the body itself (a folded
+  // ASCII body of up to 4000 characters is its own fold), they are these words, read once.
+  const stop = foldMemo(body.slice(0, 4000)) === body ? stopWordScores(words) : languageScores(body);
+  for (const w of words) if (EXTRA_STOP_PT.has(w)) stop.pt = (stop.pt ?? 0) + 1;
   const contrastRe = stop.pt! > stop.fr! ? CONTRAST_PT : CONTRAST;
   const hasQuestion = body.includes('?');
   const asksUs = ASKS_US.test(body);
   // Most cues appear nowhere in a short reply: test each once on the whole text, then per clause only those that hit.
-  const present = CUES.filter((c) => c.re.test(body));
+  // CUE_GATE.test(i, body) is CUES[i].re.test(body), run only where the cue's words are (no cue has the g flag).
+  const present = CUES.filter((_c, i) => CUE_GATE.test(i, body));
   const coldPresent = present.filter((c) => c.label === 'COLD');
   // Position of the last contrast word: what follows it is the point of the message.
   let contrastAt = -1;

@@ -13,16 +13,32 @@ const STOP: Record<string, string[]> = {
 };
 
 const SETS = Object.entries(STOP).map(([lang, list]) => [lang, new Set(list)] as const);
+const LANGS = SETS.map(([lang]) => lang);
+/** For each stop word, the indices (in LANGS) of the languages that have it: one lookup per word of a text. */
+const LANGS_OF = new Map<string, number[]>();
+SETS.forEach(([, set], i) => {
+  for (const w of set) {
+    const l = LANGS_OF.get(w);
+    if (l) l.push(i);
+    else LANGS_OF.set(w, [i]);
+  }
+});
 
 /** Stop words of each language found in the text. */
 export function languageScores(text: string): Record<string, number> {
-  const words = foldMemo(text.slice(0, 4000)).match(/[a-z]+/g) ?? [];
-  const scores: Record<string, number> = {};
-  for (const [lang, set] of SETS) {
-    let s = 0;
-    for (const w of words) if (set.has(w)) s++;
-    scores[lang] = s;
+  return stopWordScores(foldMemo(text.slice(0, 4000)).match(/[a-z]+/g) ?? []);
+}
+
+/** Stop words of each language among the words of a folded text. */
+export function stopWordScores(words: readonly string[]): Record<string, number> {
+  // The same counts as testing each word against each language's set, with one lookup per word.
+  const counts = new Array<number>(LANGS.length).fill(0);
+  for (const w of words) {
+    const ls = LANGS_OF.get(w);
+    if (ls) for (const i of ls) counts[i]!++;
   }
+  const scores: Record<string, number> = {};
+  LANGS.forEach((lang, i) => (scores[lang] = counts[i]!));
   return scores;
 }
 

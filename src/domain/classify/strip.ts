@@ -14,6 +14,16 @@ const ATTRIBUTION = [
   /^.{0,200}\b(wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|schreef|escreveu|het volgende geschreven|skrev|napisał)\s*:\s*$/i,
 ];
 
+/**
+ * Whether a line (or two joined) is an attribution line: ATTRIBUTION.some(re => re.test(s)). The last pattern, which
+ * may start anywhere, is the costly one; it ends with ":" and optional spaces, so it can only match a string whose
+ * last non-space character is ":" (trimEnd removes exactly the characters \s matches).
+ */
+function isAttribution(s: string): boolean {
+  for (let i = 0; i < ATTRIBUTION.length - 1; i++) if (ATTRIBUTION[i]!.test(s)) return true;
+  return s.trimEnd().endsWith(':') && ATTRIBUTION[ATTRIBUTION.length - 1]!.test(s);
+}
+
 /** Separators of forwarded/quoted originals. */
 const SEPARATOR = [
   /^-{2,}\s*(original message|urspr[üu]ngliche nachricht|message d'origine|mensaje original|messaggio originale|oorspronkelijk bericht|mensagem original|forwarded message|weitergeleitete nachricht|message transf[ée]r[ée])\s*-{2,}\s*$/i,
@@ -91,13 +101,13 @@ export function stripReply(input: string): Stripped {
   let attributionAt = -1;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
-    const two = i + 1 < lines.length ? `${line} ${lines[i + 1]!.trim()}` : line;
     if (line.startsWith('>')) {
       // A quote block; if text follows it again it is an inline answer, keep the unquoted lines.
       hadQuote = true;
       continue;
     }
-    if (ATTRIBUTION.some((re) => re.test(line)) || (line.length < 200 && /^(on|am|le|el|il|op|em)\b/i.test(line) && ATTRIBUTION.some((re) => re.test(two)))) {
+    // The line, or the line and the next joined (an attribution wrapped by the client).
+    if (isAttribution(line) || (line.length < 200 && /^(on|am|le|el|il|op|em)\b/i.test(line) && isAttribution(i + 1 < lines.length ? `${line} ${lines[i + 1]!.trim()}` : line))) {
       end = i;
       attributionAt = i;
       hadQuote = true;
@@ -123,11 +133,11 @@ export function stripReply(input: string): Stripped {
   if (attributionAt >= 0 && kept.every((l) => !l.trim())) {
     const after = lines.slice(attributionAt + 1, attributionAt + 1 + 2000);
     const firstQuoted = after.findIndex((l) => l.trim().startsWith('>'));
-    if (firstQuoted >= 0 && after.slice(0, firstQuoted).every((l) => !l.trim() || ATTRIBUTION.some((re) => re.test(l.trim())) || l.trim().length < 80)) {
+    if (firstQuoted >= 0 && after.slice(0, firstQuoted).every((l) => !l.trim() || isAttribution(l.trim()) || l.trim().length < 80)) {
       const below: string[] = [];
       for (const l of after.slice(firstQuoted)) {
         const t = l.trim();
-        if (ATTRIBUTION.some((re) => re.test(t)) || SEPARATOR.some((re) => re.test(t))) break;
+        if (isAttribution(t) || SEPARATOR.some((re) => re.test(t))) break;
         if (!t.startsWith('>')) below.push(l);
       }
       if (below.some((l) => l.trim())) kept = below;

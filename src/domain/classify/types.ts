@@ -1,4 +1,4 @@
-import { fold } from './text.js';
+import { fold, MAX_CLASSIFY_CHARS } from './text.js';
 
 // The shape every classifier reads: a parsed message reduced to what matters, built by the inbox
 // stage from mailparser's output (or by tests directly). Pure data, no I/O.
@@ -71,10 +71,20 @@ let foldNext = 0;
 export function foldMemo(s: string): string {
   for (let i = 0; i < foldKeys.length; i++) if (foldKeys[i] === s) return foldVals[i]!;
   const v = fold(s);
+  remember(s, v);
+  // Folded text is folded again by some readers (the language guess reads the folded body). An ASCII result of at
+  // most MAX_CLASSIFY_CHARS characters is its own fold: no accents to remove, no backtick, already lower case, not
+  // cut. Remembered as such, its fold costs nothing.
+  if (v !== s && v.length <= MAX_CLASSIFY_CHARS && !NON_ASCII.test(v)) remember(v, v);
+  return v;
+}
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+function remember(s: string, v: string): void {
   foldKeys[foldNext] = s;
   foldVals[foldNext] = v;
-  foldNext = (foldNext + 1) % 6;
-  return v;
+  foldNext = (foldNext + 1) % 8;
 }
 
 export function header(input: MailInput, name: string): string {

@@ -1,6 +1,7 @@
 // Requests to stop, in several languages, read from what the person wrote (never from the quoted
 // original, which carries our own footer). ARF spam complaints count as unsubscribe requests.
 import { foldMemo, type MailInput } from './types.js';
+import { RegexGate } from './gate.js';
 
 export interface UnsubscribeResult {
   confidence: number;
@@ -400,10 +401,15 @@ function realStop(t: string, m: RegExpExecArray, opts?: UnsubscribeOptions): boo
 /** A list named after all: "take me off your mailing list and the phone list". */
 const NON_LIST_OBJECT_OK = /\b(?:from|off|out of|aus|von|de|da|dal|uit|van)\s+(?:(?:the|your|this|any|all)\s+)?(?:mailing ?list|e-?mail list|newsletter|database|crm|list)\b(?! (?:of|for) )|\b(?:e-?mails|newsletters?|mailings|messages|marketing e-?mails)\b/;
 
-/** How many patterns of a list have at least one real (not negated) match. */
-function countReal(list: RegExp[], t: string, opts?: UnsubscribeOptions): number {
+/**
+ * How many patterns of a list have at least one real (not negated) match. `may[at + i]` (from STOP_GATE) is 0 when
+ * pattern i cannot match `t` at all: it is skipped (its loop would find nothing; lastIndex is reset before each use).
+ */
+function countReal(list: RegExp[], t: string, opts: UnsubscribeOptions | undefined, may: Uint8Array, at: number): number {
   let n = 0;
-  for (const re of list) {
+  for (let i = 0; i < list.length; i++) {
+    if (may[at + i] === 0) continue;
+    const re = list[i]!;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(t))) {
@@ -449,13 +455,19 @@ export function isComplaint(input: MailInput): boolean {
 /** Which kind of complaint report a message is, for the reason ("spam complaint (Microsoft JMRP report)"); null for none. */
 export function complaintKind(input: MailInput): 'ARF feedback report' | 'Microsoft JMRP report' | null {
   const ct = input.contentType.toLowerCase();
-  if ((/multipart\/report/.test(ct) && /report-type\s*=\s*"?feedback-report/.test(ct)) || /feedback-type\s*:\s*(abuse|fraud|complaint|opt-out|not-spam|other|virus)/i.test(input.feedbackReport ?? '') || /^[^\S\r\n]*feedback-type\s*:\s*abuse/im.test(input.text.slice(0, 4000))) return 'ARF feedback report';
-  return isJmrp(input) ? 'Microsoft JMRP report' : null;
+  // The head of the text, lower-cased once: both of its patterns below (case-insensitive, no unicode flag: only ASCII
+  // letters fold) need a word of their own there, "feedback-type" and "x-hmxmroriginalrecipient". Where that word is
+  // absent the pattern cannot match, and is not run.
+  const head = input.text.slice(0, 8000);
+  const lower = head.toLowerCase();
+  if ((/multipart\/report/.test(ct) && /report-type\s*=\s*"?feedback-report/.test(ct)) || /feedback-type\s*:\s*(abuse|fraud|complaint|opt-out|not-spam|other|virus)/i.test(input.feedbackReport ?? '') || (lower.includes('feedback-type') && /^[^\S\r\n]*feedback-type\s*:\s*abuse/im.test(input.text.slice(0, 4000)))) return 'ARF feedback report';
+  return isJmrp(input, lower.includes('x-hmxmroriginalrecipient') ? head : '') ? 'Microsoft JMRP report' : null;
 }
 
-function isJmrp(input: MailInput): boolean {
+/** `head`: the first 8000 characters of the text, or '' when they cannot hold the JMRP header. */
+function isJmrp(input: MailInput, head: string): boolean {
   // The JMRP header in the attached message (when it was read as an attachment, or rendered into the text).
-  if (JMRP_HEADER.test(input.originalHeaders ?? '') || JMRP_HEADER.test(input.text.slice(0, 8000))) return true;
+  if (JMRP_HEADER.test(input.originalHeaders ?? '') || (head !== '' && JMRP_HEADER.test(head))) return true;
   // The attached message rendered inline (its X-Hm headers dropped): the sender and the subject of the report.
   return JMRP_FROM.test(input.from) && JMRP_SUBJECT.test(input.subject);
 }
@@ -468,13 +480,24 @@ function nearlyEmpty(t: string): boolean {
   return words.length <= 30 && UNSUB_WORD.test(t) && !/\?/.test(t);
 }
 
+/**
+ * Which of the patterns read by detectUnsubscribe can match a text at all (see gate.ts), in this order: the stop
+ * patterns (COMPANY_STOP first), the legal ones, DOMAIN_WIDE, PRIVACY_LAW, ERASE_VERB. None has the g flag.
+ */
+const STOP_GATE = new RegexGate([...STOP_PATTERNS, ...LEGAL_PATTERNS, ...DOMAIN_WIDE, PRIVACY_LAW, ERASE_VERB]);
+const LEGAL_AT = STOP_PATTERNS.length;
+const DOMAIN_AT = LEGAL_AT + LEGAL_PATTERNS.length;
+const LAW_AT = DOMAIN_AT + DOMAIN_WIDE.length;
+
 export function detectUnsubscribe(text: string, subject = '', opts?: UnsubscribeOptions): UnsubscribeResult | null {
   const t = foldMemo(text.slice(0, 6000));
   const s = foldMemo(subject);
+  const may = STOP_GATE.scan(t);
   // Cheap first pass (most replies have no stop word at all), then every match is checked for negation.
-  const any = STOP_PATTERNS.some((re) => re.test(t)) || LEGAL_PATTERNS.some((re) => re.test(t));
-  let hits = any ? countReal(STOP_GLOBAL, t, opts) + countReal(LEGAL_GLOBAL, t, opts) : 0;
-  if (PRIVACY_LAW.test(t) && ERASE_VERB.test(t)) hits++;
+  // (STOP_GATE.test(i, t) is the i-th pattern's test(t), run only where its words are.)
+  const any = STOP_PATTERNS.some((_re, i) => STOP_GATE.test(i, t)) || LEGAL_PATTERNS.some((_re, i) => STOP_GATE.test(LEGAL_AT + i, t));
+  let hits = any ? countReal(STOP_GLOBAL, t, opts, may, 0) + countReal(LEGAL_GLOBAL, t, opts, may, LEGAL_AT) : 0;
+  if (STOP_GATE.test(LAW_AT, t) && STOP_GATE.test(LAW_AT + 1, t)) hits++; // PRIVACY_LAW and ERASE_VERB
   // Subject "Unsubscribe" with an empty body is how mail clients send a List-Unsubscribe mailto.
   // (Not for bulk mail: "Remove wrinkles now" is a newsletter's subject.)
   // The subject must be only the word ("Unsubscribe", "Re: remove me"), not "Remove duplicates from our catalog?",
@@ -484,7 +507,7 @@ export function detectUnsubscribe(text: string, subject = '', opts?: Unsubscribe
     /^\s*(re:\s*)?(unsubscribe|remove|remove me|remove us|abmelden|desinscription|desinscrire|baja|darme de baja|cancellami|afmelden|uitschrijven|descadastrar|descadastro)\s*[.!]*\s*$/.test(s) &&
     nearlyEmpty(t);
   if (!hits && !subjectHit) return null;
-  const domainWide = DOMAIN_WIDE.some((re) => re.test(t)) || (hits > 0 && countReal(COMPANY_GLOBAL, t, opts) > 0);
+  const domainWide = DOMAIN_WIDE.some((_re, i) => STOP_GATE.test(DOMAIN_AT + i, t)) || (hits > 0 && countReal(COMPANY_GLOBAL, t, opts, may, 0) > 0);
   return {
     confidence: Math.round(Math.min(0.97, 0.8 + 0.06 * hits + (subjectHit ? 0.05 : 0)) * 100) / 100,
     reason: subjectHit && !hits ? 'unsubscribe subject' : `asks to stop (${hits} phrase${hits > 1 ? 's' : ''})${domainWide ? ', whole company' : ''}`,
