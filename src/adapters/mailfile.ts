@@ -46,6 +46,25 @@ export function isMboxSeparator(line: string): boolean {
 /** The header names one of which every mail message has before its first blank line. */
 const KEY_HEADER = /^(?:from|date|message-id|subject|received)[ \t]*:/im;
 const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
+const FIRST_LINE_END = /\r?\n|\r/;
+const LF_CR_LF = Buffer.from('\n\r\n', 'latin1');
+const LF_LF = Buffer.from('\n\n', 'latin1');
+const CR_CR = Buffer.from('\r\r', 'latin1');
+
+/**
+ * Where /\r?\n\r?\n|\r\r/ first matches in the latin1 text of `head` (-1: nowhere), by native searches, without
+ * making that text. The first alternative's leftmost match starts at the first LF followed by LF or CRLF (the
+ * first LF CR LF, or an LF LF before it), or at the CR just before that LF (a match further left would need such
+ * an LF further left); the second, at the first CR CR; the regex gives the leftmost of the two.
+ */
+function blankLineIndex(head: Buffer): number {
+  const crlf = head.indexOf(LF_CR_LF);
+  const lflf = (crlf === -1 ? head : head.subarray(0, crlf + 1)).indexOf(LF_LF);
+  const i = lflf !== -1 ? lflf : crlf;
+  const lf = i === -1 ? -1 : i > 0 && head[i - 1] === 0x0d ? i - 1 : i;
+  const cr = (lf === -1 ? head : head.subarray(0, lf + 1)).indexOf(CR_CR);
+  return cr !== -1 ? cr : lf;
+}
 
 /**
  * Why a buffer is not an RFC 5322 message (null when it is one): empty, NUL-heavy binary, or no header
@@ -55,13 +74,17 @@ const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
 export function notMailReason(buf: Buffer): string | null {
   if (buf.length === 0) return 'empty file';
   const head = buf.subarray(0, Math.min(buf.length, SNIFF));
-  let nul = 0;
-  for (let i = 0; i < Math.min(head.length, 4096); i++) if (head[i] === 0) nul++;
-  if (nul > 16 && nul * 20 > Math.min(head.length, 4096)) return 'binary data (NUL bytes), not a mail message';
-  const text = head.toString('latin1');
-  const blank = /\r?\n\r?\n|\r\r/.exec(text);
-  const section = blank ? text.slice(0, blank.index) : text;
-  const first = section.split(/\r?\n|\r/, 1)[0] ?? '';
+  const probe = Math.min(head.length, 4096);
+  // NUL bytes counted from the first one on (a native search: most messages have none, and then nothing is counted).
+  const firstNul = head.indexOf(0);
+  if (firstNul >= 0 && firstNul < probe) {
+    let nul = 0;
+    for (let i = firstNul; i < probe; i++) if (head[i] === 0) nul++;
+    if (nul > 16 && nul * 20 > probe) return 'binary data (NUL bytes), not a mail message';
+  }
+  const blank = blankLineIndex(head);
+  const section = head.toString('latin1', 0, blank === -1 ? head.length : blank);
+  const first = section.split(FIRST_LINE_END, 1)[0] ?? '';
   // A message saved from an mbox keeps its separator line, in whatever shape the writer gave it
   // ("From MAILER-DAEMON Mon 1 Jan 2015 00:00:00 +0900", "From () 2019-10-02 ..."): any "From " line will do
   // here (splitting an mbox needs the strict form, a single message does not).

@@ -6,18 +6,21 @@
 // returns null and goes through mailparser, which handles it fully.
 import type { ParsedMail, AddressObject } from 'mailparser';
 import { TextDecoder } from 'node:util';
+import { isAscii } from 'node:buffer';
+import { blankLineAt } from './parse-scan.js';
 
+/**
+ * Where the header section ends: the first LF (in the first 64 KB) followed by LF or CRLF, all bytes up to it
+ * 7-bit and not NUL (8-bit or NUL in headers: let mailparser decide). Native searches: for the blank line, then
+ * one for a NUL and one ASCII check of the header bytes (a byte loop did all three before, stopping at the first
+ * bad byte; either way a bad byte anywhere up to the blank line means null).
+ */
 function headerEnd(buf: Buffer): { at: number; sep: number } | null {
-  const max = Math.min(buf.length, 64 * 1024);
-  for (let i = 0; i < max; i++) {
-    const c = buf[i]!;
-    if (c === 0 || c >= 0x80) return null; // 8-bit or NUL in headers: let mailparser decide
-    if (c === 0x0a) {
-      if (buf[i + 1] === 0x0a) return { at: i + 1, sep: 1 };
-      if (buf[i + 1] === 0x0d && buf[i + 2] === 0x0a) return { at: i + 1, sep: 2 };
-    }
-  }
-  return null;
+  const i = blankLineAt(buf, Math.min(buf.length, 64 * 1024));
+  if (i === -1) return null;
+  const head = buf.subarray(0, i + 1);
+  if (head.indexOf(0) !== -1 || !isAscii(head)) return null;
+  return buf[i + 1] === 0x0a ? { at: i + 1, sep: 1 } : { at: i + 1, sep: 2 };
 }
 
 // A TextDecoder per charset label, made once: constructing one costs more than decoding a short body.
@@ -67,41 +70,75 @@ function decodeWords(value: string): string | null {
   return failed ? null : out;
 }
 
+const PARAM = /^\s*([^=\s]+)\s*=\s*"?([^"]*)"?\s*$/;
+
 function params(v: string): { type: string; params: Record<string, string> } {
   const [type, ...rest] = v.split(';');
   const p: Record<string, string> = {};
   for (const part of rest) {
-    const m = /^\s*([^=\s]+)\s*=\s*"?([^"]*)"?\s*$/.exec(part);
+    const m = PARAM.exec(part);
     if (m) p[m[1]!.toLowerCase()] = m[2]!;
   }
   return { type: (type ?? '').trim().toLowerCase(), params: p };
 }
 
+const ADDRESS_ALL = /[^\s<>,;"()]{1,64}@[^\s<>,;"()]{1,255}/g;
+
 function addressList(v: string | undefined): AddressObject | undefined {
   if (!v) return undefined;
   // Bounded repeats: `+` rescans a long run without '@' from every start position (quadratic on hostile headers).
-  const list = (v.match(/[^\s<>,;"()]{1,64}@[^\s<>,;"()]{1,255}/g) ?? []).map((address) => ({ address, name: '' }));
+  const list = (v.match(ADDRESS_ALL) ?? []).map((address) => ({ address, name: '' }));
   return { value: list, text: v, html: '' } as AddressObject;
 }
 
 interface HeaderBlock {
-  all: Record<string, string[]>;
+  /** Values by lowercase name, in the order a plain object's keys come (see readHeaders). */
+  all: Map<string, string[]>;
   headerLines: { key: string; line: string }[];
 }
 
+/** A name a plain object would list first, in numeric order: a canonical array index ("0", "17", not "017"). */
+const INDEX_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
+function isIndexKey(k: string): boolean {
+  return INDEX_KEY.test(k) && Number(k) < 4294967295;
+}
+
+const FOLDED = /\r?\n[ \t]+/g;
+const FIELD_NAME = /^[\x21-\x39\x3b-\x7e]+$/;
+
 /** Unfolds and splits an ASCII header block; null on anything a MIME parser would have to guess about. */
 function readHeaders(headText: string): HeaderBlock | null {
-  const lines = headText.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/).filter((l) => l.length);
+  // Split at "\n", then one "\r" taken off a line's end: the same lines as split(/\r?\n/) (a match of it is a
+  // "\n" with the "\r" just before it, if any), without a regex split; empty lines are skipped.
+  const lines = headText.replace(FOLDED, ' ').split('\n');
   const headerLines: { key: string; line: string }[] = [];
-  const all: Record<string, string[]> = {};
-  for (const line of lines) {
+  // A Map rather than the plain object it was (a keyed store on an object costs more). Names that are array
+  // indexes still come first, in numeric order, as the object's keys did. (A header named "constructor" or
+  // "__proto__" is a header like any other: on the object it found the prototype's value and threw.)
+  const all = new Map<string, string[]>();
+  let indexKeys = false;
+  for (let line of lines) {
+    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+    if (!line.length) continue;
     const i = line.indexOf(':');
     if (i <= 0) return null;
     const key = line.slice(0, i).trim().toLowerCase();
-    if (!/^[\x21-\x39\x3b-\x7e]+$/.test(key)) return null;
+    if (!FIELD_NAME.test(key)) return null;
     const value = line.slice(i + 1).trim();
-    (all[key] ??= []).push(value);
+    const list = all.get(key);
+    if (list) list.push(value);
+    else {
+      if (!indexKeys && key.charCodeAt(0) <= 0x39 && isIndexKey(key)) indexKeys = true;
+      all.set(key, [value]);
+    }
     headerLines.push({ key, line });
+  }
+  if (indexKeys) {
+    const keys = [...all.keys()];
+    const idx = keys.filter(isIndexKey).sort((a, b) => Number(a) - Number(b));
+    const ordered = new Map<string, string[]>();
+    for (const k of [...idx, ...keys.filter((k) => !isIndexKey(k))]) ordered.set(k, all.get(k)!);
+    return { all: ordered, headerLines };
   }
   return { all, headerLines };
 }
@@ -137,6 +174,10 @@ export function utf8Label(charset: string | undefined): boolean {
   return l === '' || l === 'us-ascii' || l === 'ascii' || l === 'utf-8' || l === 'utf8';
 }
 
+const CRLF_ALL = /\r\n/g;
+/** Labels whose decoder() is UTF-8 ('' included) or windows-1252 (the WHATWG reading of ASCII and Latin-1). */
+const ASCII_READ = new Set(['', 'us-ascii', 'ascii', 'utf-8', 'utf8', 'iso-8859-1', 'latin1', 'windows-1252']);
+
 function has8bit(bytes: Buffer): boolean {
   for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return true;
   return false;
@@ -150,10 +191,21 @@ function has8bit(bytes: Buffer): boolean {
  */
 function decodeText(bytes: Buffer, charset: string | undefined): string | null {
   const label = (charset ?? 'us-ascii').trim().toLowerCase();
-  if ((label === 'us-ascii' || label === 'ascii' || label === '') && has8bit(bytes)) return null;
+  // 7-bit text in a charset whose decoder (UTF-8 or windows-1252, see decoder()) reads 7-bit bytes as ASCII: the
+  // latin1 text of the bytes is the decoder's text, with no U+FFFD possible and U+0000 only for a NUL byte. Two
+  // native scans and a latin1 copy instead of has8bit's byte loop and a TextDecoder call.
+  if (ASCII_READ.has(label) && isAscii(bytes)) {
+    if (bytes.indexOf(0) !== -1) return null; // let mailparser record the problem (as below)
+    return bytes.toString('latin1').replace(CRLF_ALL, '\n');
+  }
+  const ascii = label === 'us-ascii' || label === 'ascii' || label === '';
+  if (ascii && has8bit(bytes)) return null;
   const d = decoder(label);
   if (!d) return null;
-  const text = d.decode(bytes).replace(/\r\n/g, '\n'); // as mailparser does
+  // UTF-8 from Buffer's decoder is the TextDecoder's text but for a leading BOM (which the TextDecoder drops: it
+  // decodes those) and for invalid bytes, which both make U+FFFD, refused below either way.
+  const utf8 = (label === 'utf-8' || label === 'utf8') && !(bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf);
+  const text = (utf8 ? bytes.toString('utf8') : d.decode(bytes)).replace(CRLF_ALL, '\n'); // as mailparser does
   if (text.includes('\uFFFD') || text.includes('\u0000')) return null; // let mailparser record the problem
   return text;
 }
@@ -214,11 +266,11 @@ function multipartBody(body: Buffer, boundary: string): { text: string | undefin
     if (/[^\x09\x0a\x0d\x20-\x7e]/.test(headText)) return null; // 8-bit or control bytes in part headers
     const h = readHeaders(headText);
     if (!h) return null;
-    if ((h.all['content-type']?.length ?? 0) > 1 || h.all['content-disposition']) return null;
+    if ((h.all.get('content-type')?.length ?? 0) > 1 || h.all.get('content-disposition')) return null;
     const bodyText = startsBlank ? part.replace(/^\r?\n/, '') : sep ? part.slice(sep.index + sep[0].length) : '';
-    const bytes = decodeTransfer(Buffer.from(bodyText, 'latin1'), h.all['content-transfer-encoding']?.[0]);
+    const bytes = decodeTransfer(Buffer.from(bodyText, 'latin1'), h.all.get('content-transfer-encoding')?.[0]);
     if (!bytes) return null;
-    const pct = params(h.all['content-type']?.[0] ?? 'text/plain');
+    const pct = params(h.all.get('content-type')?.[0] ?? 'text/plain');
     if (pct.type === 'text/plain' && !pct.params.name && (pct.params.format ?? '').toLowerCase() !== 'flowed') {
       if (text !== undefined) return null; // several text parts: mailparser joins them its own way
       const t = decodeText(bytes, pct.params.charset);
@@ -231,6 +283,17 @@ function multipartBody(body: Buffer, boundary: string): { text: string | undefin
   return { text, attachments };
 }
 
+// The patterns of fastParse, made once (a regex literal makes a new RegExp object each time it is evaluated).
+// None is used with lastIndex: the global ones only by replace() and match(), which start from 0 and leave it at 0.
+const FROM_ANGLE = /^\s*(.*?)\s*<([^<>\s@]+@[^<>\s@]+)>\s*$/;
+const FROM_BARE = /^\s*([^\s<>"(),;:]+@[^\s<>"(),;:]+)\s*(\([^()]*\))?\s*$/;
+const LIST_SEPARATOR = /[,;]/;
+const QUOTED_ALL = /"[^"]*"/g;
+const QUOTES_AROUND = /^"(.*)"$/;
+const ESCAPED_ALL = /\\(.)/g;
+const TRAILING_COMMENT = /\s*\([^)]*\)\s*$/;
+const ANGLE_ID = /<[^<>]+>/;
+
 export function fastParse(source: Buffer): ParsedMail | null {
   const end = headerEnd(source);
   if (!end) return null;
@@ -238,61 +301,62 @@ export function fastParse(source: Buffer): ParsedMail | null {
   if (!head) return null;
   const { all, headerLines } = head;
   const headers = new Map<string, string>();
-  if ((all['from']?.length ?? 0) > 1 || (all['content-type']?.length ?? 0) > 1) return null;
-  const ct = params(all['content-type']?.[0] ?? 'text/plain');
+  if ((all.get('from')?.length ?? 0) > 1 || (all.get('content-type')?.length ?? 0) > 1) return null;
+  const ct = params(all.get('content-type')?.[0] ?? 'text/plain');
   const bodyRaw = source.subarray(end.at + end.sep);
   let text: string | undefined;
   let attachments: FastAttachment[] = [];
   if (ct.type === 'multipart/report' || ct.type === 'multipart/mixed') {
-    const cte = (all['content-transfer-encoding']?.[0] ?? '7bit').toLowerCase().trim();
+    const cte = (all.get('content-transfer-encoding')?.[0] ?? '7bit').toLowerCase().trim();
     if (cte !== '7bit' && cte !== '8bit' && cte !== 'binary') return null;
     const mp = multipartBody(bodyRaw, ct.params.boundary ?? '');
     if (!mp) return null;
     ({ text, attachments } = mp);
   } else {
     if (ct.type !== 'text/plain' || (ct.params.format ?? '').toLowerCase() === 'flowed') return null;
-    const bodyBytes = decodeTransfer(bodyRaw, all['content-transfer-encoding']?.[0]);
+    const bodyBytes = decodeTransfer(bodyRaw, all.get('content-transfer-encoding')?.[0]);
     if (!bodyBytes) return null;
     const t = decodeText(bodyBytes, ct.params.charset);
     if (t === null) return null;
     text = t;
   }
 
-  const subject = decodeWords(all['subject']?.[0] ?? '');
+  const subject = decodeWords(all.get('subject')?.[0] ?? '');
   if (subject === null) return null;
   // From: "Name" <addr>, Name <addr>, or a bare address; anything else goes to mailparser.
   let from: AddressObject | undefined;
-  const rawFrom = all['from']?.[0];
+  const rawFrom = all.get('from')?.[0];
   if (rawFrom !== undefined) {
     // Past a sane length mailparser takes it: the anchored patterns below backtrack quadratically over a long
     // run of spaces (\s*(.*?)\s*).
     if (rawFrom.length > 2000) return null;
-    const angle = /^\s*(.*?)\s*<([^<>\s@]+@[^<>\s@]+)>\s*$/.exec(rawFrom);
-    const bare = /^\s*([^\s<>"(),;:]+@[^\s<>"(),;:]+)\s*(\([^()]*\))?\s*$/.exec(rawFrom);
+    const angle = FROM_ANGLE.exec(rawFrom);
+    // (`bare` matters only when `angle` does not match: not tried then.)
+    const bare = angle ? null : FROM_BARE.exec(rawFrom);
     if (angle) {
-      if (/[,;]/.test(angle[1]!.replace(/"[^"]*"/g, ''))) return null;
-      const name = decodeWords(angle[1]!.replace(/^"(.*)"$/, '$1').replace(/\\(.)/g, '$1'));
+      if (LIST_SEPARATOR.test(angle[1]!.replace(QUOTED_ALL, ''))) return null;
+      const name = decodeWords(angle[1]!.replace(QUOTES_AROUND, '$1').replace(ESCAPED_ALL, '$1'));
       if (name === null) return null;
       from = { value: [{ address: angle[2]!, name }], text: rawFrom, html: '' } as AddressObject;
     } else if (bare) {
       from = { value: [{ address: bare[1]!, name: '' }], text: rawFrom, html: '' } as AddressObject;
     } else return null;
   }
-  for (const [k, v] of Object.entries(all)) headers.set(k, k === 'subject' ? subject : v[0]!);
-  const dateRaw = all['date']?.[0];
-  const date = dateRaw ? new Date(dateRaw.replace(/\s*\([^)]*\)\s*$/, '')) : undefined;
-  const firstId = (v: string | undefined) => (v ? (/<[^<>]+>/.exec(v)?.[0] ?? v.trim()) : undefined);
+  for (const [k, v] of all) headers.set(k, k === 'subject' ? subject : v[0]!);
+  const dateRaw = all.get('date')?.[0];
+  const date = dateRaw ? new Date(dateRaw.replace(TRAILING_COMMENT, '')) : undefined;
+  const firstId = (v: string | undefined) => (v ? (ANGLE_ID.exec(v)?.[0] ?? v.trim()) : undefined);
   return {
     headers: headers as unknown as ParsedMail['headers'],
     headerLines,
     subject,
     from,
-    to: addressList(all['to']?.join(', ')),
-    cc: addressList(all['cc']?.join(', ')),
+    to: addressList(all.get('to')?.join(', ')),
+    cc: addressList(all.get('cc')?.join(', ')),
     date: date && !Number.isNaN(date.getTime()) ? date : undefined,
-    messageId: firstId(all['message-id']?.[0]),
-    inReplyTo: firstId(all['in-reply-to']?.[0]),
-    references: all['references']?.join(' '),
+    messageId: firstId(all.get('message-id')?.[0]),
+    inReplyTo: firstId(all.get('in-reply-to')?.[0]),
+    references: all.get('references')?.join(' '),
     text,
     html: false,
     attachments,

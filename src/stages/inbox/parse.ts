@@ -7,6 +7,7 @@ import { simpleParser, type ParsedMail, type AddressObject, type HeaderValue } f
 import { htmlToText, type MailInput } from '../../domain/classify/index.js';
 import { fastParse, decodeUtf8OrWindows1252, utf8Label } from './fastparse.js';
 import { notMailReason } from '../../adapters/mailfile.js';
+import { blankLineAt } from './parse-scan.js';
 
 export interface ParseLimits {
   /** Messages larger than this are parsed from their first parseBytes only. */
@@ -111,10 +112,28 @@ function addresses(a: AddressObject | AddressObject[] | undefined): { address: s
 /** The header section of a raw message (up to the first blank line). */
 export function headerSection(raw: Buffer): Buffer {
   const max = Math.min(raw.length, 256 * 1024);
-  for (let i = 0; i < max - 1; i++) {
-    if (raw[i] === 0x0a && (raw[i + 1] === 0x0a || (raw[i + 1] === 0x0d && raw[i + 2] === 0x0a))) return raw.subarray(0, i + 1);
+  const i = blankLineAt(raw, max - 1);
+  return i >= 0 ? raw.subarray(0, i + 1) : raw.subarray(0, max);
+}
+
+/** "multipart" as bytes. For a lowercase letter t, (b | 0x20) === t holds for b = t and b = t - 0x20 (its capital) only. */
+const MULTIPART_LOWER = Buffer.from('multipart', 'latin1');
+
+/**
+ * Whether raw[0..end) holds "multipart/" in any case, what /multipart\//i finds in its latin1 text (without the
+ * u flag only ASCII letters match case-insensitively there, no other latin1 character folds to one). Each "/" is
+ * found by native search and the 9 bytes before it compared: no string of the message is made. Null (undecided)
+ * past 64 slashes, so that a body full of them costs no more than the regex: the caller asks the regex then.
+ */
+function mentionsMultipart(raw: Buffer, end: number): boolean | null {
+  let hops = 0;
+  for (let i = raw.indexOf(0x2f, 9); i !== -1 && i < end; i = raw.indexOf(0x2f, i + 1)) {
+    if (++hops > 64) return null;
+    let k = 0;
+    while (k < 9 && (raw[i - 9 + k]! | 0x20) === MULTIPART_LOWER[k]) k++;
+    if (k === 9) return true;
   }
-  return raw.subarray(0, max);
+  return false;
 }
 
 const MULTIPART_CT = /^content-type[ \t]*:[ \t]*multipart\//i;
@@ -126,8 +145,11 @@ const BOUNDARY_PARAM = /boundary[ \t]*=[ \t]*(?:"([^"]{1,200})"|([^\s;"]{1,200})
  * do not add up: a delimiter line of an enclosing boundary closes every part opened inside it.
  */
 export function mimeDepth(raw: Buffer, limit: number): number {
-  const text = raw.subarray(0, Math.min(raw.length, 8 * 1024 * 1024)).toString('latin1');
-  if (!/multipart\//i.test(text)) return 0; // most replies: one native scan, no line walk
+  const scanned = Math.min(raw.length, 8 * 1024 * 1024);
+  const mentions = mentionsMultipart(raw, scanned);
+  if (mentions === false) return 0; // most replies: no string made, no line walk
+  const text = raw.subarray(0, scanned).toString('latin1');
+  if (mentions === null && !/multipart\//i.test(text)) return 0;
   const stack: string[] = [];
   const open = new Map<string, number>(); // boundary -> how many times it is on the stack
   let max = 0;
@@ -306,7 +328,8 @@ const NEEDED_FIELDS = new Set([
 export function compactHeaders(raw: Buffer): { source: Buffer; headerBytes: number } | null {
   // Each line counts at least 64 bytes and at most one in two bytes starts a line: under 24 KB the cost stays low.
   const start = raw.subarray(0, 24 * 1024);
-  if (start.indexOf('\n\n') >= 0 || start.indexOf('\n\r\n') >= 0) return null;
+  // "\n\n" or "\n\r\n" inside `start` (what two searches for them found before).
+  if (blankLineAt(start, start.length) >= 0) return null;
   // First pass: where the header section ends, and what it costs the parser (nothing kept).
   let cost = 0;
   let pos = 0;
@@ -710,6 +733,38 @@ export interface Recovered {
   parsed?: ParsedMail;
 }
 
+const SIXTY_FOUR = Buffer.from('64', 'latin1');
+const BASE64_SPELLINGS = ['base64', 'BASE64', 'Base64'].map((w) => Buffer.from(w, 'latin1'));
+
+/**
+ * Whether raw holds "base64", "BASE64" or "Base64": one search for "64" and a look at the 4 bytes before each; past
+ * 32 of them (a body full of "64"), the three searches it always made.
+ */
+function mentionsBase64(raw: Buffer): boolean {
+  let hops = 0;
+  for (let i = raw.indexOf(SIXTY_FOUR, 4); i !== -1; i = raw.indexOf(SIXTY_FOUR, i + 1)) {
+    if (++hops > 32) return BASE64_SPELLINGS.some((w) => raw.indexOf(w) >= 0);
+    const b = raw[i - 4];
+    const rest = raw.toString('latin1', i - 3, i);
+    if ((b === 0x62 && rest === 'ase') || (b === 0x42 && (rest === 'ASE' || rest === 'ase'))) return true;
+  }
+  return false;
+}
+
+/** The parser's text is poor: no words, or more than 2% of it not text. */
+function poorText(current: string): boolean {
+  return !hasWords(current) || badShare(current) > 0.02;
+}
+
+/**
+ * False when recoverText(raw, current) returns null at once: the text reads well and the message never mentions
+ * base64 (most replies). Synchronous, so parseMessage calls the async recoverText (a promise and an await) only
+ * for the others.
+ */
+function mayRecoverText(raw: Buffer, current: string): boolean {
+  return poorText(current) || mentionsBase64(raw);
+}
+
 /**
  * The text of a message whose MIME went wrong, or null when the parser's text is fine. Multiparts whose
  * declared boundary never occurs (or that declare none) are read with the delimiter the body really uses,
@@ -718,11 +773,11 @@ export interface Recovered {
  */
 export async function recoverText(raw: Buffer, current: string, mailparserOptions: Parameters<typeof simpleParser>[1]): Promise<Recovered | null> {
   // It runs on every message: the cheap tests first, so a readable reply that never mentions base64 costs
-  // two scans of its text and three byte searches, nothing more.
-  const poor = !hasWords(current) || badShare(current) > 0.02;
+  // two scans of its text and one byte search, nothing more (parseMessage makes those tests first: mayRecoverText).
+  const poor = poorText(current);
   // Text declared base64 that is not (a garbage decoding may still look like letters, in latin-1 say).
   // (A native byte search first: most replies never mention base64.)
-  const mentions = raw.indexOf('base64') >= 0 || raw.indexOf('BASE64') >= 0 || raw.indexOf('Base64') >= 0;
+  const mentions = mentionsBase64(raw);
   if (!poor && !mentions) return null;
   const headerText = headerSection(raw).toString('latin1');
   const top = partInfo(headerLinesOf(headerText, 'content-type').map((v) => `Content-Type: ${v}`)[0] ?? '');
@@ -824,6 +879,22 @@ let lastFolded = '';
 let lastUnfolded = '';
 
 const RFC822_PART = /^content-type:[ \t]*message\/(?:rfc822|global)\b/gim;
+const MESSAGE_SLASH = Buffer.from('message/', 'latin1');
+const EMBEDDED_TYPES = ['message/rfc822', 'message/global'].map((w) => Buffer.from(w, 'latin1'));
+
+/**
+ * Whether source holds "message/rfc822" or "message/global": one search for "message/" and a look after each; past
+ * 32 of them, the two searches it always made.
+ */
+function mentionsEmbeddedMessage(source: Buffer): boolean {
+  let hops = 0;
+  for (let i = source.indexOf(MESSAGE_SLASH); i !== -1; i = source.indexOf(MESSAGE_SLASH, i + 1)) {
+    if (++hops > 32) return EMBEDDED_TYPES.some((w) => source.indexOf(w) >= 0);
+    const rest = source.toString('latin1', i + 8, i + 14);
+    if (rest === 'rfc822' || rest === 'global') return true;
+  }
+  return false;
+}
 
 /**
  * The header sections of the messages inside message/rfc822 (or message/global) parts, read from the source (its
@@ -831,7 +902,7 @@ const RFC822_PART = /^content-type:[ \t]*message\/(?:rfc822|global)\b/gim;
  */
 function inlineOriginalHeaders(source: Buffer): string {
   const MAX = 1 << 20;
-  if (source.indexOf('message/rfc822', 0, 'latin1') < 0 && source.indexOf('message/global', 0, 'latin1') < 0) return '';
+  if (!mentionsEmbeddedMessage(source)) return '';
   const head = source.subarray(0, Math.min(source.length, MAX)).toString('latin1');
   let out = '';
   RFC822_PART.lastIndex = 0;
@@ -893,7 +964,7 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   let toParse = source;
   // Classic Mac line endings (CR only) defeat MIME parsers: turn them into CRLF first.
   const probe = source.subarray(0, 4096);
-  if (probe.includes(0x0d) && !probe.includes(0x0a)) {
+  if (!probe.includes(0x0a) && probe.includes(0x0d)) {
     source = Buffer.from(source.toString('latin1').replace(/\r(?!\n)/g, '\r\n'), 'latin1');
     toParse = source;
     problems.push('CR-only line endings');
@@ -943,7 +1014,8 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   }
 
   const hdrText = headerSection(compacted ? toParse : source).toString('utf8');
-  const headers: Record<string, string[]> = {};
+  // No prototype: a header named "__proto__" or "constructor" (hostile mail) is a key like any other.
+  const headers: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   if (parsed) {
     for (const [k, v] of parsed.headers) headers[k.toLowerCase()] = [clean(headerString(v), 4000)];
     // Repeated headers (several Received:, two From:) keep all values from the raw lines.
@@ -988,7 +1060,7 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   // Malformed MIME (a boundary that never occurs, none declared, an invalid transfer encoding) must not
   // lose what the person wrote: read the body leniently when the parser found no readable text.
   let bodyParsed = parsed;
-  if (parsed && scanned === null) {
+  if (parsed && scanned === null && mayRecoverText(toParse, text)) {
     const rec = await recoverText(toParse, text, MAILPARSER_OPTIONS);
     if (rec) {
       text = rec.text;
@@ -1025,10 +1097,11 @@ export async function parseMessage(source: Buffer, limits: ParseLimits = DEFAULT
   if (!originalHeaders) originalHeaders = inlineOriginalHeaders(source);
   // Bounces that quote the original inline: its Message-ID appears in the text.
   const originalIds = new Set<string>();
-  for (const v of headerLinesOf(originalHeaders, 'message-id')) for (const id of splitIds(v)) originalIds.add(id);
+  // (No original, as in most replies: no header lines to read, nothing to look for.)
+  if (originalHeaders) for (const v of headerLinesOf(originalHeaders, 'message-id')) for (const id of splitIds(v)) originalIds.add(id);
   // (The literal test first: the anchored pattern is slow to scan and almost never matches a reply.)
   if (MESSAGE_ID_WORD.test(text)) for (const m of text.slice(0, 200_000).matchAll(/^[^\S\r\n]*message-id\s*:\s*(<[^<>\s]{1,500}>)/gim)) originalIds.add(stripAngles(m[1]!));
-  const originalTo = headerLinesOf(originalHeaders, 'to').flatMap((v) => (v.match(/[^\s<>,;"]{1,64}@[^\s<>,;"]{1,255}/g) ?? []).map((x) => x.toLowerCase()));
+  const originalTo = !originalHeaders ? [] : headerLinesOf(originalHeaders, 'to').flatMap((v) => (v.match(/[^\s<>,;"]{1,64}@[^\s<>,;"]{1,255}/g) ?? []).map((x) => x.toLowerCase()));
 
   let messageId = stripAngles(parsed?.messageId ?? headers['message-id']?.[0] ?? '');
   let syntheticId = false;
