@@ -62,12 +62,24 @@ export function findSuppression(db: Db, email: string): SuppressionHit | null {
   // A plus-address reaches the mailbox without its tag (`ann+news@d.com` → `ann@d.com`): when that mailbox
   // unsubscribed, bounced or was forgotten, its tagged addresses are never mailed either.
   const base = plusBase(e);
-  const candidates: [SuppressionKind, string][] = [
-    ['email', e],
-    ['email_hash', erasureHash(db, e)],
-    ...(base ? ([['email', base], ['email_hash', erasureHash(db, base)]] as [SuppressionKind, string][]) : []),
-    ...domains.flatMap((d) => [['domain', d] as [SuppressionKind, string], ['domain_hash', erasureHash(db, d)] as [SuppressionKind, string]]),
-  ];
+  // The candidates in order: the address and its hash, the untagged address and its hash, then each domain and its
+  // hash. A hash candidate can only match when the list holds a hash of its kind: one query says which kinds it holds
+  // (almost always none), and the HMACs (each costs more than a lookup) and lookups of the others are skipped. The
+  // first hit in this order is the same as when every candidate is looked up. The salt is read (created on first
+  // use) as before, whatever the list holds.
+  hashSalt(db);
+  const has = cached(db, HASH_KINDS).get() as { email: number; domain: number };
+  const hash = (v: string) => erasureHash(db, v);
+  const candidates: [SuppressionKind, string][] = [['email', e]];
+  if (has.email) candidates.push(['email_hash', hash(e)]);
+  if (base) {
+    candidates.push(['email', base]);
+    if (has.email) candidates.push(['email_hash', hash(base)]);
+  }
+  for (const d of domains) {
+    candidates.push(['domain', d]);
+    if (has.domain) candidates.push(['domain_hash', hash(d)]);
+  }
   const stmt = lookupStatement(db);
   for (const [k, v] of candidates) {
     const hit = stmt.get(k, v) as SuppressionHit | undefined;
@@ -75,6 +87,10 @@ export function findSuppression(db: Db, email: string): SuppressionHit | null {
   }
   return null;
 }
+
+/** Which kinds of forgotten (hash-only) entries the list holds: two index probes. */
+const HASH_KINDS = `SELECT EXISTS (SELECT 1 FROM suppressions WHERE kind = 'email_hash') AS email,
+  EXISTS (SELECT 1 FROM suppressions WHERE kind = 'domain_hash') AS domain`;
 
 /**
  * A lead's host without its port, and the domains above it down to two labels (`a.shop.com:8443` → a.shop.com,

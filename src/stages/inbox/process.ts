@@ -6,7 +6,23 @@ import { tx } from '../../db/open.js';
 import { classifyAutomatic, classifyIntent, type Classification } from '../../domain/classify/index.js';
 import { parseMessage, DEFAULT_LIMITS, type ParseLimits, type ParsedMessage } from './parse.js';
 import type { Analyzed } from './analyze.js';
-import { applyEffects, atomic, inboundExists, insertInbound, isOwnMessage, recordSpend, storedClassification, threadMessage, touchInbound, type Effect, type Match, type StoredInbound } from './store.js';
+import {
+  applyEffects,
+  atomic,
+  effectsMayFailHalfway,
+  forgetInbound,
+  inboundExists,
+  insertInbound,
+  ownOrStored,
+  recordSpend,
+  storedClassification,
+  threadMessage,
+  touchInbound,
+  type Effect,
+  type Match,
+  type StoredClassification,
+  type StoredInbound,
+} from './store.js';
 
 /** The part of the draft stage's model adapter the inbox uses. */
 export interface ReplyClassifier {
@@ -168,20 +184,29 @@ async function classify(p: ParsedMessage, o: ProcessOptions, notReply?: () => bo
   return { c: { label: offline.label, confidence: offline.confidence, reason: offline.reason, lang: offline.lang, bodyText }, classifier: 'offline' };
 }
 
+/**
+ * A message's result with nothing stored: its keys in the order `{ ...base, status }` gave them. Results are built as
+ * plain literals: in V8 an object spread followed by more keys (and an `effects` given again) cost 2-25 us an object,
+ * more than storing the message.
+ */
+function unstored(p: ParsedMessage, status: 'own' | 'duplicate'): ProcessedMessage {
+  return { messageId: p.messageId, from: p.from, subject: p.subject, problems: p.problems, effects: [], status };
+}
+
 /** Our own copy, or a message stored before (refreshes where it lives): never classified again. */
 function ownOrDuplicate(db: Db, p: ParsedMessage, where: StoredInbound, o: ProcessOptions, inTx?: () => void): ProcessedMessage | null {
-  const base = { messageId: p.messageId, from: p.from, subject: p.subject, problems: p.problems, effects: [] as Effect[] };
-  if (isOwnMessage(db, p, o.ownAddresses)) {
+  const seen = ownOrStored(db, p, o.ownAddresses);
+  if (seen === 'own') {
     if (inTx) tx(db, inTx);
-    return { ...base, status: 'own' };
+    return unstored(p, 'own');
   }
-  const stored = inboundExists(db, p.messageId) ? p.messageId : p.legacyIds?.find((id) => inboundExists(db, id));
+  const stored = seen === 'stored' ? p.messageId : p.legacyIds?.find((id) => inboundExists(db, id));
   if (stored) {
     tx(db, () => {
       touchInbound(db, stored, where);
       inTx?.();
     });
-    return { ...base, status: 'duplicate' };
+    return unstored(p, 'duplicate');
   }
   return null;
 }
@@ -196,21 +221,31 @@ function commitMessage(
   inTx?: () => void,
 ): ProcessedMessage {
   const { classifier, usage, provider, model, modelError } = r;
-  const base = { messageId: p.messageId, from: p.from, subject: p.subject, problems: p.problems, effects: [] as Effect[] };
   const now = (o.now ?? (() => new Date()))();
-  return atomic(db, () => {
+  // Reads only: what the message answers, and so what is stored.
+  const thread = () => {
     const bounce = r.c.label === 'BOUNCE';
     const m = threadMessage(db, p, { bounceRecipient: bounce ? r.c.bounceRecipient : undefined, checkDate: !bounce, now });
     // A lead's mail that answers nothing we sent is stored UNRELATED, not as a human reply (see storedClassification).
-    const c = storedClassification(r.c, m);
-    const id = insertInbound(db, p, c, m, { ...where, classifier });
+    return { m, c: storedClassification(r.c, m) };
+  };
+  let inserted: number | null = null;
+  const write = (m: Match, c: StoredClassification): ProcessedMessage => {
+    // The time the message is stored, for all its rows (what strftime('%Y-%m-%dT%H:%M:%fZ','now') gave each).
+    const at = new Date().toISOString();
+    const id = (inserted = insertInbound(db, p, c, m, { ...where, classifier }, at));
     inTx?.();
-    if (id === null) return { ...base, status: 'duplicate' as const };
+    if (id === null) return unstored(p, 'duplicate');
     if (usage) recordSpend(db, id, provider ?? classifier, model ?? '', usage, o.runId);
-    const effects = applyEffects(db, p, c, m, id, { softBounceLimit: o.softBounceLimit, now, runId: o.runId });
+    const effects = applyEffects(db, p, c, m, id, { softBounceLimit: o.softBounceLimit, now, runId: o.runId, at });
+    // The keys in the order `{ ...base, status, label, ... }` gave them (see unstored).
     return {
-      ...base,
-      status: 'stored' as const,
+      messageId: p.messageId,
+      from: p.from,
+      subject: p.subject,
+      problems: p.problems,
+      effects,
+      status: 'stored',
       label: c.label,
       confidence: c.confidence,
       reason: c.reason,
@@ -218,11 +253,36 @@ function commitMessage(
       returnDate: c.returnDate,
       leadId: m.leadId,
       match: m.how,
-      effects,
       modelError,
       bodyText: c.bodyText,
     };
-  });
+  };
+  // Alone: its own transaction, reads included.
+  if (!db.sqlite.inTransaction) {
+    return tx(db, () => {
+      const { m, c } = thread();
+      return write(m, c);
+    });
+  }
+  // In a batch (CommitBatch): a message that fails half-way must leave nothing behind, as the batch goes on and
+  // commits the others. A savepoint (atomic) does that, at a price: SQLite copies every page the message then
+  // changes (10-15 pages of 8 KiB: its rows and their index entries, all pages written before) to the savepoint's
+  // journal, which cost more than the writes themselves (a first sync of 10,000 messages wrote 1 GB to a temp file).
+  // It is left out when nothing can fail half-way (effectsMayFailHalfway): the reads come first, then only
+  // statements that no data can make fail. Should one fail all the same (I/O, memory), the message's row is removed
+  // again, so that it is not taken for stored: the run reports it as failed, as before, and whatever stores it later
+  // applies its effects anew (updates and ON CONFLICT DO NOTHING inserts, which change nothing the second time, but
+  // an event written before the failure, which would then be there twice); the effects written before the failure
+  // stay. An I/O error or a full disk while SQLite writes pages leaves its pager in its error state: the batch's
+  // COMMIT then fails and rolls everything back.
+  const { m, c } = thread();
+  if (inTx || usage || effectsMayFailHalfway(c, m)) return atomic(db, () => write(m, c));
+  try {
+    return write(m, c);
+  } catch (err) {
+    if (inserted !== null) forgetInbound(db, inserted);
+    throw err;
+  }
 }
 
 /**

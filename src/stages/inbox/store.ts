@@ -46,6 +46,16 @@ export const stmt = cached;
 
 const NONE: Match = { leadId: null, outboundId: null, enrollmentId: null, contactId: null, campaignId: null, toEmail: null, how: 'none' };
 
+/**
+ * NONE with a lead (or only a how), and why it is no reply when given: the keys of `{ ...NONE, leadId, contactId, how,
+ * notReply }` in their order, as one literal (in V8 a spread followed by keys it already has costs a few us an object).
+ */
+function noMessage(leadId: number | null, contactId: number | null, how: Match['how'], notReply?: string): Match {
+  const m: Match = { leadId, outboundId: null, enrollmentId: null, contactId, campaignId: null, toEmail: null, how };
+  if (notReply !== undefined) m.notReply = notReply;
+  return m;
+}
+
 interface OutRow {
   id: number;
   lead_id: number | null;
@@ -89,9 +99,25 @@ export function mailboxKey(address: string): string {
 
 /** Our own addresses (mailboxes, with any +tag and in any case) and the Message-IDs we sent: never replies. */
 export function isOwnMessage(db: Db, p: ParsedMessage, ownAddresses: Set<string>): boolean {
-  if (p.from && (ownAddresses.has(p.from) || ownAddresses.has(mailboxKey(p.from)))) return true;
+  if (isOwnAddress(p, ownAddresses)) return true;
   return Boolean(stmt(db, 'SELECT 1 FROM messages WHERE message_id = ?').get(p.messageId));
 }
+
+function isOwnAddress(p: ParsedMessage, ownAddresses: Set<string>): boolean {
+  return Boolean(p.from && (ownAddresses.has(p.from) || ownAddresses.has(mailboxKey(p.from))));
+}
+
+/**
+ * isOwnMessage(), and if not, inboundExists(p.messageId): the two lookups every message starts with, in one
+ * statement (a statement's call costs about as much as its index probe).
+ */
+export function ownOrStored(db: Db, p: ParsedMessage, ownAddresses: Set<string>): 'own' | 'stored' | null {
+  if (isOwnAddress(p, ownAddresses)) return 'own';
+  const r = stmt(db, OWN_OR_STORED).get(p.messageId, p.messageId) as { own: number; stored: number };
+  return r.own ? 'own' : r.stored ? 'stored' : null;
+}
+
+const OWN_OR_STORED = `SELECT EXISTS (SELECT 1 FROM messages WHERE message_id = ?) AS own, EXISTS (SELECT 1 FROM inbound WHERE message_id = ?) AS stored`;
 
 /** The mailboxes' addresses and any others of ours (the sender's address in the settings, where replies come back to), as mailboxKey()s. */
 export function ownAddresses(db: Db, more: string[] = []): Set<string> {
@@ -134,10 +160,15 @@ export function parentDomains(domain: string): string[] {
 export function threadMessage(db: Db, p: ParsedMessage, bounceOrOptions?: string | ThreadOptions): Match {
   const o: ThreadOptions = typeof bounceOrOptions === 'string' ? { bounceRecipient: bounceOrOptions } : bounceOrOptions ?? {};
   const bounceRecipient = o.bounceRecipient;
-  const ids = [...new Set([p.inReplyTo, ...p.references.slice().reverse(), ...p.originalIds].filter((x): x is string => Boolean(x)))].slice(0, 50);
   const byId = stmt(db, 'SELECT id, lead_id, enrollment_id, contact_id, campaign_id, to_email FROM messages WHERE message_id = ?');
-  for (const id of ids) {
-    const m = toMatch(byId.get(id) as OutRow | undefined, 'message-id');
+  // In-Reply-To comes first in `ids`: a reply to our message (most of them) is matched before the list is built.
+  if (p.inReplyTo) {
+    const m = toMatch(byId.get(p.inReplyTo) as OutRow | undefined, 'message-id');
+    if (m) return m;
+  }
+  const ids = [...new Set([p.inReplyTo, ...p.references.slice().reverse(), ...p.originalIds].filter((x): x is string => Boolean(x)))].slice(0, 50);
+  for (let i = p.inReplyTo ? 1 : 0; i < ids.length; i++) {
+    const m = toMatch(byId.get(ids[i]) as OutRow | undefined, 'message-id');
     if (m) return m;
   }
   const byThread = stmt(db, 
@@ -178,7 +209,7 @@ export function threadMessage(db: Db, p: ParsedMessage, bounceOrOptions?: string
     const bySubj = subj ? last.find((r) => r.subject && baseSubject(r.subject) === subj) : undefined;
     const pick = bySubj ?? last[0];
     if (pick) return toMatch(pick, found.how)!;
-    return { ...NONE, leadId: found.leadId, contactId: found.contactId, how: found.how };
+    return noMessage(found.leadId, found.contactId, found.how);
   }
   // Matched by the sender's address or domain only: a reply only when we had mailed the lead before it was written.
   const found: { leadId: number; contactId: number | null; how: 'address' | 'domain' } | null = sent[0]
@@ -190,14 +221,14 @@ export function threadMessage(db: Db, p: ParsedMessage, bounceOrOptions?: string
   if (!found) {
     // Our message to this address has no lead any more (deleted): nothing to stop either way.
     const r = stmt(db, SQL.sentToAddressBefore).get(addr, at) as OutRow | undefined;
-    return toMatch(r, 'address') ?? { ...NONE, how: 'address', notReply: notReplyWhy(db, null, addr, when) };
+    return toMatch(r, 'address') ?? noMessage(null, null, 'address', notReplyWhy(db, null, addr, when));
   }
   const before = stmt(db, SQL.sentToLeadBefore).all(found.leadId, at) as (OutRow & { subject: string | null })[];
   // What it answers: our message with its subject, else the latest to this very address, else the latest to the lead.
   const bySubj = subj ? before.find((r) => r.subject && baseSubject(r.subject) === subj) : undefined;
   const pick = bySubj ?? before.find((r) => r.to_email === addr) ?? before[0];
   if (pick) return toMatch(pick, found.how)!;
-  return { ...NONE, leadId: found.leadId, contactId: found.contactId, how: found.how, notReply: notReplyWhy(db, found.leadId, addr, when) };
+  return noMessage(found.leadId, found.contactId, found.how, notReplyWhy(db, found.leadId, addr, when));
 }
 
 /** The lead a sender belongs to without any message threaded: a contact we know, else a colleague at the lead's domain. */
@@ -315,11 +346,11 @@ export interface StoredInbound {
 }
 
 /** Inserts the message once (unique Message-ID). Returns its id, or null when it was already stored. */
-export function insertInbound(db: Db, p: ParsedMessage, c: StoredClassification, m: Match, s: StoredInbound): number | null {
+export function insertInbound(db: Db, p: ParsedMessage, c: StoredClassification, m: Match, s: StoredInbound, at = new Date().toISOString()): number | null {
   const r = stmt(db, 
       `INSERT INTO inbound (mailbox_id, folder, uid, uid_validity, message_id, in_reply_to, "references", from_email, from_name, to_email, subject,
-         sent_date, lead_id, outbound_id, label, bounce_type, confidence, reason, return_date, classifier, body_text, raw, raw_size, problem, processed_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+         sent_date, lead_id, outbound_id, label, bounce_type, confidence, reason, return_date, classifier, body_text, raw, raw_size, problem, received_at, processed_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (message_id) DO NOTHING`,
     )
     .run(
@@ -347,6 +378,9 @@ export function insertInbound(db: Db, p: ParsedMessage, c: StoredClassification,
       p.raw,
       p.rawSize,
       p.problems.length ? p.problems.join('; ').slice(0, 2000) : null,
+      // received_at and processed_at, as the column default and strftime('%Y-%m-%dT%H:%M:%fZ','now') wrote them
+      at,
+      at,
     );
   return r.changes > 0 ? Number(r.lastInsertRowid) : null;
 }
@@ -366,6 +400,8 @@ export interface EffectOptions {
   /** Today, for the out-of-office pause (tests pass a fixed clock). */
   now: Date;
   runId?: number | null;
+  /** When the message is stored (ISO, the real clock): its rows' updated_at and its events' time. Default: now. */
+  at?: string;
 }
 
 export interface Effect {
@@ -382,8 +418,8 @@ export const SOFT_BOUNCE_RETRY_HOURS = 24;
 // Built once: stmt() finds a prepared statement by its text, and a string built per call must be hashed
 // and compared in full on every lookup (advanceStageSql is also a long CASE built from the stage list).
 const SQL = {
-  stopEnrollment: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE id = ? AND status IN ('active','paused')`,
-  stopLead: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL} WHERE lead_id = ? AND status IN ('active','paused')`,
+  // updated_at = ? (the message's `at`): a clock read and strftime() in SQLite cost more than a bound string.
+  stopLead: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ? WHERE lead_id = ? AND status IN ('active','paused')`,
   stopBounced: `UPDATE enrollments SET status = 'stopped', stop_reason = 'bounced', paused_until = NULL, updated_at = ${NOW_SQL}
               WHERE lead_id = ? AND status IN ('active','paused') AND (id = ? OR contact_id IN (SELECT id FROM contacts WHERE ${CONTACT_EMAIL_IS}) OR contact_id IS NULL)`,
   stopContact: `UPDATE enrollments SET status = 'stopped', stop_reason = ?, paused_until = NULL, updated_at = ${NOW_SQL}
@@ -408,8 +444,8 @@ const SQL = {
   leadBounced: `UPDATE leads SET stage = 'bounced', updated_at = ${NOW_SQL} WHERE id = ? AND stage <> 'bounced'`,
   pauseOoo: `UPDATE enrollments SET status = 'paused', stop_reason = 'out_of_office', paused_until = ?, updated_at = ${NOW_SQL}
               WHERE lead_id = ? AND (status = 'active' OR (status = 'paused' AND stop_reason = 'out_of_office'))`,
-  leadUnsubscribed: `UPDATE leads SET stage = 'unsubscribed', updated_at = ${NOW_SQL} WHERE id = ? AND stage <> 'unsubscribed'`,
-  leadReplied: `UPDATE leads SET stage = 'replied', updated_at = ${NOW_SQL} WHERE id = ? AND ${advanceStageSql("'replied'")} <> stage`,
+  leadUnsubscribed: `UPDATE leads SET stage = 'unsubscribed', updated_at = ? WHERE id = ? AND stage <> 'unsubscribed'`,
+  leadReplied: `UPDATE leads SET stage = 'replied', updated_at = ? WHERE id = ? AND ${advanceStageSql("'replied'")} <> stage`,
   // Reads the partial index events_bounce_email_idx (migration 0004): the address's bounce events only.
   softBounces: `SELECT COUNT(*) AS n FROM events
     WHERE type = 'bounced' AND json_extract(data, '$.email') = ? AND json_extract(data, '$.type') = 'soft' AND json_extract(data, '$.delayed') IS NULL`,
@@ -442,11 +478,8 @@ export function atomic<T>(db: Db, fn: () => T): T {
   return r;
 }
 
-function stopLead(db: Db, leadId: number, reason: string, onlyEnrollment?: number | null): number {
-  if (onlyEnrollment) {
-    return stmt(db, SQL.stopEnrollment).run(reason, onlyEnrollment).changes;
-  }
-  return stmt(db, SQL.stopLead).run(reason, leadId).changes;
+function stopLead(db: Db, leadId: number, reason: string, at: string): number {
+  return stmt(db, SQL.stopLead).run(reason, at, leadId).changes;
 }
 
 /** The next business day (Mon-Fri) after the date, as the start of that day in UTC. */
@@ -487,11 +520,56 @@ function otherMailed(m: Match, email: string | null): string | null {
   return to && to.toLowerCase() !== (email ?? '').toLowerCase() ? to : null;
 }
 
+/**
+ * Whether applyEffects, once the message's row is inserted, can fail before it is done for a reason of the data (a
+ * constraint, a JS error on odd input): then a batch runs the message in a savepoint (see commitMessage). It cannot
+ * for a human reply, an UNRELATED mail, a stop request and an automatic reply whose return date is valid: what
+ * follows the insert is plain JS on strings the insert already used, UPDATEs of columns under no constraint
+ * (enrollments' status, leads' stage: no CHECK, unique or foreign key on them), suppressions inserted with ON CONFLICT
+ * DO NOTHING, and the event, whose only constraint (its lead) the inbound row just met. A bounce (its report is parsed
+ * again), an address that left the company or a handover (contact matching) keep the savepoint, as does any label
+ * added later. Keep this in step with applyEffects.
+ */
+export function effectsMayFailHalfway(c: StoredClassification, m: Match): boolean {
+  if (c.targets) return true;
+  switch (c.label) {
+    case 'WARM':
+    case 'COLD':
+    case 'NEUTRAL':
+    case UNRELATED:
+    case 'UNSUBSCRIBE':
+      return false;
+    case 'AUTO_REPLY':
+      // dayAfterReturn throws on a date it cannot read (it is pure: it throws now or never).
+      if (c.departed) return true;
+      if (!c.returnDate || !m.leadId || m.notReply) return false;
+      try {
+        dayAfterReturn(c.returnDate);
+        return false;
+      } catch {
+        return true;
+      }
+    default:
+      return true;
+  }
+}
+
+/** Removes a message's row again (best effort), after its effects failed outside a savepoint: the next run stores it anew. */
+export function forgetInbound(db: Db, inboundId: number): void {
+  try {
+    stmt(db, 'DELETE FROM inbound WHERE id = ?').run(inboundId);
+  } catch {
+    // the batch's COMMIT fails too and rolls it back (an I/O error leaves the pager in its error state)
+  }
+}
+
 /** What a classified message does to the pipeline. Runs inside the caller's transaction. */
 export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, m: Match, inboundId: number, o: EffectOptions): Effect[] {
   const q = db.sqlite;
   const effects: Effect[] = [];
-  const ev = (type: string, data: Record<string, unknown>) => addEvent(db, { leadId: m.leadId, type, campaignId: m.campaignId, messageId: m.outboundId, runId: o.runId ?? null, data: { inbound: inboundId, ...data } });
+  // One time for the message's rows (updated_at, the events' at), as strftime('%Y-%m-%dT%H:%M:%fZ','now') writes it.
+  const at = o.at ?? new Date().toISOString();
+  const ev = (type: string, data: Record<string, unknown>) => addEvent(db, { leadId: m.leadId, type, campaignId: m.campaignId, messageId: m.outboundId, runId: o.runId ?? null, at, data: { inbound: inboundId, ...data } });
 
   if (c.label === 'BOUNCE') {
     if (!m.leadId && !m.outboundId) return effects; // not about anything we sent
@@ -608,9 +686,9 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
       for (const dom of domains) if (addSuppression(db, { kind: 'domain', value: dom, reason, source: 'inbox', note: 'asked for the whole company' })) effects.push({ kind: 'suppressed', detail: dom });
     }
     if (m.leadId) {
-      const n = stopLead(db, m.leadId, reason);
+      const n = stopLead(db, m.leadId, reason, at);
       if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): ${reason}` });
-      stmt(db, SQL.leadUnsubscribed).run(m.leadId);
+      stmt(db, SQL.leadUnsubscribed).run(at, m.leadId);
     }
     ev(c.complaint ? 'complained' : 'unsubscribed', { email, domainWide: Boolean(c.domainWide) });
     return effects;
@@ -641,9 +719,9 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
   }
   // A human reply: WARM, COLD or NEUTRAL. The conversation is human now; the sequence stops.
   if (!m.leadId) return effects;
-  const n = stopLead(db, m.leadId, 'replied');
+  const n = stopLead(db, m.leadId, 'replied', at);
   if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): replied` });
-  stmt(db, SQL.leadReplied).run(m.leadId);
+  stmt(db, SQL.leadReplied).run(at, m.leadId);
   ev('replied', { label: c.label, confidence: c.confidence, from: p.from, subject: p.subject });
   effects.push({ kind: 'replied', detail: c.label });
   return effects;
