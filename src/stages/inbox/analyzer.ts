@@ -4,11 +4,12 @@
 // flight) is done on this thread instead: a message is never lost to a worker problem.
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { analyzeOffline, type Analyzed } from './analyze.js';
 import type { ParseLimits } from './parse.js';
 
-import type { WorkerReply } from './analyze-worker.js';
+import type { WorkerBatchReply, WorkerReply } from './analyze-worker.js';
 
 /** Messages per post to the worker (a post costs about as much as parsing a short reply). */
 const BATCH = 128;
@@ -35,8 +36,18 @@ function local(source: Buffer, limits: ParseLimits): Promise<AnalyzeResult> {
   );
 }
 
+/**
+ * How many worker threads parse and classify: one per core beyond the one the main thread (IMAP, SQLite) needs, at
+ * least one, at most 4 (past that the main thread's commits set the pace). On a 2-core machine: one.
+ */
+export function defaultWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism() - 1));
+}
+
 export class Analyzer {
-  private worker: Worker | null = null;
+  private workers: Worker[] = [];
+  /** The worker the next batch goes to (round robin: results are matched by id, so their order does not matter). */
+  private next = 0;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private outbox: { id: number; source: Uint8Array }[] = [];
@@ -45,38 +56,56 @@ export class Analyzer {
   constructor(
     private readonly limits: ParseLimits,
     useWorker = true,
+    workers = defaultWorkers(),
   ) {
     const file = useWorker ? workerFile() : null;
     if (!file) return;
     try {
-      const w = new Worker(file, { workerData: { limits } });
-      w.on('message', (replies: WorkerReply[]) => {
-        for (const m of replies) {
-          const p = this.pending.get(m.id);
-          if (!p) continue;
-          this.pending.delete(m.id);
-          if (m.a) {
-            const raw = m.a.p.raw as unknown as Uint8Array; // a structured clone: back to a Buffer
-            m.a.p.raw = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
-            p.resolve({ ok: true, a: m.a });
-          } else p.resolve({ ok: false, error: m.error ?? 'analysis failed' });
-        }
-      });
-      w.on('error', () => this.fallBack());
-      w.on('exit', () => this.fallBack());
-      this.worker = w;
+      for (let i = 0; i < Math.max(1, workers); i++) {
+        const w = new Worker(file, { workerData: { limits } });
+        w.on('message', (batch: WorkerBatchReply) => this.answer(batch));
+        // One worker gone (it failed to start, crashed, ran out of memory): all of the work falls back to this thread.
+        w.on('error', () => this.fallBack());
+        w.on('exit', () => this.fallBack());
+        this.workers.push(w);
+      }
     } catch {
-      this.worker = null;
+      this.fallBack();
+    }
+  }
+
+  private answer(batch: WorkerBatchReply): void {
+    const replies = JSON.parse(batch.json) as WorkerReply[];
+    for (let i = 0; i < replies.length; i++) {
+      const m = replies[i]!;
+      const p = this.pending.get(m.id);
+      if (!p) continue;
+      this.pending.delete(m.id);
+      if (m.a) {
+        const date = m.a.p.date as unknown as string | null; // JSON: back to a Date
+        m.a.p.date = date === null || date === undefined ? null : new Date(date);
+        if (m.rawIsSource) m.a.p.raw = p.source; // the same bytes the worker parsed (it got a copy of them)
+        else {
+          const raw = batch.raws[i]!; // a structured clone: back to a Buffer
+          m.a.p.raw = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+        }
+        p.resolve({ ok: true, a: m.a });
+      } else p.resolve({ ok: false, error: m.error ?? 'analysis failed' });
     }
   }
 
   /** Whether the work goes to a worker thread (false: this thread). */
   get threaded(): boolean {
-    return this.worker !== null;
+    return this.workers.length > 0;
+  }
+
+  /** How many worker threads do the work (0: this thread). */
+  get threads(): number {
+    return this.workers.length;
   }
 
   analyze(source: Buffer): Promise<AnalyzeResult> {
-    if (!this.worker) return local(source, this.limits);
+    if (!this.workers.length) return local(source, this.limits);
     const id = this.nextId++;
     return new Promise<AnalyzeResult>((resolve) => {
       this.pending.set(id, { source, resolve });
@@ -95,9 +124,11 @@ export class Analyzer {
     if (!this.outbox.length) return;
     const batch = this.outbox;
     this.outbox = [];
-    if (!this.worker) return; // fallBack() answers everything pending
+    if (!this.workers.length) return; // fallBack() answers everything pending
     try {
-      this.worker.postMessage(batch);
+      const worker = this.workers[this.next++ % this.workers.length]!;
+      // Each source is a fresh copy (analyze()): its memory moves to the worker instead of being copied again.
+      worker.postMessage(batch, batch.map((m) => m.source.buffer as ArrayBuffer));
     } catch {
       this.fallBack();
     }
@@ -105,7 +136,14 @@ export class Analyzer {
 
   /** The worker is gone: everything it had not answered is analyzed here. */
   private fallBack(): void {
-    this.worker = null;
+    const gone = this.workers;
+    this.workers = [];
+    for (const w of gone) {
+      w.removeAllListeners('exit');
+      w.removeAllListeners('error');
+      w.on('error', () => undefined);
+      void w.terminate();
+    }
     this.outbox = [];
     const left = [...this.pending.values()];
     this.pending.clear();
@@ -113,18 +151,20 @@ export class Analyzer {
   }
 
   async close(): Promise<void> {
-    const w = this.worker;
-    this.worker = null;
+    const gone = this.workers;
+    this.workers = [];
     this.outbox = [];
     // Anything still pending is answered here before the worker goes.
     const left = [...this.pending.values()];
     this.pending.clear();
     for (const p of left) void local(p.source, this.limits).then(p.resolve);
-    if (w) {
-      w.removeAllListeners('exit');
-      w.removeAllListeners('error');
-      w.on('error', () => undefined);
-      await w.terminate();
-    }
+    await Promise.all(
+      gone.map((w) => {
+        w.removeAllListeners('exit');
+        w.removeAllListeners('error');
+        w.on('error', () => undefined);
+        return w.terminate();
+      }),
+    );
   }
 }

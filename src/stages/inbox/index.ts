@@ -312,8 +312,12 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
     const maxBytes = readCap(limits);
     // Messages cut at maxBytes, parsed on this thread one after the other (see below).
     let cutChain: Promise<AnalyzeResult> = Promise.resolve({ ok: false, error: '' });
-    // Started on the first message to analyze (an empty re-sync never pays for the thread).
-    const worker: { analyzer: Analyzer | null } = { analyzer: null };
+    // Offline, the worker thread starts now, so that loading its modules (the MIME parser, the classifier: a few
+    // hundred ms) overlaps the IMAP login, SELECT and SEARCH instead of holding up the first messages. An empty
+    // re-sync pays for it on the other core only: its wall time is the same (it stops the thread at the end).
+    const worker: { analyzer: Analyzer | null } = {
+      analyzer: !o.classifier && mailboxes.some((m) => !m.error) ? new Analyzer(limits, o.analyzeInWorker ?? true) : null,
+    };
     try {
       for (const mb of mailboxes) {
         if (o.signal?.aborted) break;
@@ -439,8 +443,9 @@ export async function syncInbox(db: Db, mailboxes: MailboxRef[], o: InboxOptions
               tx(db, () => saveState(db, mb.id, folder, { uidValidity: res.snapshot.uidValidity, highestModseq: res.snapshot.highestModseq, lastUid: res.fullResync && res.fetched === 0 ? 0 : undefined }));
             }
             s.folders.push({ mailbox: mb.name, folder, fetched: res.fetched, fullResync: res.fullResync, unchanged: res.unchanged });
-            // The folder is committed: its WARM replies are notified now, not after the whole run.
-            if (!o.signal?.aborted) await announce(false);
+            // The folder is committed: its WARM replies are notified now, not after the whole run. (With no notifier,
+            // a pass before the last one does nothing: replies are announced by being printed, at the end.)
+            if (!o.signal?.aborted && o.notifier?.configured) await announce(false);
           }
         } catch (err) {
           if (o.signal?.aborted) throw err;
