@@ -4,7 +4,7 @@
 //   - a plain imapflow fetch of the same messages (source of every message, nothing else): the baseline;
 //   - `outreach inbox sync` (stage syncInbox, offline classifier): parse, classify, thread, store, effects.
 //     It fetches the same bytes (BODY[] of every message, plus RFC822.SIZE, after one UID SEARCH), in
-//     chunks of 250 UIDs; parsing and classifying run on a worker thread, IMAP and SQLite on the main one;
+//     chunks of 250 UIDs; parsing and classifying run on worker threads (one per spare core), IMAP and SQLite on the main one;
 //   - an empty re-sync (nothing new: goal < 1 s);
 // with peak RSS of each and RSS samples during our sync (memory flat: the mailbox is streamed).
 import { spawnSync, execFileSync } from 'node:child_process';
@@ -187,7 +187,7 @@ async function main() {
     console.log('');
     console.log(`  first sync ratio ${ratio.toFixed(2)}x (goal <= 1.5) ${ratio <= 1.5 ? 'OK' : 'OVER'}; CPU ratio ${(ours.cpuMs / plain.cpuMs).toFixed(2)}x; empty re-sync ${(ours.emptyMs / 1000).toFixed(2)}s (goal < 1) ${ours.emptyMs < 1000 ? 'OK' : 'OVER'}`);
     console.log(`  same bytes on both sides: each fetches BODY[] (imapflow \`source\`) of all ${N} messages (${(plain.bytes / 1048576).toFixed(1)} MB); ours adds RFC822.SIZE and one UID SEARCH`);
-    console.log(`  CPU = user + system of the whole process (ours: main thread + its parse/classify worker); ${cpus().length} cores, load average ${load()} (1/5/15 min) at the end`);
+    console.log(`  CPU = user + system of the whole process (ours: main thread + its parse/classify workers); ${cpus().length} cores, load average ${load()} (1/5/15 min) at the end`);
     console.log(`  our main thread (IMAP + SQLite) was busy ${(ours.mainBusy * 100).toFixed(0)}% of the sync (event-loop utilization; near 100% = it sets the pace, not the worker)`);
     console.log(`  RSS during our sync, one sample a second (MB): ${ours.rss.join(' ')}`);
     console.log(`  labels: ${JSON.stringify(ours.byLabel)}; errors: ${ours.errors}`);

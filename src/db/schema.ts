@@ -390,7 +390,7 @@ export const inbound = sqliteTable(
     uniqueIndex('inbound_message_id_uq').on(t.messageId),
     index('inbound_lead_idx').on(t.leadId),
     index('inbound_label_idx').on(t.label),
-    index('inbound_folder_uid_idx').on(t.mailboxId, t.folder, t.uid),
+    // No index on (mailbox_id, folder, uid): nothing reads inbound by them, and each stored message paid for one (0008).
   ],
 );
 

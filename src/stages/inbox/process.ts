@@ -9,6 +9,7 @@ import type { Analyzed } from './analyze.js';
 import {
   applyEffects,
   atomic,
+  bounceVerdict,
   effectsMayFailHalfway,
   forgetInbound,
   inboundExists,
@@ -18,6 +19,7 @@ import {
   storedClassification,
   threadMessage,
   touchInbound,
+  type BounceVerdict,
   type Effect,
   type Match,
   type StoredClassification,
@@ -230,14 +232,16 @@ function commitMessage(
     return { m, c: storedClassification(r.c, m) };
   };
   let inserted: number | null = null;
-  const write = (m: Match, c: StoredClassification): ProcessedMessage => {
+  const write = (m: Match, c: StoredClassification, bounce?: BounceVerdict): ProcessedMessage => {
     // The time the message is stored, for all its rows (what strftime('%Y-%m-%dT%H:%M:%fZ','now') gave each).
     const at = new Date().toISOString();
-    const id = (inserted = insertInbound(db, p, c, m, { ...where, classifier }, at));
+    // `where` with this classifier, as a literal (what `{ ...where, classifier }` gave, without the spread's cost).
+    const stored: StoredInbound = { mailboxId: where.mailboxId, folder: where.folder, uid: where.uid, uidValidity: where.uidValidity, classifier };
+    const id = (inserted = insertInbound(db, p, c, m, stored, at));
     inTx?.();
     if (id === null) return unstored(p, 'duplicate');
     if (usage) recordSpend(db, id, provider ?? classifier, model ?? '', usage, o.runId);
-    const effects = applyEffects(db, p, c, m, id, { softBounceLimit: o.softBounceLimit, now, runId: o.runId, at });
+    const effects = applyEffects(db, p, c, m, id, { softBounceLimit: o.softBounceLimit, now, runId: o.runId, at, bounce });
     // The keys in the order `{ ...base, status, label, ... }` gave them (see unstored).
     return {
       messageId: p.messageId,
@@ -276,9 +280,13 @@ function commitMessage(
   // stay. An I/O error or a full disk while SQLite writes pages leaves its pager in its error state: the batch's
   // COMMIT then fails and rolls everything back.
   const { m, c } = thread();
-  if (inTx || usage || effectsMayFailHalfway(c, m)) return atomic(db, () => write(m, c));
+  // A bounce about something we sent: its report is read now, before anything is written (applyEffects would read it
+  // after the insert, the same way: bounceVerdict is pure), and so it needs no savepoint. Should it throw, nothing of
+  // the message is written, as when the savepoint rolled it back.
+  const bounce = c.label === 'BOUNCE' && (m.leadId || m.outboundId) ? bounceVerdict(p, c, m) : undefined;
+  if (inTx || usage || effectsMayFailHalfway(c, m, bounce !== undefined)) return atomic(db, () => write(m, c, bounce));
   try {
-    return write(m, c);
+    return write(m, c, bounce);
   } catch (err) {
     if (inserted !== null) forgetInbound(db, inserted);
     throw err;

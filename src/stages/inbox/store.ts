@@ -402,6 +402,8 @@ export interface EffectOptions {
   runId?: number | null;
   /** When the message is stored (ISO, the real clock): its rows' updated_at and its events' time. Default: now. */
   at?: string;
+  /** A bounce's bounceVerdict(p, c, m), read before the insert (default: read here). */
+  bounce?: BounceVerdict;
 }
 
 export interface Effect {
@@ -528,11 +530,20 @@ function otherMailed(m: Match, email: string | null): string | null {
  * (enrollments' status, leads' stage: no CHECK, unique or foreign key on them), suppressions inserted with ON CONFLICT
  * DO NOTHING, and the event, whose only constraint (its lead) the inbound row just met. A bounce (its report is parsed
  * again), an address that left the company or a handover (contact matching) keep the savepoint, as does any label
- * added later. Keep this in step with applyEffects.
+ * added later. A bounce goes without it when its report was read before the insert (bounceRead: see bounceVerdict).
+ * Keep this in step with applyEffects.
  */
-export function effectsMayFailHalfway(c: StoredClassification, m: Match): boolean {
+export function effectsMayFailHalfway(c: StoredClassification, m: Match, bounceRead = false): boolean {
   if (c.targets) return true;
   switch (c.label) {
+    case 'BOUNCE':
+      // Its report is parsed by bounceVerdict: when that was done before the insert (bounceRead), what follows is
+      // reads (the address's soft bounces: json_extract on bounced events, whose JSON the partial index
+      // events_bounce_email_idx already parsed when each was written), plain JS on the verdict's strings, an event,
+      // UPDATEs of columns under no constraint (messages' state, next_attempt_at, last_error; enrollments' status;
+      // leads' stage), suppressions inserted with ON CONFLICT DO NOTHING and findSuppression (its salt: INSERT OR
+      // IGNORE). A bounce about nothing we sent has no effects at all.
+      return !bounceRead && Boolean(m.leadId || m.outboundId);
     case 'WARM':
     case 'COLD':
     case 'NEUTRAL':
@@ -563,13 +574,30 @@ export function forgetInbound(db: Db, inboundId: number): void {
   }
 }
 
+/**
+ * What a bounce says about the address we mailed (applyEffects' BOUNCE branch): the report's block for it, read again
+ * (deliveryStatusOf, bounceFor: parsing, which may throw on odd input), else the classifier's verdict. Pure: a batch
+ * calls it before the message's row is inserted and passes it in EffectOptions.bounce, so that nothing after the
+ * insert can fail for the data (see effectsMayFailHalfway).
+ */
+export function bounceVerdict(p: Pick<ParsedMessage, 'input' | 'raw'>, c: StoredClassification, m: Match) {
+  const ownRes = m.toEmail ? bounceFor(deliveryStatusOf(p), m.toEmail, p.input?.text ?? '') : null;
+  const own = ownRes && ownRes.recipient !== (c.bounceRecipient ?? '').toLowerCase() ? ownRes : null;
+  return own
+    ? { recipient: own.recipient, type: own.type, status: own.status, category: own.category, delayed: own.delayed, delivered: own.delivered }
+    : { recipient: c.bounceRecipient, type: c.bounceType, status: c.bounceStatus, category: c.bounceCategory, delayed: c.bounceDelayed, delivered: c.bounceCategory === 'delivered' };
+}
+export type BounceVerdict = ReturnType<typeof bounceVerdict>;
+
 /** What a classified message does to the pipeline. Runs inside the caller's transaction. */
 export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, m: Match, inboundId: number, o: EffectOptions): Effect[] {
   const q = db.sqlite;
   const effects: Effect[] = [];
   // One time for the message's rows (updated_at, the events' at), as strftime('%Y-%m-%dT%H:%M:%fZ','now') writes it.
   const at = o.at ?? new Date().toISOString();
-  const ev = (type: string, data: Record<string, unknown>) => addEvent(db, { leadId: m.leadId, type, campaignId: m.campaignId, messageId: m.outboundId, runId: o.runId ?? null, at, data: { inbound: inboundId, ...data } });
+  // `data` starts with `inbound: inboundId`, written at each call as a literal: the same JSON as `{ inbound, ...data }`
+  // (the key first, then the others in their order), without a spread (in V8 a few us an object).
+  const ev = (type: string, data: { inbound: number } & Record<string, unknown>) => addEvent(db, { leadId: m.leadId, type, campaignId: m.campaignId, messageId: m.outboundId, runId: o.runId ?? null, at, data });
 
   if (c.label === 'BOUNCE') {
     if (!m.leadId && !m.outboundId) return effects; // not about anything we sent
@@ -578,11 +606,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
     // mailed is not suppressed for it either. The classifier does the same from the attached original's To:; this
     // reads the address of what we sent, for a report whose original is missing (threaded by In-Reply-To) or names
     // other recipients. When the classifier judged the same block, its verdict (which read the whole text) stands.
-    const ownRes = m.toEmail ? bounceFor(deliveryStatusOf(p), m.toEmail, p.input?.text ?? '') : null;
-    const own = ownRes && ownRes.recipient !== (c.bounceRecipient ?? '').toLowerCase() ? ownRes : null;
-    const b = own
-      ? { recipient: own.recipient, type: own.type, status: own.status, category: own.category, delayed: own.delayed, delivered: own.delivered }
-      : { recipient: c.bounceRecipient, type: c.bounceType, status: c.bounceStatus, category: c.bounceCategory, delayed: c.bounceDelayed, delivered: c.bounceCategory === 'delivered' };
+    const b = o.bounce ?? bounceVerdict(p, c, m);
     if (b.delivered) {
       // Our recipient's block says delivered, relayed or expanded: the failure is someone else's. Nothing to do.
       effects.push({ kind: 'none', detail: `delivered to ${m.toEmail ?? b.recipient ?? 'the address we mailed'}${b.status ? ` (${b.status})` : ''}: the failure is another recipient's` });
@@ -592,7 +616,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
     if (b.delayed) {
       // "Delayed, will be retried": the sending server is still trying. Recorded; not a soft bounce (three
       // daily warnings about one message are not three failures), nothing suppressed, nothing resent.
-      ev('bounced', { email, type: 'soft', delayed: true, status: b.status ?? null, category: b.category ?? null });
+      ev('bounced', { inbound: inboundId, email, type: 'soft', delayed: true, status: b.status ?? null, category: b.category ?? null });
       return effects;
     }
     let hard = b.type === 'hard';
@@ -602,7 +626,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
       softCount = 1 + ((stmt(db, SQL.softBounces).get(email) as { n: number }).n ?? 0);
       if (softCount >= o.softBounceLimit) hard = true;
     }
-    ev('bounced', { email, type: b.type ?? 'soft', status: b.status ?? null, category: b.category ?? null, softCount: softCount || undefined });
+    ev('bounced', { inbound: inboundId, email, type: b.type ?? 'soft', status: b.status ?? null, category: b.category ?? null, softCount: softCount || undefined });
     if (!hard && m.outboundId) {
       // A soft bounce: the message did not arrive, for now (mailbox full, server down). It is sent again later,
       // when it is still the thread's latest (its follow-ups wait for it: they never answer mail that never came).
@@ -635,7 +659,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
   }
 
   if (c.label === 'AUTO_REPLY') {
-    ev('auto_reply', { returnDate: c.returnDate ?? null, reason: c.reason, departed: c.departed || undefined, notReply: m.notReply });
+    ev('auto_reply', { inbound: inboundId, returnDate: c.returnDate ?? null, reason: c.reason, departed: c.departed || undefined, notReply: m.notReply });
     if (c.departed) {
       // "No longer with the company", "this mailbox is not monitored": mail to that address reaches nobody.
       // The address is suppressed (as undeliverable) and what goes to it stops; the lead's other contacts stay.
@@ -657,7 +681,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
         const n = stmt(db, SQL.pauseOoo).run(until, m.leadId).changes;
         if (n) {
           effects.push({ kind: 'paused', detail: `until ${until.slice(0, 10)}` });
-          ev('paused', { until, reason: 'out_of_office' });
+          ev('paused', { inbound: inboundId, until, reason: 'out_of_office' });
         }
       }
     }
@@ -690,7 +714,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
       if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): ${reason}` });
       stmt(db, SQL.leadUnsubscribed).run(at, m.leadId);
     }
-    ev(c.complaint ? 'complained' : 'unsubscribed', { email, domainWide: Boolean(c.domainWide) });
+    ev(c.complaint ? 'complained' : 'unsubscribed', { inbound: inboundId, email, domainWide: Boolean(c.domainWide) });
     return effects;
   }
 
@@ -709,7 +733,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
         if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): ${addr} removed` });
       }
     }
-    ev('removal_requested', { by: p.from || null, targets: named });
+    ev('removal_requested', { inbound: inboundId, by: p.from || null, targets: named });
   }
 
   // A lead's mail that answers nothing we sent (UNRELATED): stored with the lead, nothing else.
@@ -722,7 +746,7 @@ export function applyEffects(db: Db, p: ParsedMessage, c: StoredClassification, 
   const n = stopLead(db, m.leadId, 'replied', at);
   if (n) effects.push({ kind: 'stopped', detail: `${n} enrollment(s): replied` });
   stmt(db, SQL.leadReplied).run(at, m.leadId);
-  ev('replied', { label: c.label, confidence: c.confidence, from: p.from, subject: p.subject });
+  ev('replied', { inbound: inboundId, label: c.label, confidence: c.confidence, from: p.from, subject: p.subject });
   effects.push({ kind: 'replied', detail: c.label });
   return effects;
 }
