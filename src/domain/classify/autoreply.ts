@@ -32,11 +32,18 @@ const AWAY =
  * Christmas break", "limited access to email", "for urgent matters contact", "réponse automatique",
  * "Abwesenheitsnotiz". A person who mentions a holiday in a reply does not write it.
  */
+/** OOO_BOILERPLATE.some((re) => re.test(text)), each test run only where the gate allows (the scan read once). */
+function boilerplateIn(text: string): boolean {
+  const may = TEXT_GATE.scan(text);
+  for (let i = 0; i < OOO_BOILERPLATE.length; i++) if (may[BOILERPLATE_AT + i] === 1 && OOO_BOILERPLATE[i]!.test(text)) return true;
+  return false;
+}
+
 export function saysAutomatic(foldedText: string): boolean {
   // TEXT_GATE.test(i, text): the i-th pattern's test(text), run only where its words are.
   return (
     TEXT_GATE.test(AUTOMATIC_AT, foldedText) || // AUTOMATIC_WORDING
-    OOO_BOILERPLATE.some((_re, i) => TEXT_GATE.test(BOILERPLATE_AT + i, foldedText)) ||
+    boilerplateIn(foldedText) ||
     TEXT_GATE.test(ACK_AT, foldedText) || // AUTO_ACK
     TEXT_GATE.test(HELPDESK_AT, foldedText)
   );
@@ -315,8 +322,10 @@ export function detectAutoReply(input: MailInput, bodyText?: string): AutoReplyR
     score += 2;
     reasons.push('subject');
   }
-  // TEXT_GATE.test(i, text): the i-th pattern's test(text), run only where its words are.
-  const textHits = OOO_TEXT.filter((_re, i) => TEXT_GATE.test(i, text)).length;
+  // may[i] === 1 && re.test(text) is TEXT_GATE.test(i, text): the i-th pattern's test(text), run only where its
+  // words are (the scan read once, not looked up again per pattern).
+  const may = TEXT_GATE.scan(text);
+  const textHits = OOO_TEXT.filter((re, i) => may[i] === 1 && re.test(text)).length;
   if (textHits) {
     score += Math.min(4, 1.5 * textHits);
     reasons.push(`text (${textHits} phrase${textHits > 1 ? 's' : ''})`);
@@ -346,7 +355,7 @@ export function detectAutoReply(input: MailInput, bodyText?: string): AutoReplyR
   let personal = false;
   if (headerScore === 0 && (textHits || ack)) {
     const human = humanMarkers((bodyText ?? input.text).slice(0, 2000), text);
-    const boiler = OOO_BOILERPLATE.filter((_re, i) => TEXT_GATE.test(BOILERPLATE_AT + i, text)).length;
+    const boiler = OOO_BOILERPLATE.filter((re, i) => may[BOILERPLATE_AT + i] === 1 && re.test(text)).length;
     personal = human.length > 0 && human.length > boiler;
   }
   // One out-of-office sentence plus a return date is enough without any header.
@@ -440,9 +449,11 @@ export function detectBulkBody(text: string): BulkResult | null {
     score += 2;
     found.push('unsubscribe link');
   }
+  // may[i] === 1 && s.re.test(t) is BULK_GATE.test(i, t), the scan read once.
+  const may = BULK_GATE.scan(t);
   for (let i = 0; i < BULK_SIGNALS.length; i++) {
     const s = BULK_SIGNALS[i]!;
-    if (BULK_GATE.test(i, t)) {
+    if (may[i] === 1 && s.re.test(t)) {
       score += s.weight;
       found.push(s.name);
     }
@@ -463,8 +474,10 @@ export function withoutBulkLines(text: string): string {
     .split('\n')
     .filter((line) => {
       const f = foldMemo(line);
-      // BULK_GATE.test(i, f): the i-th pattern's test(f), run only where its words are.
-      return !BULK_GATE.test(BULK_SIGNALS.length, f) && !BULK_SIGNALS.some((_s, i) => BULK_GATE.test(i, f));
+      // may[i] === 1 && re.test(f) is BULK_GATE.test(i, f): the i-th pattern's test(f), run only where its words
+      // are (the scan read once per line).
+      const may = BULK_GATE.scan(f);
+      return !(may[BULK_SIGNALS.length] === 1 && BULK_LINE_WORD.test(f)) && !BULK_SIGNALS.some((s, i) => may[i] === 1 && s.re.test(f));
     })
     .join('\n');
 }

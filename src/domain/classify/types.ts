@@ -1,4 +1,4 @@
-import { fold, MAX_CLASSIFY_CHARS } from './text.js';
+import { fold, lastFoldAscii, MAX_CLASSIFY_CHARS } from './text.js';
 
 // The shape every classifier reads: a parsed message reduced to what matters, built by the inbox
 // stage from mailparser's output (or by tests directly). Pure data, no I/O.
@@ -75,7 +75,8 @@ export function foldMemo(s: string): string {
   // Folded text is folded again by some readers (the language guess reads the folded body). An ASCII result of at
   // most MAX_CLASSIFY_CHARS characters is its own fold: no accents to remove, no backtick, already lower case, not
   // cut. Remembered as such, its fold costs nothing.
-  if (v !== s && v.length <= MAX_CLASSIFY_CHARS && !NON_ASCII.test(v)) remember(v, v);
+  // (When the input was ASCII its fold is too, known without scanning it again: lastFoldAscii, set by fold.)
+  if (v !== s && v.length <= MAX_CLASSIFY_CHARS && (lastFoldAscii || !NON_ASCII.test(v))) remember(v, v);
   return v;
 }
 

@@ -494,10 +494,11 @@ export function detectUnsubscribe(text: string, subject = '', opts?: Unsubscribe
   const s = foldMemo(subject);
   const may = STOP_GATE.scan(t);
   // Cheap first pass (most replies have no stop word at all), then every match is checked for negation.
-  // (STOP_GATE.test(i, t) is the i-th pattern's test(t), run only where its words are.)
-  const any = STOP_PATTERNS.some((_re, i) => STOP_GATE.test(i, t)) || LEGAL_PATTERNS.some((_re, i) => STOP_GATE.test(LEGAL_AT + i, t));
+  // (may[i] === 1 && re.test(t) is STOP_GATE.test(i, t): the i-th pattern's test(t), run only where its words are;
+  // `may` is read directly, without a call and a text comparison per pattern.)
+  const any = STOP_PATTERNS.some((re, i) => may[i] === 1 && re.test(t)) || LEGAL_PATTERNS.some((re, i) => may[LEGAL_AT + i] === 1 && re.test(t));
   let hits = any ? countReal(STOP_GLOBAL, t, opts, may, 0) + countReal(LEGAL_GLOBAL, t, opts, may, LEGAL_AT) : 0;
-  if (STOP_GATE.test(LAW_AT, t) && STOP_GATE.test(LAW_AT + 1, t)) hits++; // PRIVACY_LAW and ERASE_VERB
+  if (may[LAW_AT] === 1 && PRIVACY_LAW.test(t) && may[LAW_AT + 1] === 1 && ERASE_VERB.test(t)) hits++; // PRIVACY_LAW and ERASE_VERB
   // Subject "Unsubscribe" with an empty body is how mail clients send a List-Unsubscribe mailto.
   // (Not for bulk mail: "Remove wrinkles now" is a newsletter's subject.)
   // The subject must be only the word ("Unsubscribe", "Re: remove me"), not "Remove duplicates from our catalog?",
@@ -507,7 +508,7 @@ export function detectUnsubscribe(text: string, subject = '', opts?: Unsubscribe
     /^\s*(re:\s*)?(unsubscribe|remove|remove me|remove us|abmelden|desinscription|desinscrire|baja|darme de baja|cancellami|afmelden|uitschrijven|descadastrar|descadastro)\s*[.!]*\s*$/.test(s) &&
     nearlyEmpty(t);
   if (!hits && !subjectHit) return null;
-  const domainWide = DOMAIN_WIDE.some((_re, i) => STOP_GATE.test(DOMAIN_AT + i, t)) || (hits > 0 && countReal(COMPANY_GLOBAL, t, opts, may, 0) > 0);
+  const domainWide = DOMAIN_WIDE.some((re, i) => may[DOMAIN_AT + i] === 1 && re.test(t)) || (hits > 0 && countReal(COMPANY_GLOBAL, t, opts, may, 0) > 0);
   return {
     confidence: Math.round(Math.min(0.97, 0.8 + 0.06 * hits + (subjectHit ? 0.05 : 0)) * 100) / 100,
     reason: subjectHit && !hits ? 'unsubscribe subject' : `asks to stop (${hits} phrase${hits > 1 ? 's' : ''})${domainWide ? ', whole company' : ''}`,
