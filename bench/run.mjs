@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench -- STAGE [args]`: runs bench/STAGE.mjs (import, enrich, score, draft, send, inbox, report, hostile).
+// `npm run bench -- STAGE [args]`: runs bench/STAGE.mjs (import, enrich, score, draft, send, inbox, inbox-stages, report, hostile).
 // With no stage, lists them. Benchmarks print their figures; they are not part of the test suite.
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
