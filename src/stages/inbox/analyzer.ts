@@ -36,6 +36,14 @@ function local(source: Buffer, limits: ParseLimits): Promise<AnalyzeResult> {
   );
 }
 
+/** Ends a worker that is no longer used: its exit or a late error no longer reaches the Analyzer. */
+function stop(w: Worker): Promise<number> {
+  w.removeAllListeners('exit');
+  w.removeAllListeners('error');
+  w.on('error', () => undefined);
+  return w.terminate();
+}
+
 /**
  * How many worker threads parse and classify: one per core beyond the one the main thread (IMAP, SQLite) needs, at
  * least one, at most 4 (past that the main thread's commits set the pace). On a 2-core machine: one.
@@ -136,14 +144,8 @@ export class Analyzer {
 
   /** The worker is gone: everything it had not answered is analyzed here. */
   private fallBack(): void {
-    const gone = this.workers;
+    for (const w of this.workers) void stop(w);
     this.workers = [];
-    for (const w of gone) {
-      w.removeAllListeners('exit');
-      w.removeAllListeners('error');
-      w.on('error', () => undefined);
-      void w.terminate();
-    }
     this.outbox = [];
     const left = [...this.pending.values()];
     this.pending.clear();
@@ -158,13 +160,6 @@ export class Analyzer {
     const left = [...this.pending.values()];
     this.pending.clear();
     for (const p of left) void local(p.source, this.limits).then(p.resolve);
-    await Promise.all(
-      gone.map((w) => {
-        w.removeAllListeners('exit');
-        w.removeAllListeners('error');
-        w.on('error', () => undefined);
-        return w.terminate();
-      }),
-    );
+    await Promise.all(gone.map(stop));
   }
 }
